@@ -1,0 +1,3 @@
+from kstarter.cli import main
+
+main()

@@ -1,0 +1,227 @@
+"""The command line: a thin shell over the library. The only module that imports click.
+
+Each command parses its options, calls one library function and prints the result. Every
+:class:`~kstarter.errors.KstarterError` becomes ``Error: <sentence>`` and exit code 1 here, in
+one place (:class:`_Group`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kstarter import __version__
+from kstarter.errors import KstarterError
+
+PROJECT_DIR = click.option(
+    "-C",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (where kstarter.yaml is).",
+)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KstarterError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kstarter")
+def cli() -> None:
+    """From a Kaggle competition to a correct, reproducible CV baseline.
+
+    \b
+    Example:
+      kstarter init practice/adult-income && cd adult-income && kstarter train
+    """
+
+
+@cli.command()
+@click.argument("source")
+@click.option(
+    "--dir", "directory", type=click.Path(path_type=Path), help="Project folder [./NAME]."
+)
+@click.option("--metric", help="The competition's metric (short name or Kaggle's name).")
+@click.option("--target", "targets", multiple=True, help="Target column; repeat for several.")
+@click.option("--id", "id_col", help="The id column of test.")
+@click.option("--force", is_flag=True, help="Replace DIR if it exists and is not empty.")
+def init(source: str, directory: Path | None, metric, targets, id_col, force: bool) -> None:
+    """Make a project from a competition: SOURCE is a Kaggle name or URL,
+    practice/<name>, a .zip or a folder.
+
+    \b
+    Examples:
+      kstarter init practice/adult-income
+      kstarter init ./titanic.zip --metric accuracy
+      kstarter init ./my-comp --target price --id Id --dir work/my-comp
+    """
+    from kstarter.inspect import Overrides
+    from kstarter.project import init_project, summary_lines
+
+    overrides = Overrides(targets=tuple(targets), id=id_col, metric=metric)
+    result = init_project(source, directory, overrides, force)
+    for line in summary_lines(result):
+        click.echo(line)
+
+
+@cli.command()
+def practice() -> None:
+    """List the practice competitions (real data shipped with kstarter, scored locally).
+
+    \b
+    Example:
+      kstarter practice && kstarter init practice/penguins-species
+    """
+    from kstarter.practice import list_practice
+
+    for info in list_practice():
+        click.echo(f"practice/{info.name:<22} {info.task:<11} {info.rows:>6} rows  {info.summary}")
+        click.echo(f"{'':32}metric: {info.metric}; data: {info.source}")
+
+
+def _sigterm_exits() -> None:
+    """Let `kill` unwind like Ctrl-C, so half-written outputs are removed on the way out."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def _progress(quiet: bool):
+    """Per-step lines on stderr for a person at a terminal; silent for pipes and --quiet."""
+    import sys
+
+    if quiet or not sys.stderr.isatty():
+        return None
+    return lambda line: click.echo(line, err=True)
+
+
+@cli.command()
+@PROJECT_DIR
+@click.option(
+    "--params",
+    default="default",
+    show_default=True,
+    help="default (kstarter.yaml), tuned (from `kstarter tune`) or a YAML file of parameters.",
+)
+@click.option("--model", help="Model adapter [kstarter.yaml's model.name].")
+@click.option("--seed", type=int, help="Model seed [kstarter.yaml's train.seed].")
+@click.option("--refold", is_flag=True, help="Make new folds (needed after changing cv:).")
+@click.option("--quiet", "-q", is_flag=True, help="No per-fold progress.")
+def train(project_dir: Path, params: str, model, seed, refold: bool, quiet: bool) -> None:
+    """Cross-validate on the saved folds and write runs/<run>/submission.csv.
+
+    \b
+    Examples:
+      kstarter train
+      kstarter train --params tuned --seed 7
+      kstarter train -C adult-income --quiet
+    """
+    from kstarter.train import TrainOptions
+    from kstarter.train import train as run_train
+
+    _sigterm_exits()
+    opts = TrainOptions(
+        params=params, model=model, seed=seed, refold=refold, progress=_progress(quiet)
+    )
+    result = run_train(project_dir, opts)
+    m = result.metrics
+    click.echo(
+        f"Run {result.run_id}: CV {m['metric']} {m['cv_mean']:.5f} ± {m['cv_std']:.5f} "
+        f"(OOF {m['oof_score']:.5f}, {m['direction']}), {m['seconds']:.1f} s"
+    )
+    click.echo(f"Submission: {result.path / 'submission.csv'} (matches the sample)")
+
+
+@cli.command()
+@PROJECT_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+@click.option("--private", is_flag=True, help="Show private scores (practice competitions).")
+def runs(project_dir: Path, as_json: bool, private: bool) -> None:
+    """List every run: CV mean ± std, public (and private) score, time.
+
+    \b
+    Examples:
+      kstarter runs
+      kstarter runs --json | jq '.[-1].cv_mean'
+    """
+    import json
+
+    from kstarter.config import find_project
+    from kstarter.runs import list_runs
+
+    rows = [r.row() for r in list_runs(find_project(project_dir))]
+    if not private:
+        for row in rows:
+            row.pop("private")
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No runs yet: run `kstarter train`.")
+        return
+    for line in _runs_table(rows, private):
+        click.echo(line)
+
+
+def _runs_table(rows: list[dict], private: bool) -> list[str]:
+    def num(v, width=9):
+        return f"{v:.5f}".rjust(width) if isinstance(v, float) else "-".rjust(width)
+
+    head = f"{'run':<28} {'model':<9} {'metric':<9} {'CV mean ± std':>21} {'public':>9}"
+    head += f" {'private':>9}" if private else ""
+    lines = [head + f" {'time':>7}"]
+    for r in rows:
+        cv = f"{num(r['cv_mean'])} ± {num(r['cv_std'], 7).strip():<7}"
+        line = (
+            f"{r['run']:<28} {str(r['model']):<9} {str(r['metric']):<9} {cv:>21} {num(r['public'])}"
+        )
+        line += f" {num(r['private'])}" if private else ""
+        lines.append(line + f" {r['seconds'] or 0:>6.1f}s")
+    return lines
+
+
+@cli.command()
+@PROJECT_DIR
+@click.argument("run", required=False)
+@click.option("-m", "--message", required=True, help="What this submission tries.")
+@click.option("--no-wait", is_flag=True, help="Do not wait for the score (Kaggle).")
+@click.option("--force", is_flag=True, help="Submit even where kstarter advises against it.")
+def submit(project_dir: Path, run, message: str, no_wait: bool, force: bool) -> None:
+    """Validate a run's submission and submit it (RUN defaults to the newest run).
+
+    On a practice competition it is scored against the held-back answer key's public part.
+
+    \b
+    Examples:
+      kstarter submit -m "baseline"
+      kstarter submit 20261125-101500-lightgbm -m "more leaves"
+    """
+    from kstarter.submit import SubmitOptions
+    from kstarter.submit import submit as run_submit
+
+    result = run_submit(project_dir, SubmitOptions(run, message, not no_wait, force))
+    e = result.entry
+    cv = result.run.metrics.get("cv_mean")
+    click.echo(f"Submitted run {result.run.id} ({e.get('where', 'kaggle')}): {e['status']}")
+    if e.get("public") is not None:
+        click.echo(f"  public score {e['public']:.5f}   CV {cv:.5f}")
+        if e.get("where") == "practice":
+            click.echo(
+                "  (the private score stays hidden, as on Kaggle: `kstarter runs --private`)"
+            )
+
+
+def main() -> None:
+    cli(prog_name="kstarter")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

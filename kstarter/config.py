@@ -1,0 +1,168 @@
+"""Load a project's ``kstarter.yaml`` once into frozen dataclasses, validated in one place."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from kstarter.errors import ConfigError
+from kstarter.resources import load_config_yaml
+from kstarter.spec import KINDS, TASKS, Spec
+
+__all__ = [
+    "CONFIG_NAME",
+    "CVConfig",
+    "ModelConfig",
+    "TrainConfig",
+    "Project",
+    "load_project",
+    "find_project",
+    "defaults",
+]
+
+CONFIG_NAME = "kstarter.yaml"
+
+
+@dataclass(frozen=True)
+class CVConfig:
+    n_splits: int = 5
+    seed: int = 42
+    groups: str | None = None
+    time: str | None = None
+
+    def fingerprint(self) -> str:
+        """What decides the folds: changing any of it needs ``--refold``."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    name: str = "lightgbm"
+    params: dict[str, Any] = field(default_factory=dict)
+    num_boost_round: int = 5000
+    early_stopping_rounds: int = 100
+    threads: int = 0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    spec: Spec
+    cv: CVConfig
+    model: ModelConfig
+    train: TrainConfig
+    raw: dict[str, Any]
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    def config_hash(self) -> str:
+        blob = json.dumps(self.raw, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def defaults() -> dict[str, Any]:
+    return load_config_yaml("defaults.yaml")
+
+
+def find_project(directory: Path | str | None) -> Path:
+    root = Path(directory or ".").resolve()
+    if not (root / CONFIG_NAME).is_file():
+        raise ConfigError(
+            f"No {CONFIG_NAME} in {root}: run this inside a project made by `kstarter init`, "
+            "or point at one with -C DIR."
+        )
+    return root
+
+
+def load_project(directory: Path | str | None = None) -> Project:
+    import yaml
+
+    root = find_project(directory)
+    path = root / CONFIG_NAME
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        raise ConfigError(f"{path} is not valid YAML{line}: fix the file and run again.") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must be a mapping of sections (competition, cv, model, train).")
+    return _validate(root, raw)
+
+
+def _validate(root: Path, raw: dict[str, Any]) -> Project:
+    where = root / CONFIG_NAME
+    allowed = {"competition", "cv", "model", "train"}
+    _no_unknown(where, "top level", raw, allowed)
+    if "competition" not in raw:
+        raise ConfigError(f"{where} has no `competition:` section; re-run `kstarter init`.")
+    base = defaults()
+    spec = _spec(where, raw["competition"])
+    cv = _section(where, "cv", CVConfig, base.get("cv", {}), raw.get("cv"))
+    model = _section(where, "model", ModelConfig, base.get("model", {}), raw.get("model"))
+    train = _section(where, "train", TrainConfig, base.get("train", {}), raw.get("train"))
+    if cv.n_splits < 2:
+        raise ConfigError(f"{where}: cv.n_splits must be at least 2 (found {cv.n_splits}).")
+    if model.num_boost_round < 1 or model.early_stopping_rounds < 1:
+        raise ConfigError(f"{where}: model.num_boost_round and early_stopping_rounds must be >= 1.")
+    if not isinstance(model.params, dict):
+        raise ConfigError(f"{where}: model.params must be a mapping of LightGBM parameters.")
+    return Project(root=root, spec=spec, cv=cv, model=model, train=train, raw=raw)
+
+
+def _spec(where: Path, d: Any) -> Spec:
+    if not isinstance(d, dict):
+        raise ConfigError(f"{where}: `competition:` must be a mapping.")
+    _no_unknown(where, "competition", d, {f.name for f in fields(Spec)})
+    spec = Spec.from_dict(d)
+    if spec.task not in TASKS:
+        raise ConfigError(f"{where}: competition.task must be one of {', '.join(TASKS)}.")
+    if spec.kind not in KINDS:
+        raise ConfigError(f"{where}: competition.kind must be one of {', '.join(KINDS)}.")
+    if not spec.targets:
+        raise ConfigError(f"{where}: competition.targets is empty; name the target column(s).")
+    return spec
+
+
+def _section(where: Path, name: str, cls: type, base: dict, override: Any) -> Any:
+    if override is None:
+        override = {}
+    if not isinstance(override, dict):
+        raise ConfigError(f"{where}: `{name}:` must be a mapping.")
+    names = {f.name for f in fields(cls)}
+    _no_unknown(where, name, override, names)
+    merged = {**{k: v for k, v in base.items() if k in names}, **override}
+    for f in fields(cls):
+        if f.name in merged and f.type in ("int", int):
+            value = merged[f.name]
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(
+                    f"{where}: {name}.{f.name} must be a whole number (found {value!r})."
+                )
+    return cls(**merged)
+
+
+def _no_unknown(where: Path, section: str, d: dict, allowed: set[str]) -> None:
+    unknown = sorted(set(d) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r} in {section}; valid keys are "
+            f"{', '.join(sorted(allowed))}."
+        )

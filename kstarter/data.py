@@ -1,0 +1,46 @@
+"""Read competition tables with one clear sentence for every way a CSV can be bad."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kstarter.errors import SpecError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["TABLE_SUFFIXES", "is_table", "read_table"]
+
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")
+
+
+def is_table(path: Path) -> bool:
+    return path.is_file() and path.name.lower().endswith(TABLE_SUFFIXES)
+
+
+def read_table(path: Path, *, shown: str | None = None) -> pd.DataFrame:
+    """Read one CSV (plain or compressed) with pandas' defaults; refuse empty or broken files."""
+    import pandas as pd
+
+    label = shown or path.name
+    try:
+        df = pd.read_csv(path, low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise SpecError(
+            f"{label} is empty: replace it with the competition's original file."
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SpecError(
+            f"{label} cannot be read as CSV ({first}): check the file is the competition's "
+            "original CSV, not an HTML page or a partial download."
+        ) from None
+    if len(df) == 0:
+        raise SpecError(f"{label} has a header but no rows: replace it with the complete file.")
+    if any(str(c).startswith("Unnamed: ") for c in df.columns) and df.shape[1] == 1:
+        raise SpecError(f"{label} has no usable header row.")
+    dup = [c for c in df.columns if "." in str(c) and str(c).rsplit(".", 1)[0] in df.columns]
+    if dup:
+        raise SpecError(f"{label} has a duplicated column name ({dup[0].rsplit('.', 1)[0]!r}).")
+    return df

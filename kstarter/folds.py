@@ -1,0 +1,203 @@
+"""Folds made once, saved in ``folds.csv``, reused by every run and every tuning trial.
+
+``folds.csv`` has one row per train row: ``row`` (its position in the train file), the id when
+there is one, and ``fold``. With ``cv.time`` the folds are time blocks: fold k validates on
+block k and trains on every earlier block; the first block (fold -1) is only ever trained on.
+The config that made the folds is kept in ``.kstarter/folds.json``; a changed ``cv:`` section
+without ``--refold`` is refused, because runs on different folds cannot be compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kstarter.errors import ConfigError, TrainError
+from kstarter.io import atomic_write_bytes, atomic_write_text
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from kstarter.config import Project
+
+__all__ = ["Folds", "load_or_make_folds", "make_assignment", "TimeBlockSplit"]
+
+FOLDS_NAME = "folds.csv"
+META_NAME = ".kstarter/folds.json"
+
+
+@dataclass(frozen=True)
+class Folds:
+    assignment: np.ndarray  # fold per train row; -1 = only ever in training (time splits)
+    time_ordered: bool
+    hash: str
+
+    @property
+    def n_splits(self) -> int:
+        return int(self.assignment.max()) + 1
+
+    def splits(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """(fold, train row positions, validation row positions), one fold at a time."""
+        import numpy as np
+
+        for k in range(self.n_splits):
+            valid = np.flatnonzero(self.assignment == k)
+            if self.time_ordered:
+                train = np.flatnonzero(self.assignment < k)
+            else:
+                train = np.flatnonzero(self.assignment != k)
+            yield k, train, valid
+
+    @property
+    def validated(self) -> np.ndarray:
+        return self.assignment >= 0
+
+
+class TimeBlockSplit:
+    """Contiguous time blocks; rows with the same time value always share a block."""
+
+    def __init__(self, n_splits: int) -> None:
+        self.n_splits = n_splits
+
+    def blocks(self, times: pd.Series) -> np.ndarray:
+        import numpy as np
+
+        if times.isna().any():
+            raise TrainError(
+                f"cv.time column {times.name!r} has missing values; fill or drop them."
+            )
+        order = np.sort(times.unique())
+        if len(order) < self.n_splits + 1:
+            raise TrainError(
+                f"cv.time column {times.name!r} has only {len(order)} distinct values; "
+                f"a time split into {self.n_splits} folds needs at least {self.n_splits + 1}."
+            )
+        rank = np.searchsorted(order, times.to_numpy())
+        # block b holds the b-th (n_splits+1)-quantile of distinct time values
+        block = (rank * (self.n_splits + 1)) // len(order)
+        return block.astype(int) - 1
+
+
+def make_assignment(
+    project: Project, train: pd.DataFrame, y: np.ndarray
+) -> tuple[np.ndarray, bool]:
+    import numpy as np
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
+
+    cv, spec = project.cv, project.spec
+    n = len(train)
+    for col in (cv.groups, cv.time):
+        if col is not None and col not in train.columns:
+            raise ConfigError(
+                f"cv: column {col!r} is not in train; its columns include "
+                f"{', '.join(map(str, list(train.columns)[:10]))}."
+            )
+    if cv.time is not None:
+        times = train[cv.time]
+        if not _is_orderable(times):
+            times = _parse_times(times)
+        return TimeBlockSplit(cv.n_splits).blocks(times), True
+    classify = spec.task in ("binary", "multiclass")
+    strat = y if classify else None
+    if cv.groups is not None:
+        groups = train[cv.groups].astype(str).fillna("<NA>").to_numpy()
+        if len(np.unique(groups)) < cv.n_splits:
+            raise TrainError(f"cv.groups {cv.groups!r} has fewer groups than cv.n_splits.")
+        splitter = (
+            StratifiedGroupKFold(cv.n_splits, shuffle=True, random_state=cv.seed)
+            if classify
+            else GroupKFold(cv.n_splits, shuffle=True, random_state=cv.seed)
+        )
+        parts = splitter.split(np.zeros(n), strat, groups)
+    elif classify:
+        smallest = np.bincount(y.astype(int)).min()
+        if smallest < cv.n_splits:
+            raise TrainError(
+                f"The rarest class has only {smallest} rows, fewer than cv.n_splits="
+                f"{cv.n_splits}: lower cv.n_splits in kstarter.yaml."
+            )
+        parts = StratifiedKFold(cv.n_splits, shuffle=True, random_state=cv.seed).split(
+            np.zeros(n), y
+        )
+    else:
+        parts = KFold(cv.n_splits, shuffle=True, random_state=cv.seed).split(np.zeros(n))
+    assignment = np.full(n, -1, dtype=int)
+    for k, (_, valid) in enumerate(parts):
+        assignment[valid] = k
+    return assignment, False
+
+
+def _is_orderable(s: pd.Series) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
+
+
+def _parse_times(s: pd.Series) -> pd.Series:
+    import pandas as pd
+
+    try:
+        return pd.to_datetime(s, format="ISO8601")
+    except (ValueError, TypeError):
+        raise TrainError(
+            f"cv.time column {s.name!r} is neither numeric nor ISO dates; convert it in "
+            "features.py or choose another column."
+        ) from None
+
+
+def load_or_make_folds(
+    project: Project, train: pd.DataFrame, y: np.ndarray, refold: bool = False
+) -> Folds:
+    """The project's folds: read folds.csv, or make and save it on the first run / --refold."""
+    path = project.path(FOLDS_NAME)
+    meta_path = project.path(META_NAME)
+    wanted = project.cv.fingerprint()
+    if path.exists() and not refold:
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
+        if meta is not None and meta["cv"] != wanted:
+            raise ConfigError(
+                "The cv: section of kstarter.yaml changed since folds.csv was made "
+                f"(was {meta['cv']}): runs on different folds are not comparable. Run "
+                "`kstarter train --refold` to make new folds, or restore the old cv settings."
+            )
+        return _read(path, train, project, meta)
+    assignment, time_ordered = make_assignment(project, train, y)
+    _write(path, meta_path, assignment, time_ordered, train, project, wanted)
+    return _read(path, train, project, {"time_ordered": time_ordered})
+
+
+def _write(path: Path, meta_path: Path, assignment, time_ordered, train, project, wanted) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"row": range(len(train))})
+    if project.spec.id is not None and project.spec.id in train.columns:
+        frame[project.spec.id] = train[project.spec.id].to_numpy()
+    frame["fold"] = assignment
+    atomic_write_bytes(path, frame.to_csv(index=False, lineterminator="\n").encode())
+    meta = {"cv": wanted, "time_ordered": time_ordered, "rows": len(train)}
+    atomic_write_text(meta_path, json.dumps(meta, indent=2))
+
+
+def _read(path: Path, train: pd.DataFrame, project: Project, meta: dict | None) -> Folds:
+    import numpy as np
+    import pandas as pd
+
+    data = path.read_bytes()
+    frame = pd.read_csv(path)
+    if "fold" not in frame.columns or len(frame) != len(train):
+        raise ConfigError(
+            f"folds.csv has {len(frame)} rows but train has {len(train)}: the data changed. "
+            "Run `kstarter train --refold`."
+        )
+    assignment = frame["fold"].to_numpy(dtype=int)
+    time_ordered = bool(meta and meta.get("time_ordered"))
+    if not time_ordered and (assignment < 0).any():
+        raise ConfigError("folds.csv has rows without a fold: run `kstarter train --refold`.")
+    if len(np.unique(assignment[assignment >= 0])) < 2:
+        raise ConfigError("folds.csv has fewer than two folds: run `kstarter train --refold`.")
+    return Folds(assignment, time_ordered, hashlib.sha256(data).hexdigest()[:16])

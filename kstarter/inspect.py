@@ -1,0 +1,356 @@
+"""Inspection: from a folder of competition files to a :class:`~kstarter.spec.Spec`.
+
+Everything here is found from the files alone; the user's ``--target``/``--id``/``--metric`` and
+Kaggle's metadata override the guesses. Each guess that could be wrong is reported as a note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kstarter.data import is_table, read_table
+from kstarter.errors import MetricError, SpecError
+from kstarter.spec import Files, Spec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kstarter.metrics import Metric
+
+__all__ = ["Overrides", "Meta", "Inspection", "find_files", "inspect_competition"]
+
+MAX_CLASSES = 20  # an integer target with at most this many values is taken as classes
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the user said on the command line; None means "guess"."""
+
+    targets: tuple[str, ...] = ()
+    id: str | None = None
+    metric: str | None = None
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What the source knows beyond the files (Kaggle metadata, a practice description)."""
+
+    name: str
+    source: str
+    title: str | None = None
+    url: str | None = None
+    metric: str | None = None  # the metric as the competition names it
+    deadline: str | None = None
+    daily_limit: int | None = None
+    code_competition: bool = False
+
+
+@dataclass(frozen=True)
+class Inspection:
+    spec: Spec
+    notes: tuple[str, ...]
+    train_shape: tuple[int, int]
+    test_shape: tuple[int, int]
+
+
+def find_files(data_dir: Path) -> Files:
+    """Find train, test and sample submission among the CSVs, whatever they are called."""
+    tables = sorted(
+        (p for p in data_dir.rglob("*") if is_table(p) and "__MACOSX" not in p.parts),
+        key=lambda p: (len(p.relative_to(data_dir).parts), str(p)),
+    )
+    names = [p.relative_to(data_dir).as_posix() for p in tables]
+    sample = _pick(names, r"sample|submission", "sample submission", data_dir, prefer="sample")
+    rest = [n for n in names if n != sample]
+    train = _pick(rest, r"train", "train", data_dir, prefer="train")
+    test = _pick([n for n in rest if n != train], r"test", "test", data_dir, prefer="test")
+    return Files(train=train, test=test, sample_submission=sample)
+
+
+def _pick(names: list[str], pattern: str, what: str, data_dir: Path, prefer: str) -> str:
+    hits = [n for n in names if re.search(pattern, Path(n).name, re.IGNORECASE)]
+    if not hits:
+        found = ", ".join(names) or "no CSV files"
+        raise SpecError(
+            f"No {what} file in {data_dir} (found: {found}): a Kaggle competition needs train, "
+            f"test and sample submission CSVs; add the missing file or rename it to contain "
+            f"'{prefer}'."
+        )
+    exact = [n for n in hits if _stem(n) == prefer]
+    return (exact or hits)[0]
+
+
+def _stem(name: str) -> str:
+    return Path(name).name.lower().split(".")[0]
+
+
+def inspect_competition(data_dir: Path, meta: Meta, overrides: Overrides) -> Inspection:
+    files = find_files(data_dir)
+    train = read_table(data_dir / files.train, shown=f"data/{files.train}")
+    test = read_table(data_dir / files.test, shown=f"data/{files.test}")
+    sample = read_table(data_dir / files.sample_submission, shown=f"data/{files.sample_submission}")
+    notes: list[str] = []
+    if sample.shape[1] < 2:
+        raise SpecError(
+            f"data/{files.sample_submission} has only one column: a sample submission needs an "
+            "id column and at least one prediction column."
+        )
+    id_col = _find_id(train, test, sample, overrides, files, notes)
+    targets, pred_columns, class_proba = _find_targets(train, test, sample, overrides, id_col)
+    spec = Spec(
+        name=meta.name,
+        source=meta.source,
+        files=files,
+        id=id_col,
+        sample_id=str(sample.columns[0]),
+        targets=tuple(targets),
+        pred_columns=tuple(pred_columns),
+        title=meta.title,
+        url=meta.url,
+        deadline=meta.deadline,
+        daily_limit=meta.daily_limit,
+        code_competition=meta.code_competition,
+        metric_kaggle_name=meta.metric,
+    )
+    spec = _task_and_metric(spec, train, sample, class_proba, meta, overrides, notes)
+    drop = [c for c in train.columns if c not in test.columns and c not in targets and c != id_col]
+    if drop:
+        notes.append(
+            f"In train but not in test, never used as features: {', '.join(map(str, drop))}."
+        )
+    spec = replace(spec, drop=tuple(str(c) for c in drop))
+    return Inspection(spec, tuple(notes), train.shape, test.shape)
+
+
+def _find_id(train, test, sample, overrides: Overrides, files: Files, notes: list[str]):
+    sample_id = str(sample.columns[0])
+    if overrides.id is not None:
+        if overrides.id not in test.columns:
+            raise SpecError(
+                f"--id {overrides.id!r} is not a column of data/{files.test}; its columns are "
+                f"{_cols(test)}."
+            )
+        return overrides.id
+    if sample_id in test.columns:
+        if not test[sample_id].is_unique:
+            raise SpecError(
+                f"The sample's id column {sample_id!r} repeats values in data/{files.test}; "
+                "name the real id column with --id."
+            )
+        if len(sample) != len(test) or set(sample[sample_id]) != set(test[sample_id]):
+            notes.append(
+                f"The sample's {sample_id!r} values differ from test's; the submission will "
+                "follow the sample."
+            )
+        return sample_id
+    if len(sample) != len(test):
+        raise SpecError(
+            f"Test has no {sample_id!r} column and {len(test)} rows while the sample has "
+            f"{len(sample)}: name test's id column with --id."
+        )
+    notes.append(
+        f"Test has no id column: the sample's {sample_id!r} values map to test rows in order."
+    )
+    return None
+
+
+def _find_targets(train, test, sample, overrides: Overrides, id_col):
+    preds = [str(c) for c in sample.columns[1:]]
+    unseen = [str(c) for c in train.columns if c not in test.columns and c != id_col]
+    if overrides.targets:
+        missing = [t for t in overrides.targets if t not in train.columns]
+        if missing:
+            raise SpecError(
+                f"--target {missing[0]!r} is not a column of train; its columns are {_cols(train)}."
+            )
+        targets = list(overrides.targets)
+    elif all(p in unseen for p in preds):
+        targets = preds
+    else:
+        targets = _match_targets(preds, unseen, train)
+    if len(targets) == 1 and len(preds) > 1:
+        return targets, _class_columns(preds, train[targets[0]]), True
+    if len(targets) != len(preds):
+        raise SpecError(
+            f"The sample has {len(preds)} prediction column(s) ({', '.join(preds)}) but "
+            f"{len(targets)} target(s) were found ({', '.join(targets)}): name them with --target."
+        )
+    return targets, preds, False
+
+
+def _match_targets(preds: list[str], unseen: list[str], train) -> list[str]:
+    by_lower = {u.lower(): u for u in unseen}
+    if all(p.lower() in by_lower for p in preds):
+        return [by_lower[p.lower()] for p in preds]
+    if len(unseen) == 1:
+        return unseen
+    for col in unseen:
+        if len(preds) > 1 and _class_columns(preds, train[col], strict=False):
+            return [col]
+    raise SpecError(
+        f"Cannot tell the target: the sample predicts {', '.join(preds)} and train has "
+        f"{', '.join(unseen) or 'no column'} missing from test. Name it with --target COLUMN."
+    )
+
+
+def _class_columns(preds: list[str], y, strict: bool = True) -> list[str] | None:
+    """Map each class of ``y`` (sorted) to the sample column that holds its probability."""
+    classes = sorted(y.dropna().unique().tolist())
+    if len(classes) != len(preds):
+        if not strict:
+            return None
+        raise SpecError(
+            f"The sample has {len(preds)} probability columns but target {y.name!r} has "
+            f"{len(classes)} classes: check the target with --target."
+        )
+    out: list[str] = []
+    for c in classes:
+        token = str(c).lower()
+        hit = [
+            p
+            for p in preds
+            if p.lower() == token or re.search(rf"[_\W]{re.escape(token)}$", p.lower())
+        ]
+        if len(hit) != 1:
+            if not strict:
+                return None
+            raise SpecError(
+                f"Cannot match class {c!r} of {y.name!r} to one sample column "
+                f"({', '.join(preds)}): rename the columns or the classes to agree."
+            )
+        out.append(hit[0])
+    return out if len(set(out)) == len(out) else None
+
+
+def _task_and_metric(spec: Spec, train, sample, class_proba, meta, overrides, notes) -> Spec:
+    from kstarter.metrics import default_metric, get_metric
+
+    task, classes, label_dtype = _task(train, spec.targets, class_proba)
+    metric, guessed = _chosen_metric(meta, overrides, notes, get_metric)
+    if metric is not None and task == "multiclass" and "multiclass" not in metric.tasks:
+        if "regression" in metric.tasks and not class_proba:
+            task, classes, label_dtype = "regression", (), label_dtype
+        else:
+            raise MetricError(_misfit(metric, task))
+    if metric is not None and task == "regression" and "regression" not in metric.tasks:
+        raise MetricError(_misfit(metric, task))
+    kind = _kind(task, class_proba, metric, sample, spec, classes)
+    if metric is None:
+        metric = default_metric(task, kind)
+        guessed = True
+        notes.append(
+            f"No metric given: using {metric.name} as the usual one for a {task} task with "
+            f"{kind} submissions. Check the competition's Evaluation page; change it with "
+            f"`kstarter init ... --metric NAME` or in kstarter.yaml."
+        )
+    if task not in metric.tasks:
+        raise MetricError(_misfit(metric, task))
+    _check_needs(metric, kind, spec)
+    return replace(
+        spec,
+        task=task,
+        kind=kind,
+        classes=tuple(classes),
+        label_dtype=label_dtype,
+        metric=metric.name,
+        metric_guessed=guessed,
+    )
+
+
+def _chosen_metric(meta, overrides, notes, get_metric) -> tuple[Metric | None, bool]:
+    if overrides.metric:
+        return get_metric(overrides.metric), False
+    if meta.metric:
+        try:
+            return get_metric(meta.metric), False
+        except MetricError:
+            notes.append(
+                f"The competition's metric {meta.metric!r} is not in kstarter's table; a default "
+                "is used instead. Pick the closest with --metric NAME (`kstarter init --help`)."
+            )
+    return None, True
+
+
+def _misfit(metric: Metric, task: str) -> str:
+    return (
+        f"Metric {metric.name} does not apply to this {task} target (it is for "
+        f"{', '.join(metric.tasks)}): choose another with --metric, or check --target."
+    )
+
+
+def _task(train, targets, class_proba) -> tuple[str, list[Any], str]:
+    import pandas as pd
+
+    if len(targets) > 1:
+        return "multitarget", [], "float"
+    y = train[targets[0]]
+    if y.isna().all():
+        raise SpecError(f"Target {targets[0]!r} has no values in train.")
+    dtype = _label_dtype(y)
+    classes = sorted(y.dropna().unique().tolist())
+    if class_proba:
+        return "multiclass", classes, dtype
+    if dtype in ("bool", "str") or len(classes) == 2:
+        return ("binary" if len(classes) == 2 else "multiclass"), classes, dtype
+    integer = dtype == "int" or bool((y.dropna() % 1 == 0).all())
+    if integer and 2 < len(classes) <= MAX_CLASSES and pd.api.types.is_numeric_dtype(y):
+        return "multiclass", [int(c) for c in classes], "int"
+    return "regression", [], dtype
+
+
+def _label_dtype(y) -> str:
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(y):
+        return "bool"
+    if pd.api.types.is_integer_dtype(y):
+        return "int"
+    if pd.api.types.is_numeric_dtype(y):
+        return "float"
+    values = set(y.dropna().astype(str).unique())
+    if values and values <= {"True", "False"}:
+        return "bool"
+    return "str"
+
+
+def _kind(task, class_proba, metric, sample, spec: Spec, classes) -> str:
+    import pandas as pd
+
+    if task == "regression":
+        return "value"
+    if class_proba:
+        return "class_proba"
+    if task == "multitarget":
+        if metric is not None:
+            return "proba" if metric.needs == "proba" else "value"
+        return "value"
+    if metric is not None:
+        return "proba" if metric.needs == "proba" else "label"
+    col = sample[spec.pred_columns[0]]
+    if pd.api.types.is_float_dtype(col) and not bool((col.dropna() % 1 == 0).all()):
+        return "proba" if task == "binary" else "label"
+    return "label"
+
+
+def _check_needs(metric: Metric, kind: str, spec: Spec) -> None:
+    fits = {
+        "label": {"label"},
+        "proba": {"proba", "class_proba"},
+        "value": {"value", "proba"},
+    }
+    if kind not in fits[metric.needs]:
+        what = {"label": "labels", "proba": "probabilities", "value": "numbers"}[metric.needs]
+        raise MetricError(
+            f"Metric {metric.name} scores {what} but {spec.files.sample_submission} holds "
+            f"{kind.replace('_', ' ')} predictions: check --metric against the competition's "
+            "Evaluation page."
+        )
+
+
+def _cols(df: pd.DataFrame, limit: int = 12) -> str:
+    cols = [str(c) for c in df.columns]
+    more = f", ... ({len(cols)} in all)" if len(cols) > limit else ""
+    return ", ".join(cols[:limit]) + more

@@ -1,0 +1,65 @@
+"""Nothing half-written: every output goes to a temporary name and is renamed into place."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "staging_dir", "sweep_stale_staging"]
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def staging_dir(parent: Path, prefix: str) -> Path:
+    """A hidden temporary folder in ``parent`` with the user's usual permissions (mkdtemp's
+    are 0700), to fill and then rename into place."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    path.chmod(0o777 & ~_umask())
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def sweep_stale_staging(folder: Path) -> None:
+    """Remove staging folders ``<name>.<pid>.*`` left by processes that died (kill -9)."""
+    import shutil
+
+    if not folder.is_dir():
+        return
+    for d in folder.iterdir():
+        parts = d.name.split(".")
+        pid = next((int(p) for p in parts if p.isdigit()), None)
+        if pid is not None and not _alive(pid):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

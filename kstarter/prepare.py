@@ -1,0 +1,227 @@
+"""From the raw tables to model matrices: target encoding, ``features.py``, categoricals."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kstarter.data import read_table
+from kstarter.errors import TrainError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from kstarter.config import Project
+    from kstarter.spec import Spec
+
+__all__ = ["Tables", "Matrices", "load_tables", "encode_target", "build_matrices", "decode_labels"]
+
+_BAD_NAME = re.compile(r"[\[\]{}\",:]")
+
+
+@dataclass(frozen=True)
+class Tables:
+    train: pd.DataFrame
+    test: pd.DataFrame
+    sample: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Matrices:
+    X_train: pd.DataFrame
+    X_test: pd.DataFrame
+    names: dict[str, str]  # model column name -> the user's column name
+
+
+def load_tables(project: Project) -> Tables:
+    spec, data = project.spec, project.data_dir
+    return Tables(
+        read_table(data / spec.files.train, shown=f"data/{spec.files.train}"),
+        read_table(data / spec.files.test, shown=f"data/{spec.files.test}"),
+        read_table(
+            data / spec.files.sample_submission, shown=f"data/{spec.files.sample_submission}"
+        ),
+    )
+
+
+def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
+    """Targets as the model sees them: class index 0..k-1, or floats; 2-D for multitarget."""
+    import numpy as np
+
+    missing = [t for t in spec.targets if t not in train.columns]
+    if missing:
+        raise TrainError(
+            f"Target column {missing[0]!r} is not in data/{spec.files.train}: fix "
+            "competition.targets in kstarter.yaml."
+        )
+    if spec.task == "multitarget":
+        y = train[list(spec.targets)].to_numpy(dtype=float)
+        if np.isnan(y).any():
+            raise TrainError("A target column has missing values; fill or drop those rows.")
+        return y
+    col = train[spec.targets[0]]
+    if col.isna().any():
+        raise TrainError(
+            f"Target {spec.targets[0]!r} has {int(col.isna().sum())} missing values: drop those "
+            "rows in features.py or fix the data."
+        )
+    if spec.task == "regression":
+        return col.to_numpy(dtype=float)
+    index = {_key(c): i for i, c in enumerate(spec.classes)}
+    codes = col.map(lambda v: index.get(_key(v), -1)).to_numpy(dtype=int)
+    if (codes < 0).any():
+        bad = col[codes < 0].iloc[0]
+        raise TrainError(
+            f"Target value {bad!r} is not among competition.classes {list(spec.classes)}: fix "
+            "the classes in kstarter.yaml."
+        )
+    if len(np.unique(codes)) < 2:
+        raise TrainError(
+            f"Target {spec.targets[0]!r} has one class only ({spec.classes[codes[0]]!r}): there "
+            "is nothing to learn; check the train file and competition.targets."
+        )
+    return codes
+
+
+def _key(v: Any) -> str:
+    """Compare labels across YAML and pandas types: 1 == 1.0 == '1', True == 'True'."""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v)
+
+
+def decode_labels(spec: Spec, codes: np.ndarray) -> list[Any]:
+    """Class indices back to the train's own encoding (0/1, True/False, strings)."""
+    cast = {"int": int, "bool": _as_bool, "str": str, "float": float}[spec.label_dtype]
+    classes = [cast(c) for c in spec.classes]
+    return [classes[int(i)] for i in codes]
+
+
+def _as_bool(v: Any) -> bool:
+    return v if isinstance(v, bool) else str(v) == "True"
+
+
+def build_matrices(project: Project, tables: Tables) -> Matrices:
+    """Run features.py, drop non-features, make categoricals consistent in train and test."""
+    X_train, X_test = _user_features(project, tables)
+    spec = project.spec
+    never = set(spec.targets) | set(spec.drop) | {spec.id, spec.sample_id}
+    keep = [c for c in X_train.columns if c not in never]
+    X_train, X_test = X_train[keep], X_test[keep]
+    if X_train.shape[1] == 0:
+        raise TrainError(
+            "No feature columns left after dropping id and targets: check features.py."
+        )
+    X_train, X_test = _consistent_types(X_train, X_test)
+    names = {_safe(c): str(c) for c in keep}
+    if len(names) != len(keep):
+        raise TrainError('Two feature names differ only in [ ] { } " , : characters: rename one.')
+    X_train.columns = list(names)
+    X_test.columns = list(names)
+    return Matrices(X_train, X_test, names)
+
+
+def _safe(name: Any) -> str:
+    return _BAD_NAME.sub("_", str(name))
+
+
+def _user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import pandas as pd
+
+    path = project.path("features.py")
+    if not path.exists():
+        return tables.train.copy(), tables.test.copy()
+    try:
+        module = _load_module(path)
+        out = module.make_features(tables.train.copy(), tables.test.copy())
+    except Exception as exc:  # the user's code: show their frame, not ours
+        raise TrainError(_user_traceback(path, exc)) from None
+    if not (
+        isinstance(out, tuple) and len(out) == 2 and all(isinstance(x, pd.DataFrame) for x in out)
+    ):
+        raise TrainError(
+            "features.py: make_features must return (X_train, X_test), two DataFrames."
+        )
+    X_train, X_test = out
+    if len(X_train) != len(tables.train) or len(X_test) != len(tables.test):
+        raise TrainError(
+            f"features.py returned {len(X_train)} train and {len(X_test)} test rows for "
+            f"{len(tables.train)} and {len(tables.test)}: keep every row, in order."
+        )
+    only_train = [c for c in X_train.columns if c not in X_test.columns]
+    only_train = [
+        c for c in only_train if c not in set(project.spec.targets) | set(project.spec.drop)
+    ]
+    only_test = [c for c in X_test.columns if c not in X_train.columns]
+    if only_train or only_test:
+        side, col = ("train", only_train[0]) if only_train else ("test", only_test[0])
+        raise TrainError(
+            f"features.py: column {col!r} is only in X_{side}; train and test features must be "
+            "the same columns."
+        )
+    return X_train.reset_index(drop=True), X_test[
+        [c for c in X_train.columns if c in X_test.columns]
+    ].reset_index(drop=True)
+
+
+def _load_module(path: Path):
+    name = f"_kstarter_features_{abs(hash(str(path)))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(name, None)
+    if not hasattr(module, "make_features"):
+        raise AttributeError("features.py defines no make_features(train, test)")
+    return module
+
+
+def _user_traceback(path: Path, exc: BaseException) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path]
+    where = ""
+    if frames:
+        f = frames[-1]
+        where = f" (features.py, line {f.lineno}, in {f.name}: {(f.line or '').strip()})"
+    return f"features.py raised {type(exc).__name__}: {exc}{where}. Fix features.py and run again."
+
+
+def _consistent_types(X_train: pd.DataFrame, X_test: pd.DataFrame):
+    import pandas as pd
+
+    X_train, X_test = X_train.copy(), X_test.copy()
+    for col in X_train.columns:
+        a, b = X_train[col], X_test[col]
+        if pd.api.types.is_bool_dtype(a) and pd.api.types.is_bool_dtype(b):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(a):
+            X_train[col] = _epoch_seconds(a)
+            X_test[col] = _epoch_seconds(pd.to_datetime(b, errors="coerce"))
+            continue
+        if _numeric(a) and _numeric(b):
+            continue
+        values = pd.concat([a, b], ignore_index=True).dropna().astype(str).unique()
+        dtype = pd.CategoricalDtype(sorted(values))
+        X_train[col] = a.astype("str").astype(dtype)
+        X_test[col] = b.astype("str").astype(dtype)
+    return X_train, X_test
+
+
+def _numeric(s: pd.Series) -> bool:
+    import pandas as pd
+
+    return (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)) and not isinstance(
+        s.dtype, pd.CategoricalDtype
+    )
+
+
+def _epoch_seconds(s: pd.Series) -> pd.Series:
+    # pandas 3 datetimes are microseconds; seconds keep the numbers readable
+    return s.astype("int64").where(s.notna()) / 1_000_000

@@ -1,0 +1,127 @@
+"""``kstarter init``: fetch a competition, inspect it and generate the project, atomically."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from kstarter import __version__
+from kstarter.errors import SourceError
+from kstarter.inspect import Inspection, Overrides, inspect_competition
+from kstarter.io import staging_dir
+from kstarter.render import render_project
+from kstarter.sources import resolve_source
+
+__all__ = ["InitResult", "init_project", "summary_lines"]
+
+_KIND_TEXT = {
+    "label": "a class label, in the train's own encoding",
+    "proba": "the probability of the positive class",
+    "class_proba": "one probability column per class",
+    "value": "a number",
+}
+
+
+@dataclass(frozen=True)
+class InitResult:
+    path: Path
+    inspection: Inspection
+
+
+def init_project(
+    source: str,
+    directory: Path | None = None,
+    overrides: Overrides | None = None,
+    force: bool = False,
+) -> InitResult:
+    """Make a ready project from SOURCE; on any failure nothing is left behind."""
+    src = resolve_source(source)
+    dest = Path(directory) if directory else Path.cwd() / src.name
+    dest = dest.expanduser().absolute()
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())) and not force:
+        raise SourceError(
+            f"{dest} already exists and is not empty: choose another folder with --dir, "
+            "or pass --force to replace it."
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = staging_dir(dest.parent, f".{dest.name}.kstarter-")
+    try:
+        data = staging / "data"
+        data.mkdir()
+        meta = src.fetch(data)
+        result = inspect_competition(data, meta, overrides or Overrides())
+        render_project(staging, _context(result))
+        _move_into_place(staging, dest)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return InitResult(dest, result)
+
+
+def _move_into_place(staging: Path, dest: Path) -> None:
+    old = None
+    if dest.exists():
+        old = dest.with_name(f".{dest.name}.kstarter-old")
+        shutil.rmtree(old, ignore_errors=True)
+        dest.rename(old)
+    staging.rename(dest)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _context(result: Inspection) -> dict:
+    from kstarter.config import CVConfig, ModelConfig, TrainConfig, defaults
+    from kstarter.metrics import get_metric
+
+    spec = result.spec
+    base = defaults()
+    metric = get_metric(spec.metric)
+    return {
+        "spec": spec,
+        "version": __version__,
+        "cv": CVConfig(**base["cv"]),
+        "model": ModelConfig(**base["model"]),
+        "train": TrainConfig(**base["train"]),
+        "notes": list(result.notes),
+        "train_shape": result.train_shape,
+        "test_shape": result.test_shape,
+        "kind_text": _KIND_TEXT[spec.kind],
+        "direction": "higher is better" if metric.greater_is_better else "lower is better",
+        "numeric_pair": None,
+        "categorical": None,
+        "target_hint": _target_hint(spec.task),
+    }
+
+
+def _target_hint(task: str) -> str:
+    return {
+        "binary": "How balanced are the two classes? With few positives, accuracy misleads; "
+        "AUC and log loss do not.",
+        "multiclass": "Are some classes rare? Stratified folds keep their share in every fold.",
+        "regression": "Is the target skewed? A long right tail often suits RMSLE or a log target.",
+        "multitarget": "Each target is modelled on its own, on the same folds.",
+    }[task]
+
+
+def summary_lines(result: InitResult) -> list[str]:
+    from kstarter.metrics import get_metric
+
+    s = result.inspection.spec
+    metric = get_metric(s.metric)
+    tr, te = result.inspection.train_shape, result.inspection.test_shape
+    lines = [
+        f"Created {result.path}",
+        f"  train      {s.files.train}  {tr[0]} rows x {tr[1]} columns",
+        f"  test       {s.files.test}  {te[0]} rows x {te[1]} columns",
+        f"  sample     {s.files.sample_submission}",
+        f"  id         {s.id or '(none: sample ids follow test row order)'}",
+        f"  target     {', '.join(s.targets)}",
+        f"  task       {s.task}" + (f" ({len(s.classes)} classes)" if s.classes else ""),
+        f"  submission {_KIND_TEXT[s.kind]}",
+        f"  metric     {s.metric} ({'maximize' if metric.greater_is_better else 'minimize'})"
+        + ("  <- a guess: check the competition's Evaluation page" if s.metric_guessed else ""),
+    ]
+    lines += [f"  note: {n}" for n in result.inspection.notes]
+    lines += ["", f"Next: cd {result.path.name} && kstarter train"]
+    return lines

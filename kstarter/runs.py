@@ -1,0 +1,118 @@
+"""Run records: ``runs/<run-id>/`` folders are the truth; ``runs.csv`` is an index rebuilt from
+them, so a run killed half-way (no folder yet) never has a row, and a row is never lost."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kstarter.errors import ConfigError
+from kstarter.io import atomic_write_text
+
+__all__ = [
+    "RunRecord",
+    "list_runs",
+    "get_run",
+    "rebuild_index",
+    "record_submission",
+    "INDEX_COLUMNS",
+]
+
+INDEX_COLUMNS = [
+    "run",
+    "created",
+    "model",
+    "metric",
+    "cv_mean",
+    "cv_std",
+    "oof",
+    "public",
+    "private",
+    "seconds",
+    "folds_hash",
+    "params_hash",
+]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: str
+    path: Path
+    metrics: dict[str, Any]
+    submissions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def latest_scored(self) -> dict[str, Any] | None:
+        scored = [s for s in self.submissions if s.get("status") == "COMPLETE"]
+        return scored[-1] if scored else None
+
+    def row(self) -> dict[str, Any]:
+        m, s = self.metrics, self.latest_scored or {}
+        return {
+            "run": self.id,
+            "created": m.get("created"),
+            "model": m.get("model"),
+            "metric": m.get("metric"),
+            "cv_mean": m.get("cv_mean"),
+            "cv_std": m.get("cv_std"),
+            "oof": m.get("oof_score"),
+            "public": s.get("public"),
+            "private": s.get("private"),
+            "seconds": m.get("seconds"),
+            "folds_hash": m.get("folds_hash"),
+            "params_hash": m.get("params_hash"),
+        }
+
+
+def list_runs(root: Path) -> list[RunRecord]:
+    """Every complete run, oldest first."""
+    runs_dir = root / "runs"
+    if not runs_dir.is_dir():
+        return []
+    out = []
+    for d in runs_dir.iterdir():
+        metrics = d / "metrics.json"
+        if d.name.startswith(".") or not metrics.is_file():
+            continue
+        subs_path = d / "submissions.json"
+        subs = json.loads(subs_path.read_text()) if subs_path.exists() else []
+        out.append(RunRecord(d.name, d, json.loads(metrics.read_text()), subs))
+    return sorted(out, key=lambda r: (r.metrics.get("created", ""), r.id))
+
+
+def get_run(root: Path, run_id: str | None) -> RunRecord:
+    runs = list_runs(root)
+    if not runs:
+        raise ConfigError("No runs yet: run `kstarter train` first.")
+    if run_id is None:
+        return runs[-1]
+    for r in runs:
+        if r.id == run_id:
+            return r
+    raise ConfigError(
+        f"No run {run_id!r}; the runs are {', '.join(r.id for r in runs[-5:])}"
+        f"{' ...' if len(runs) > 5 else ''} (see `kstarter runs`)."
+    )
+
+
+def rebuild_index(root: Path) -> Path:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=INDEX_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in list_runs(root):
+        writer.writerow(r.row())
+    path = root / "runs.csv"
+    atomic_write_text(path, buf.getvalue())
+    return path
+
+
+def record_submission(root: Path, run: RunRecord, entry: dict[str, Any]) -> RunRecord:
+    subs = [*run.submissions, entry]
+    atomic_write_text(run.path / "submissions.json", json.dumps(subs, indent=2, default=str))
+    rebuild_index(root)
+    return RunRecord(run.id, run.path, run.metrics, subs)

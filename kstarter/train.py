@@ -1,0 +1,260 @@
+"""``kstarter train``: cross-validate on the saved folds, score with the competition's metric,
+write a submission exactly like the sample and a complete run record, atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kstarter.config import Project, load_project
+from kstarter.errors import ConfigError
+from kstarter.folds import Folds, load_or_make_folds
+from kstarter.io import staging_dir, sweep_stale_staging
+from kstarter.models import FoldOutput, ModelSettings, get_adapter, lightgbm_params
+from kstarter.prepare import Matrices, build_matrices, encode_target, load_tables
+from kstarter.runs import rebuild_index
+from kstarter.submission import build_submission, test_positions, validate_submission
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from kstarter.metrics import Decision, Metric
+
+__all__ = ["TrainOptions", "CVResult", "RunResult", "train", "cross_validate", "resolve_params"]
+
+TUNED_PARAMS = "tuned_params.yaml"
+STAGING = ".kstarter/staging"
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    params: str = "default"  # default | tuned | path to a YAML/JSON mapping
+    model: str | None = None
+    seed: int | None = None
+    refold: bool = False
+    progress: Callable[[str], None] | None = None
+
+
+@dataclass
+class CVResult:
+    oof: np.ndarray  # raw OOF predictions (NaN where a row is never validated)
+    test: np.ndarray  # raw test predictions averaged over folds, in test row order
+    best_iterations: list[int]
+    importance: dict[str, list[float]]
+    fold_seconds: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    path: Path
+    metrics: dict[str, Any]
+
+
+def resolve_params(project: Project, which: str) -> dict[str, Any]:
+    """The user's LightGBM overrides: kstarter.yaml's, the tuned ones, or a file's."""
+    import yaml
+
+    if which == "default":
+        return dict(project.model.params)
+    path = project.path(TUNED_PARAMS) if which == "tuned" else Path(which)
+    if not path.is_file():
+        hint = "run `kstarter tune` first" if which == "tuned" else "check the path"
+        raise ConfigError(f"No parameter file {path}: {hint}, or use --params default.")
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    params = loaded.get("params", loaded) if isinstance(loaded, dict) else None
+    if not isinstance(params, dict):
+        raise ConfigError(f"{path} must hold a mapping of LightGBM parameters.")
+    return {**project.model.params, **params}
+
+
+def cross_validate(
+    matrices: Matrices,
+    y: np.ndarray,
+    folds: Folds,
+    adapter: Any,
+    settings: ModelSettings,
+    on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+    fold_callbacks: Callable[[int], list] | None = None,
+) -> CVResult:
+    """Train one model per fold, one alive at a time; OOF and fold-averaged test predictions."""
+    import numpy as np
+
+    X, X_test = matrices.X_train, matrices.X_test
+    oof: np.ndarray | None = None
+    test_sum: np.ndarray | None = None
+    best, seconds = [], []
+    importance: dict[str, list[float]] = {}
+    for k, tr, va in folds.splits():
+        start = time.perf_counter()
+        extra = fold_callbacks(k) if fold_callbacks else None
+        out = adapter.fit_fold(X.iloc[tr], y[tr], X.iloc[va], y[va], X_test, settings, extra)
+        if oof is None:
+            oof = np.full((len(X), *out.valid_pred.shape[1:]), np.nan)
+            test_sum = np.zeros(out.test_pred.shape)
+        oof[va] = out.valid_pred
+        test_sum += out.test_pred
+        best.append(out.best_iteration)
+        seconds.append(time.perf_counter() - start)
+        for name, gain in out.importance.items():
+            importance.setdefault(name, []).append(gain)
+        if on_fold:
+            on_fold(k, out, va)
+    return CVResult(oof, test_sum / folds.n_splits, best, importance, seconds)
+
+
+def train(project_dir: Path | str | None = None, options: TrainOptions | None = None) -> RunResult:
+    from kstarter.metrics import fit_decision, get_metric
+
+    options = options or TrainOptions()
+    say = options.progress or (lambda _: None)
+    started = time.perf_counter()
+    project = load_project(project_dir)
+    sweep_stale_staging(project.path(STAGING))
+    spec = project.spec
+    metric = get_metric(spec.metric)
+    tables = load_tables(project)
+    y = encode_target(spec, tables.train)
+    matrices = build_matrices(project, tables)
+    folds = load_or_make_folds(project, tables.train, y, refold=options.refold)
+    seed = project.train.seed if options.seed is None else options.seed
+    model_name = options.model or project.model.name
+    overrides = resolve_params(project, options.params)
+    params = lightgbm_params(spec, metric, overrides, seed, project.model.threads)
+    settings = ModelSettings(
+        params, project.model.num_boost_round, project.model.early_stopping_rounds
+    )
+    adapter = get_adapter(model_name, metric)
+    say(
+        f"{spec.name}: {len(matrices.X_train)} rows x {matrices.X_train.shape[1]} features, "
+        f"{folds.n_splits} folds, {model_name}, metric {metric.name}"
+    )
+
+    def on_fold(k: int, out: FoldOutput, va: np.ndarray) -> None:
+        quick = _quick_fold_score(metric, spec, y[va], out.valid_pred)
+        shown = f"  {metric.name} {quick:.5f}" if quick is not None else ""
+        say(f"fold {k + 1}/{folds.n_splits}{shown}  best iteration {out.best_iteration}")
+
+    cv = cross_validate(matrices, y, folds, adapter, settings, on_fold)
+    valid = folds.validated
+    decision = fit_decision(metric, y[valid], cv.oof[valid], spec.n_classes)
+    scores = _scores(metric, y, cv.oof, folds, decision)
+    sample_raw = cv.test[test_positions(spec, tables.sample, tables.test)]
+    submission = build_submission(spec, metric, tables.sample, sample_raw, decision)
+    validate_submission(submission, tables.sample, spec)
+    metrics = {
+        "metric": metric.name,
+        "direction": metric.direction,
+        **scores,
+        "best_iterations": cv.best_iterations,
+        "decision": decision.to_dict(),
+        "model": model_name,
+        "seed": seed,
+        "params": params,
+        "params_source": options.params,
+        "params_hash": _hash(params),
+        "folds_hash": folds.hash,
+        "config_hash": project.config_hash(),
+        "n_features": int(matrices.X_train.shape[1]),
+        "rows": int(len(matrices.X_train)),
+        "seconds": round(time.perf_counter() - started, 2),
+        "fold_seconds": [round(s, 2) for s in cv.fold_seconds],
+        "created": datetime.now(UTC).isoformat(timespec="microseconds"),
+    }
+    run_id = _new_run_id(project, model_name)
+    say(
+        f"CV {metric.name} {scores['cv_mean']:.5f} ± {scores['cv_std']:.5f}  "
+        f"(OOF {scores['oof_score']:.5f})"
+    )
+    path = _write_run(project, run_id, metrics, cv, y, folds, tables, matrices, submission)
+    return RunResult(run_id, path, metrics)
+
+
+def _quick_fold_score(metric: Metric, spec, y_va, pred) -> float | None:
+    """A fold's score before the decision rule is fitted: only for metrics that need none."""
+    if metric.needs == "label":
+        return None
+    return float(metric.score(y_va, pred))
+
+
+def _scores(metric: Metric, y, oof, folds: Folds, decision: Decision) -> dict[str, Any]:
+    import numpy as np
+
+    fold_scores = []
+    for _, _, va in folds.splits():
+        fold_scores.append(float(metric.score(y[va], decision.apply(oof[va]))))
+    valid = folds.validated
+    return {
+        "fold_scores": fold_scores,
+        "cv_mean": float(np.mean(fold_scores)),
+        "cv_std": float(np.std(fold_scores)),
+        "oof_score": float(metric.score(y[valid], decision.apply(oof[valid]))),
+    }
+
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def _new_run_id(project: Project, model: str) -> str:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = f"{stamp}-{model}"
+    run_id, n = base, 2
+    while (project.runs_dir / run_id).exists():
+        run_id, n = f"{base}-{n}", n + 1
+    return run_id
+
+
+def _write_run(project, run_id, metrics, cv, y, folds, tables, matrices, submission) -> Path:
+    """Write everything into runs/.<id>.tmp, then rename: a killed run leaves nothing."""
+    project.runs_dir.mkdir(exist_ok=True)
+    parent = project.path(STAGING)
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = staging_dir(parent, f"{run_id}.{os.getpid()}.")
+    try:
+        _write_run_files(staging, project, metrics, cv, y, folds, tables, matrices, submission)
+        final = project.runs_dir / run_id
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    rebuild_index(project.root)
+    return final
+
+
+def _write_run_files(d: Path, project, metrics, cv, y, folds, tables, matrices, submission) -> None:
+    from kstarter.report import importance_frame, plot_importance, prediction_frames
+
+    spec = project.spec
+    shutil.copy2(project.path("kstarter.yaml"), d / "config.yaml")
+    if project.path("features.py").exists():
+        shutil.copy2(project.path("features.py"), d / "features.py")
+    (d / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    submission.to_csv(d / "submission.csv", index=False, lineterminator="\n")
+    oof, test_pred = prediction_frames(spec, tables, cv, y, folds)
+    oof.to_csv(d / "oof.csv", index=False, lineterminator="\n")
+    test_pred.to_csv(d / "test_pred.csv", index=False, lineterminator="\n")
+    imp = importance_frame(cv.importance, matrices.names)
+    imp.to_csv(d / "importance.csv", index=False, lineterminator="\n")
+    plot_importance(imp, d / "importance.png", title=f"{spec.name}: feature importance (gain)")
+    (d / "train.log").write_text(_log_text(metrics))
+
+
+def _log_text(m: dict[str, Any]) -> str:
+    lines = [f"{m['created']}  model {m['model']}  seed {m['seed']}  folds {m['folds_hash']}"]
+    for k, (s, it, sec) in enumerate(
+        zip(m["fold_scores"], m["best_iterations"], m["fold_seconds"], strict=True)
+    ):
+        lines.append(f"fold {k + 1}: {m['metric']} {s:.6f}  best iteration {it}  {sec:.1f} s")
+    lines.append(
+        f"CV {m['cv_mean']:.6f} ± {m['cv_std']:.6f}  OOF {m['oof_score']:.6f}  {m['seconds']} s"
+    )
+    return "\n".join(lines) + "\n"
