@@ -1,0 +1,89 @@
+"""Shared helpers: run the installed ``kstarter`` command, build Kaggle-shaped zips."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def kstarter_command() -> str:
+    """The installed console script next to this interpreter (not an in-process import)."""
+    exe = BIN / "kstarter"
+    if exe.exists():
+        return str(exe)
+    found = shutil.which("kstarter")
+    if not found:
+        pytest.fail("the kstarter command is not installed: pip install '.[test]' first")
+    return found
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAGGLE_")}
+    env["HOME"] = str(home)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+class Runner:
+    def __init__(self, home: Path) -> None:
+        self.env = clean_env(home)
+
+    def __call__(self, *args: str, cwd: Path, check: bool = True, timeout: float = 300):
+        proc = subprocess.run(
+            [kstarter_command(), *args],
+            cwd=cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"kstarter {' '.join(args)} exited {proc.returncode}\n"
+                f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            )
+        return proc
+
+
+@pytest.fixture
+def ks(tmp_path_factory) -> Runner:
+    """Run the installed command: ``ks("init", "practice/x", cwd=tmp_path)``."""
+    return Runner(tmp_path_factory.mktemp("home"))
+
+
+def assert_clean_error(proc, *needles: str) -> None:
+    """A foreseeable problem: non-zero exit, one ``Error:`` sentence, no traceback."""
+    assert proc.returncode != 0, proc.stdout
+    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("Error: ")]
+    assert len(errors) == 1, proc.stderr
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+
+
+def make_zip(path: Path, files: dict[str, str | bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in files.items():
+            zf.writestr(name, content)
+    return path
+
+
+def csv_text(header: list[str], rows: list[list]) -> str:
+    lines = [",".join(header)] + [",".join("" if v is None else str(v) for v in r) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="session")
+def practice_names() -> list[str]:
+    from kstarter.practice import list_practice
+
+    return [p.name for p in list_practice()]

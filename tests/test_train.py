@@ -1,0 +1,232 @@
+"""End-to-end: the installed command trains every practice competition correctly."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import assert_clean_error, csv_text, kstarter_command, make_zip
+
+from kstarter.config import load_project
+from kstarter.metrics import get_metric
+from kstarter.practice import list_practice
+
+PRACTICE = [p.name for p in list_practice()]
+
+
+def _init(ks, tmp_path: Path, name: str) -> Path:
+    ks("init", f"practice/{name}", cwd=tmp_path)
+    return tmp_path / name
+
+
+def _only_run(project: Path) -> Path:
+    runs = [d for d in (project / "runs").iterdir() if not d.name.startswith(".")]
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+@pytest.mark.parametrize("name", PRACTICE)
+def test_train_practice_end_to_end(ks, tmp_path, name):
+    project = _init(ks, tmp_path, name)
+    proc = ks("train", cwd=project)
+    assert "CV" in proc.stdout and "Traceback" not in proc.stderr
+    run = _only_run(project)
+    spec = load_project(project).spec
+    metric = get_metric(spec.metric)
+
+    # the run record is complete
+    expected = {
+        "config.yaml", "features.py", "metrics.json", "oof.csv", "test_pred.csv",
+        "submission.csv", "importance.csv", "importance.png", "train.log",
+    }  # fmt: skip
+    assert {p.name for p in run.iterdir()} == expected
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["metric"] == spec.metric and m["direction"] == metric.direction
+    assert len(m["fold_scores"]) == 5 and len(m["best_iterations"]) == 5
+    assert m["cv_mean"] == pytest.approx(np.mean(m["fold_scores"]))
+    assert (project / "importance.png").exists() is False
+    assert (run / "importance.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # the submission is exactly like the sample
+    sample = pd.read_csv(project / "data" / spec.files.sample_submission)
+    sub = pd.read_csv(run / "submission.csv")
+    assert list(sub.columns) == list(sample.columns)
+    assert sub.iloc[:, 0].tolist() == sample.iloc[:, 0].tolist()
+    assert not sub.isna().any().any()
+    preds = sub[list(spec.pred_columns)]
+    if spec.kind == "label":
+        train = pd.read_csv(project / "data" / spec.files.train)
+        truth_values = set(train[spec.targets[0]].unique())
+        assert set(preds.iloc[:, 0].unique()) <= truth_values
+        assert preds.iloc[:, 0].dtype == train[spec.targets[0]].dtype
+    elif spec.kind in ("proba", "class_proba"):
+        assert ((preds >= 0) & (preds <= 1)).all().all()
+    if spec.kind == "class_proba":
+        assert np.allclose(preds.sum(axis=1), 1)
+
+    # the score on the held-back answer key agrees with CV
+    proc = ks("submit", "-m", "baseline", cwd=project)
+    runs = json.loads(ks("runs", "--json", "--private", cwd=project).stdout)
+    assert len(runs) == 1 and runs[0]["public"] is not None
+    private = runs[0]["private"]
+    assert _close(metric.name, m["oof_score"], private), (m["oof_score"], private)
+    index = pd.read_csv(project / "runs.csv")
+    assert index["run"].tolist() == [run.name]
+    assert index["public"].iloc[0] == pytest.approx(runs[0]["public"])
+
+
+def _close(metric: str, cv: float, holdout: float) -> bool:
+    """Holdout within what a few hundred rows allow: relative for errors, absolute otherwise."""
+    if metric in ("rmse", "rmsle", "mae", "mlogloss", "logloss"):
+        return abs(holdout - cv) <= 0.5 * abs(cv) + 0.02
+    return abs(holdout - cv) <= 0.12
+
+
+def test_rerun_is_bit_for_bit_identical(ks, tmp_path):
+    project = _init(ks, tmp_path, "abalone-rings")
+    ks("train", cwd=project)
+    folds_first = (project / "folds.csv").read_bytes()
+    ks("train", cwd=project)
+    runs = sorted(d for d in (project / "runs").iterdir())
+    assert len(runs) == 2
+    a, b = (json.loads((r / "metrics.json").read_text()) for r in runs)
+    assert a["fold_scores"] == b["fold_scores"] and a["oof_score"] == b["oof_score"]
+    assert a["folds_hash"] == b["folds_hash"]
+    for name in ("oof.csv", "test_pred.csv", "submission.csv"):
+        assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
+    assert (project / "folds.csv").read_bytes() == folds_first
+    # a fresh project from the same competition makes the same folds and the same score
+    other = tmp_path / "again"
+    other.mkdir()
+    project2 = _init(ks, other, "abalone-rings")
+    ks("train", cwd=project2)
+    assert (project2 / "folds.csv").read_bytes() == folds_first
+    c = json.loads((_only_run(project2) / "metrics.json").read_text())
+    assert c["oof_score"] == a["oof_score"]
+    # another seed changes the model, not the folds
+    ks("train", "--seed", "7", cwd=project)
+    assert (project / "folds.csv").read_bytes() == folds_first
+    runs = sorted(d for d in (project / "runs").iterdir())
+    assert json.loads((runs[-1] / "metrics.json").read_text())["oof_score"] != a["oof_score"]
+
+
+def test_killed_run_leaves_nothing(ks, tmp_path):
+    project = _init(ks, tmp_path, "adult-income")
+    ks("train", "-q", cwd=project)  # folds exist; one complete run
+    before = (project / "runs.csv").read_text()
+    cfg = (project / "kstarter.yaml").read_text()
+    cfg = cfg.replace("params: {}", "params: {learning_rate: 0.001, num_leaves: 255}")
+    (project / "kstarter.yaml").write_text(cfg)
+    for sig in (signal.SIGKILL, signal.SIGTERM):
+        proc = subprocess.Popen(
+            [kstarter_command(), "train", "-q"], cwd=project, env=ks.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(4)
+        assert proc.poll() is None, "training finished before it could be killed"
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+        visible = [d.name for d in (project / "runs").iterdir()]
+        assert len(visible) == 1, visible
+        assert (project / "runs.csv").read_text() == before
+    # the next run sweeps what kill -9 could not clean up, and still works
+    cfg = cfg.replace("params: {learning_rate: 0.001, num_leaves: 255}", "params: {}")
+    (project / "kstarter.yaml").write_text(cfg)
+    ks("train", "-q", cwd=project)
+    assert not any((project / ".kstarter" / "staging").iterdir())
+    assert len(pd.read_csv(project / "runs.csv")) == 2
+
+
+def test_changed_cv_needs_refold(ks, tmp_path):
+    project = _init(ks, tmp_path, "diabetes-progression")
+    ks("train", cwd=project)
+    first = (project / "folds.csv").read_bytes()
+    cfg = project / "kstarter.yaml"
+    cfg.write_text(cfg.read_text().replace("n_splits: 5", "n_splits: 3"))
+    assert_clean_error(ks("train", cwd=project, check=False), "--refold")
+    assert (project / "folds.csv").read_bytes() == first
+    ks("train", "--refold", cwd=project)
+    folds = pd.read_csv(project / "folds.csv")
+    assert sorted(folds["fold"].unique()) == [0, 1, 2]
+
+
+def test_tuned_params_missing_is_a_clean_error(ks, tmp_path):
+    project = _init(ks, tmp_path, "diabetes-progression")
+    assert_clean_error(ks("train", "--params", "tuned", cwd=project, check=False), "kstarter tune")
+    params = tmp_path / "p.yaml"
+    params.write_text("num_leaves: 7\nlearning_rate: 0.1\n")
+    ks("train", "--params", str(params), cwd=project)
+    m = json.loads((_only_run(project) / "metrics.json").read_text())
+    assert m["params"]["num_leaves"] == 7 and m["params_source"] == str(params)
+
+
+def test_train_outside_a_project(ks, tmp_path):
+    assert_clean_error(ks("train", cwd=tmp_path, check=False), "kstarter.yaml", "kstarter init")
+    assert not any(tmp_path.iterdir())
+
+
+def _tiny_comp(tmp_path: Path, target_values, name="tiny.zip") -> Path:
+    rng = np.random.default_rng(0)
+    n = 200
+    x = rng.normal(size=n)
+    train = [[i, round(x[i], 4), target_values[i % len(target_values)]] for i in range(n)]
+    test = [[n + i, round(v, 4)] for i, v in enumerate(rng.normal(size=50))]
+    sample = [[n + i, target_values[0]] for i in range(50)]
+    return make_zip(
+        tmp_path / name,
+        {
+            "train.csv": csv_text(["id", "x", "y"], train),
+            "test.csv": csv_text(["id", "x"], test),
+            "sample_submission.csv": csv_text(["id", "y"], sample),
+        },
+    )
+
+
+def test_features_py_that_raises_names_the_users_line(ks, tmp_path):
+    project = _init(ks, tmp_path, "diabetes-progression")
+    (project / "features.py").write_text(
+        "def make_features(train, test):\n"
+        "    train['z'] = train['no_such_column'] * 2\n"
+        "    return train, test\n"
+    )
+    proc = ks("train", cwd=project, check=False)
+    assert_clean_error(proc, "features.py", "line 2", "KeyError", "no_such_column")
+    assert not (project / "runs").exists() or not any((project / "runs").iterdir())
+    assert not (project / "runs.csv").exists()
+
+
+def test_features_differing_between_train_and_test(ks, tmp_path):
+    project = _init(ks, tmp_path, "diabetes-progression")
+    (project / "features.py").write_text(
+        "def make_features(train, test):\n"
+        "    train = train.assign(extra=1)\n"
+        "    return train, test\n"
+    )
+    assert_clean_error(ks("train", cwd=project, check=False), "extra", "X_train")
+
+
+def test_one_class_target_is_refused(ks, tmp_path):
+    ks("init", str(_tiny_comp(tmp_path, [1, 0])), cwd=tmp_path)
+    project = tmp_path / "tiny"
+    train = project / "data" / "train.csv"
+    frame = pd.read_csv(train)
+    frame["y"] = 1
+    frame.to_csv(train, index=False)
+    assert_clean_error(ks("train", cwd=project, check=False), "one class")
+    assert not (project / "runs.csv").exists()
+
+
+def test_string_and_bool_labels_keep_their_encoding(ks, tmp_path):
+    for values, name in ((["yes", "no"], "s.zip"), (["True", "False"], "b.zip")):
+        ks("init", str(_tiny_comp(tmp_path, values, name)), cwd=tmp_path)
+        project = tmp_path / name[:-4]
+        ks("train", cwd=project)
+        text = (_only_run(project) / "submission.csv").read_text().splitlines()
+        labels = {line.split(",")[1] for line in text[1:]}
+        assert labels <= set(values) and labels, labels
