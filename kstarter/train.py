@@ -19,7 +19,7 @@ from kstarter.errors import ConfigError
 from kstarter.folds import Folds, load_or_make_folds
 from kstarter.io import staging_dir, sweep_stale_staging
 from kstarter.models import FoldOutput, ModelSettings, get_adapter, lightgbm_params
-from kstarter.prepare import Matrices, build_matrices, encode_target, load_tables
+from kstarter.prepare import Matrices, Tables, build_matrices, encode_target, load_tables
 from kstarter.runs import rebuild_index
 from kstarter.submission import build_submission, test_positions, validate_submission
 
@@ -28,7 +28,18 @@ if TYPE_CHECKING:
 
     from kstarter.metrics import Decision, Metric
 
-__all__ = ["TrainOptions", "CVResult", "RunResult", "train", "cross_validate", "resolve_params"]
+__all__ = [
+    "TrainOptions",
+    "CVResult",
+    "RunResult",
+    "Prepared",
+    "Evaluation",
+    "prepare",
+    "evaluate",
+    "train",
+    "cross_validate",
+    "resolve_params",
+]
 
 TUNED_PARAMS = "tuned_params.yaml"
 STAGING = ".kstarter/staging"
@@ -111,60 +122,103 @@ def cross_validate(
     return CVResult(oof, test_sum / folds.n_splits, best, importance, seconds)
 
 
-def train(project_dir: Path | str | None = None, options: TrainOptions | None = None) -> RunResult:
-    from kstarter.metrics import fit_decision, get_metric
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a training needs that does not depend on the model parameters: made once,
+    shared by ``train`` and by every tuning trial, so both score the same way."""
 
+    project: Project
+    metric: Metric
+    tables: Tables
+    y: np.ndarray
+    matrices: Matrices
+    folds: Folds
+
+
+@dataclass
+class Evaluation:
+    cv: CVResult
+    decision: Decision
+    scores: dict[str, Any]
+    params: dict[str, Any]
+
+
+def prepare(project: Project, refold: bool = False) -> Prepared:
+    from kstarter.metrics import get_metric
+
+    metric = get_metric(project.spec.metric)
+    tables = load_tables(project)
+    y = encode_target(project.spec, tables.train)
+    matrices = build_matrices(project, tables)
+    folds = load_or_make_folds(project, tables.train, y, refold=refold)
+    return Prepared(project, metric, tables, y, matrices, folds)
+
+
+def evaluate(
+    prep: Prepared,
+    overrides: dict[str, Any],
+    seed: int,
+    model_name: str = "lightgbm",
+    on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+    fold_callbacks: Callable[[int], list] | None = None,
+) -> Evaluation:
+    """Cross-validate one parameter set on the saved folds and score it with the metric."""
+    from kstarter.metrics import fit_decision
+
+    project, metric, y = prep.project, prep.metric, prep.y
+    params = lightgbm_params(project.spec, metric, overrides, seed, project.model.threads)
+    settings = ModelSettings(
+        params, project.model.num_boost_round, project.model.early_stopping_rounds
+    )
+    adapter = get_adapter(model_name, metric)
+    cv = cross_validate(prep.matrices, y, prep.folds, adapter, settings, on_fold, fold_callbacks)
+    valid = prep.folds.validated
+    decision = fit_decision(metric, y[valid], cv.oof[valid], project.spec.n_classes)
+    scores = _scores(metric, y, cv.oof, prep.folds, decision)
+    return Evaluation(cv, decision, scores, params)
+
+
+def train(project_dir: Path | str | None = None, options: TrainOptions | None = None) -> RunResult:
     options = options or TrainOptions()
     say = options.progress or (lambda _: None)
     started = time.perf_counter()
     project = load_project(project_dir)
     sweep_stale_staging(project.path(STAGING))
-    spec = project.spec
-    metric = get_metric(spec.metric)
-    tables = load_tables(project)
-    y = encode_target(spec, tables.train)
-    matrices = build_matrices(project, tables)
-    folds = load_or_make_folds(project, tables.train, y, refold=options.refold)
+    prep = prepare(project, refold=options.refold)
+    spec, metric, folds, tables = project.spec, prep.metric, prep.folds, prep.tables
     seed = project.train.seed if options.seed is None else options.seed
     model_name = options.model or project.model.name
     overrides = resolve_params(project, options.params)
-    params = lightgbm_params(spec, metric, overrides, seed, project.model.threads)
-    settings = ModelSettings(
-        params, project.model.num_boost_round, project.model.early_stopping_rounds
-    )
-    adapter = get_adapter(model_name, metric)
     say(
-        f"{spec.name}: {len(matrices.X_train)} rows x {matrices.X_train.shape[1]} features, "
+        f"{spec.name}: {len(prep.y)} rows x {prep.matrices.X_train.shape[1]} features, "
         f"{folds.n_splits} folds, {model_name}, metric {metric.name}"
     )
 
     def on_fold(k: int, out: FoldOutput, va: np.ndarray) -> None:
-        quick = _quick_fold_score(metric, spec, y[va], out.valid_pred)
+        quick = _quick_fold_score(metric, spec, prep.y[va], out.valid_pred)
         shown = f"  {metric.name} {quick:.5f}" if quick is not None else ""
         say(f"fold {k + 1}/{folds.n_splits}{shown}  best iteration {out.best_iteration}")
 
-    cv = cross_validate(matrices, y, folds, adapter, settings, on_fold)
-    valid = folds.validated
-    decision = fit_decision(metric, y[valid], cv.oof[valid], spec.n_classes)
-    scores = _scores(metric, y, cv.oof, folds, decision)
+    ev = evaluate(prep, overrides, seed, model_name, on_fold)
+    cv, scores = ev.cv, ev.scores
     sample_raw = cv.test[test_positions(spec, tables.sample, tables.test)]
-    submission = build_submission(spec, metric, tables.sample, sample_raw, decision)
+    submission = build_submission(spec, metric, tables.sample, sample_raw, ev.decision)
     validate_submission(submission, tables.sample, spec)
     metrics = {
         "metric": metric.name,
         "direction": metric.direction,
         **scores,
         "best_iterations": cv.best_iterations,
-        "decision": decision.to_dict(),
+        "decision": ev.decision.to_dict(),
         "model": model_name,
         "seed": seed,
-        "params": params,
+        "params": ev.params,
         "params_source": options.params,
-        "params_hash": _hash(params),
+        "params_hash": _hash(ev.params),
         "folds_hash": folds.hash,
         "config_hash": project.config_hash(),
-        "n_features": int(matrices.X_train.shape[1]),
-        "rows": int(len(matrices.X_train)),
+        "n_features": int(prep.matrices.X_train.shape[1]),
+        "rows": int(len(prep.y)),
         "seconds": round(time.perf_counter() - started, 2),
         "fold_seconds": [round(s, 2) for s in cv.fold_seconds],
         "created": datetime.now(UTC).isoformat(timespec="microseconds"),
@@ -174,7 +228,9 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
         f"CV {metric.name} {scores['cv_mean']:.5f} ± {scores['cv_std']:.5f}  "
         f"(OOF {scores['oof_score']:.5f})"
     )
-    path = _write_run(project, run_id, metrics, cv, y, folds, tables, matrices, submission)
+    path = _write_run(
+        project, run_id, metrics, cv, prep.y, folds, tables, prep.matrices, submission
+    )
     return RunResult(run_id, path, metrics)
 
 
