@@ -24,6 +24,11 @@ def read_table(path: Path, *, shown: str | None = None) -> pd.DataFrame:
     import pandas as pd
 
     label = shown or path.name
+    if _looks_like_markup(path):
+        raise SpecError(
+            f"{label} cannot be read as CSV: it is a web page (the download probably failed "
+            "or needed a login); download the file again."
+        )
     try:
         df = pd.read_csv(path, low_memory=False)
     except pd.errors.EmptyDataError:
@@ -44,3 +49,11 @@ def read_table(path: Path, *, shown: str | None = None) -> pd.DataFrame:
     if dup:
         raise SpecError(f"{label} has a duplicated column name ({dup[0].rsplit('.', 1)[0]!r}).")
     return df
+
+
+def _looks_like_markup(path: Path) -> bool:
+    if not path.name.lower().endswith(".csv"):
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body"))

@@ -231,7 +231,8 @@ def _task_and_metric(spec: Spec, train, sample, class_proba, meta, overrides, no
     task, classes, label_dtype = _task(train, spec.targets, class_proba)
     metric, guessed = _chosen_metric(meta, overrides, notes, get_metric)
     if metric is not None and task == "multiclass" and "multiclass" not in metric.tasks:
-        if "regression" in metric.tasks and not class_proba:
+        numeric = label_dtype in ("int", "float")
+        if "regression" in metric.tasks and not class_proba and numeric:
             task, classes, label_dtype = "regression", (), label_dtype
         else:
             raise MetricError(_misfit(metric, task))

@@ -63,11 +63,18 @@ def _move_into_place(staging: Path, dest: Path) -> None:
     old = None
     if dest.exists():
         old = dest.with_name(f".{dest.name}.kstarter-old")
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
         dest.rename(old)
     staging.rename(dest)
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
 
 
 def _context(result: Inspection) -> dict:
@@ -104,6 +111,14 @@ def _target_hint(task: str) -> str:
     }[task]
 
 
+def _shown_path(path: Path) -> str:
+    """Relative to the current folder when inside it, absolute otherwise."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def summary_lines(result: InitResult) -> list[str]:
     from kstarter.metrics import get_metric
 
@@ -123,5 +138,5 @@ def summary_lines(result: InitResult) -> list[str]:
         + ("  <- a guess: check the competition's Evaluation page" if s.metric_guessed else ""),
     ]
     lines += [f"  note: {n}" for n in result.inspection.notes]
-    lines += ["", f"Next: cd {result.path.name} && kstarter train"]
+    lines += ["", f"Next: cd {_shown_path(result.path)} && kstarter train"]
     return lines
