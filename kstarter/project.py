@@ -137,6 +137,12 @@ def summary_lines(result: InitResult) -> list[str]:
         f"  metric     {s.metric} ({'maximize' if metric.greater_is_better else 'minimize'})"
         + ("  <- a guess: check the competition's Evaluation page" if s.metric_guessed else ""),
     ]
+    if s.code_competition:
+        lines.append(
+            "  note: a code competition: Kaggle scores only submissions made by a notebook on "
+            "Kaggle, so `kstarter submit` will not upload; trust your CV here, then submit "
+            f"from a notebook at {s.url or 'the competition page'}/code."
+        )
     lines += [f"  note: {n}" for n in result.inspection.notes]
     lines += ["", f"Next: cd {_shown_path(result.path)} && kstarter train"]
     return lines

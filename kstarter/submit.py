@@ -2,10 +2,14 @@
 
 On a practice competition the score comes from the held-back answer key, split into a public
 and a private part like a Kaggle leaderboard; the private score is kept for ``runs --private``.
+Any other project is submitted to Kaggle through the official client
+(:func:`kstarter.kaggle_source.submit_to_kaggle`): a submission that fails there is recorded on
+the run as an ERROR (never as a score) before the error is raised.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from kstarter.config import Project
     from kstarter.spec import Spec
 
 __all__ = ["SubmitOptions", "SubmitResult", "submit", "score_against_key"]
@@ -28,10 +33,16 @@ __all__ = ["SubmitOptions", "SubmitResult", "submit", "score_against_key"]
 
 @dataclass(frozen=True)
 class SubmitOptions:
+    """What to submit and how. ``progress`` gets the lines shown while uploading and waiting
+    (Kaggle only); ``poll_seconds`` is the wait between score checks (env
+    ``KSTARTER_POLL_SECONDS`` overrides it)."""
+
     run: str | None = None
     message: str = ""
     wait: bool = True
     force: bool = False
+    progress: Callable[[str], None] | None = None
+    poll_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -49,13 +60,24 @@ def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResu
         raise SubmissionError(f"Run {run.id} has no submission.csv: train again.")
     sub = read_submission(sub_path)
     validate_submission(sub, tables.sample, project.spec)
-    if not project.spec.source.startswith("practice/"):
-        from kstarter.kaggle_source import submit_to_kaggle
-
-        entry = submit_to_kaggle(project, run, sub_path, options)
-    else:
+    if project.spec.source.startswith("practice/"):
         entry = _score_practice(project.spec, run, sub, options.message)
+    else:
+        entry = _submit_kaggle(project, run, sub_path, options)
     return SubmitResult(record_submission(project.root, run, entry), entry)
+
+
+def _submit_kaggle(
+    project: Project, run: RunRecord, sub_path: Path, options: SubmitOptions
+) -> dict[str, Any]:
+    """Submit to Kaggle; a failed attempt is recorded on the run, then its error raised."""
+    from kstarter.kaggle_source import KaggleSubmissionError, submit_to_kaggle
+
+    try:
+        return submit_to_kaggle(project, run, sub_path, options)
+    except KaggleSubmissionError as err:
+        record_submission(project.root, run, err.entry)
+        raise
 
 
 def _score_practice(spec: Spec, run: RunRecord, sub: pd.DataFrame, message: str) -> dict[str, Any]:

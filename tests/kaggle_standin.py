@@ -1,0 +1,429 @@
+"""A stand-in for the Kaggle API on 127.0.0.1, to drive the real ``kaggle`` client in tests.
+
+It answers the routes, payloads and redirects of /work/shared/KAGGLE-API.md (sections 3-6) as
+the official client 2.2.5 + kagglesdk 0.1.38 sends them, for a few competitions made from
+kstarter's practice data, and scores uploads against the practice answer key's Public rows like
+a public leaderboard.
+
+How the client is pointed at it from a subprocess (checked against the installed client):
+``KAGGLE_API_ENVIRONMENT=LOCALHOST`` makes ``KaggleApi`` (its class attribute ``args`` gets
+``--local`` at import) call ``http://localhost/api/v1/<service>/<Method>`` on port 80, and
+``HTTP_PROXY``/``http_proxy=http://127.0.0.1:PORT`` (with no ``NO_PROXY``/``no_proxy`` naming
+localhost) makes requests send those calls to this server in absolute form
+(``POST http://localhost/api/v1/... HTTP/1.1``, ``Host: localhost``). So the server parses the
+target with ``urlsplit(self.path).path`` and builds redirect and upload URLs from ``Host``,
+which go through the proxy again. :meth:`StandIn.env` gives those variables. Nothing here
+listens anywhere but 127.0.0.1, and the server stops when the ``with`` block ends.
+
+Failures are chosen with ``standin.fail = <one of FAILURES>``; a network failure is a client
+pointed at :func:`closed_port` instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import json
+import socket
+import tempfile
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+USERNAME = "standin-user"
+KEY = "k3y-SECRET-0123456789abcdef"
+TOKEN = "tok-SECRET-fedcba9876543210"  # an access token the stand-in accepts (Bearer)
+
+FAILURES = (
+    "401",  # every call: 401 with a non-JSON body, as for bad credentials
+    "rules",  # download and submit: 403, rules not accepted
+    "unknown",  # the competition: 404
+    "denied",  # the competition: 403 "Permission 'competitions.get' was denied"
+    "429",  # every call: 429 with Retry-After
+    "upload",  # the upload PUT: 403
+    "score-error",  # scoring ends in ERROR with an errorDescription
+    "no-submissions-left",  # GetSubmissionLimits: none allowed now
+)
+RULES_DOWNLOAD = "You must accept this competition's rules before you'll be able to download files."
+RULES_SUBMIT = "You cannot submit until you accept the competition rules"
+DENIED = "Permission 'competitions.get' was denied"
+SCORE_ERROR = "Evaluation Exception: Submission must have the column 'HeartDisease' as bool"
+RETRY_AFTER = 30
+_SERVICE = "competitions.CompetitionApiService"
+
+
+@dataclass(frozen=True)
+class Competition:
+    slug: str
+    practice: str  # the practice competition that provides its files and answer key
+    title: str
+    metric: str  # Kaggle's evaluationMetric text
+    code: bool = False
+    daily: int = 5
+    deadline: str = "2030-01-07T23:59:00Z"
+
+    def api(self, index: int) -> dict[str, Any]:
+        """ApiCompetition as the service sends it (camelCase, defaults left out)."""
+        url = f"https://www.kaggle.com/competitions/{self.slug}"  # a string, never fetched
+        out = {
+            "id": 90000 + index,
+            "ref": url,
+            "title": self.title,
+            "url": url,
+            "category": "Playground",
+            "reward": "Knowledge",
+            "deadline": self.deadline,
+            "enabledDate": "2026-01-01T00:00:00Z",
+            "maxDailySubmissions": self.daily,
+            "maxTeamSize": 3,
+            "evaluationMetric": self.metric,
+            "isKernelsSubmissionsOnly": self.code,
+            "organizationName": "kstarter tests",
+        }
+        return {k: v for k, v in out.items() if v not in (False, 0, "", None)}
+
+
+COMPETITIONS = {
+    c.slug: c
+    for c in (
+        Competition(
+            "adult-income",
+            "adult-income",
+            "Adult Census Income",
+            "Area Under Receiver Operating Characteristic Curve",
+        ),
+        Competition(
+            "heart-disease", "heart-disease", "Heart Disease (Cleveland)", "Categorization Accuracy"
+        ),
+        Competition(
+            "custom-metric", "breast-cancer", "Breast Cancer, Custom", "Weighted Custom Score"
+        ),
+        Competition(
+            "code-only",
+            "breast-cancer",
+            "Breast Cancer, Code Only",
+            "Matthews Correlation Coefficient",
+            code=True,
+        ),
+    )
+}
+
+
+@functools.cache
+def competition_zip(practice: str) -> bytes:
+    """The competition's files as Kaggle serves them: one zip, files at its root."""
+    from kstarter.practice import build
+
+    with tempfile.TemporaryDirectory() as tmp:
+        build(practice, Path(tmp))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(Path(tmp).iterdir()):
+                zf.write(path, path.name)
+    return buf.getvalue()
+
+
+@functools.cache
+def _scoring(practice: str) -> tuple[Any, Any]:
+    """The spec kstarter infers for the practice data, and its answer key."""
+    from kstarter.inspect import Meta, Overrides, inspect_competition
+    from kstarter.practice import answer_key, build, get_practice
+
+    with tempfile.TemporaryDirectory() as tmp:
+        build(practice, Path(tmp))
+        meta = Meta(
+            name=practice, source=f"practice/{practice}", metric=get_practice(practice).metric
+        )
+        spec = inspect_competition(Path(tmp), meta, Overrides()).spec
+    return spec, answer_key(practice)
+
+
+def public_score(practice: str, data: bytes) -> float:
+    """The public leaderboard score of an uploaded CSV (raises if it cannot be scored)."""
+    import pandas as pd
+
+    from kstarter.submit import score_against_key
+
+    spec, key = _scoring(practice)
+    public, _private = score_against_key(spec, pd.read_csv(io.BytesIO(data)), key)
+    return public
+
+
+@dataclass
+class Submission:
+    ref: int
+    slug: str
+    description: str
+    data: bytes
+    final: dict[str, Any]  # what polls see once scoring is done
+    polls: int = 0
+
+    def api(self) -> dict[str, Any]:
+        self.polls += 1
+        base = {
+            "ref": self.ref,
+            "totalBytes": len(self.data),
+            "date": "2026-11-25T12:00:00Z",
+            "description": self.description,
+            "fileName": "submission.csv",
+            "submittedBy": USERNAME,
+            "teamName": USERNAME,
+            "status": "PENDING",
+            "publicScore": "",
+            "privateScore": "",
+        }
+        return base if self.polls == 1 else {**base, **self.final}  # first poll: still PENDING
+
+
+@dataclass
+class StandIn:
+    """``with StandIn() as kaggle:`` serves on 127.0.0.1:<free port> until the block ends."""
+
+    fail: str | None = None
+    calls: list[str] = field(default_factory=list)  # "GetCompetition", "PUT upload", ...
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    submissions: dict[int, Submission] = field(default_factory=dict)
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __enter__(self) -> StandIn:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.standin = self  # type: ignore[attr-defined]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._server is not None and self._thread is not None
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def env(self) -> dict[str, str]:
+        """What points the real client at this server (remove NO_PROXY/no_proxy too)."""
+        return {
+            "KAGGLE_API_ENVIRONMENT": "LOCALHOST",
+            "HTTP_PROXY": self.url,
+            "http_proxy": self.url,
+        }
+
+    def last(self) -> Submission:
+        return self.submissions[max(self.submissions)]
+
+    # --- the API ---------------------------------------------------------------------------
+
+    def answer(self, method: str, body: dict[str, Any], host: str) -> _Reply:
+        with self._lock:
+            self.calls.append(method)
+            if self.fail == "429":
+                return _Reply.error(429, "Too many requests.", {"Retry-After": str(RETRY_AFTER)})
+            handler = getattr(self, f"_{method}", None)
+            if handler is None:
+                return _Reply.error(404, f"No such method {method}.")
+            return handler(body, host)
+
+    def _competition(self, body: dict[str, Any]) -> Competition | _Reply:
+        comp = COMPETITIONS.get(body.get("competitionName", ""))
+        if self.fail == "denied":
+            return _Reply.error(403, DENIED)
+        if comp is None or self.fail == "unknown":
+            return _Reply.error(404, "Competition not found.")
+        return comp
+
+    def _GetCompetition(self, body: dict[str, Any], host: str) -> _Reply:
+        comp = self._competition(body)
+        if isinstance(comp, _Reply):
+            return comp
+        return _Reply.json(comp.api(list(COMPETITIONS).index(comp.slug)))
+
+    def _DownloadDataFiles(self, body: dict[str, Any], host: str) -> _Reply:
+        comp = self._competition(body)
+        if isinstance(comp, _Reply):
+            return comp
+        if self.fail == "rules":
+            return _Reply.error(403, RULES_DOWNLOAD)
+        location = f"http://{host}/blobs/{comp.slug}/{comp.slug}.zip?X-Goog-Signature=standin"
+        return _Reply(302, b"", {"Location": location})
+
+    def _GetSubmissionLimits(self, body: dict[str, Any], host: str) -> _Reply:
+        comp = self._competition(body)
+        if isinstance(comp, _Reply):
+            return comp
+        if self.fail == "rules":
+            return _Reply.json({})  # not on a team yet: all zero, left out
+        used = sum(1 for s in self.submissions.values() if s.slug == comp.slug)
+        if self.fail == "no-submissions-left":
+            used = comp.daily
+        limits = {"numToday": used, "numTotal": used, "numAllowedNow": comp.daily - used}
+        return _Reply.json({k: v for k, v in limits.items() if v})
+
+    def _StartSubmissionUpload(self, body: dict[str, Any], host: str) -> _Reply:
+        comp = self._competition(body)
+        if isinstance(comp, _Reply):
+            return comp
+        if self.fail == "rules":
+            return _Reply.error(403, RULES_SUBMIT)
+        token = f"blob-{len(self.uploads) + 1}"
+        self.uploads[token] = b""
+        return _Reply.json({"token": token, "createUrl": f"http://{host}/upload/{token}"})
+
+    def _CreateSubmission(self, body: dict[str, Any], host: str) -> _Reply:
+        comp = self._competition(body)
+        if isinstance(comp, _Reply):
+            return comp
+        data = self.uploads.get(body.get("blobFileTokens", ""))
+        if not data:
+            return _Reply.error(400, "The submission file was not uploaded.")
+        ref = 50000001 + len(self.submissions)
+        text = body.get("submissionDescription", "")
+        self.submissions[ref] = Submission(ref, comp.slug, text, data, self._score(comp, data))
+        return _Reply.json({"message": f"Successfully submitted to {comp.title}", "ref": ref})
+
+    def _score(self, comp: Competition, data: bytes) -> dict[str, Any]:
+        if self.fail == "score-error":
+            return {"status": "ERROR", "errorDescription": SCORE_ERROR}
+        try:
+            score = public_score(comp.practice, data)
+        except Exception as err:  # a real leaderboard reports it as an ERROR submission
+            return {"status": "ERROR", "errorDescription": f"Evaluation Exception: {err}"}
+        return {"status": "COMPLETE", "publicScore": f"{score:.5f}", "privateScore": ""}
+
+    def _GetSubmission(self, body: dict[str, Any], host: str) -> _Reply:
+        sub = self.submissions.get(int(body.get("ref", 0)))
+        if sub is None:
+            return _Reply.error(404, "Submission not found.")
+        return _Reply.json(sub.api())
+
+    def _ListSubmissions(self, body: dict[str, Any], host: str) -> _Reply:
+        comp = self._competition(body)
+        if isinstance(comp, _Reply):
+            return comp
+        subs = sorted(self.submissions.items(), reverse=True)
+        listed = [s.api() for _, s in subs if s.slug == comp.slug]
+        return _Reply.json({"submissions": listed, "nextPageToken": ""})
+
+    def _ListDataFiles(self, body: dict[str, Any], host: str) -> _Reply:
+        comp = self._competition(body)
+        if isinstance(comp, _Reply):
+            return comp
+        with zipfile.ZipFile(io.BytesIO(competition_zip(comp.practice))) as zf:
+            files = [
+                {"ref": i.filename, "name": i.filename, "totalBytes": i.file_size}
+                for i in zf.infolist()
+            ]
+        return _Reply.json({"files": files, "nextPageToken": ""})
+
+    def introspect(self, body: dict[str, Any]) -> _Reply:
+        self.calls.append("IntrospectToken")
+        return _Reply.json({"active": body.get("token") == TOKEN, "username": USERNAME})
+
+    def upload(self, token: str, data: bytes) -> _Reply:
+        with self._lock:
+            self.calls.append("PUT upload")
+            if self.fail == "upload" or token not in self.uploads:
+                return _Reply(403, b"<Error>AccessDenied</Error>", {"Content-Type": "text/xml"})
+            self.uploads[token] = data
+            return _Reply(200, b"", {})
+
+    def blob(self, slug: str) -> _Reply:
+        self.calls.append("GET blob")
+        comp = COMPETITIONS.get(slug)
+        if comp is None:
+            return _Reply(404, b"no such blob", {"Content-Type": "text/plain"})
+        data = competition_zip(comp.practice)
+        headers = {
+            "Content-Type": "application/zip",
+            "Last-Modified": formatdate(time.time() - 3600, usegmt=True),
+            "ETag": f'"{slug}-{len(data)}"',
+            "Accept-Ranges": "bytes",
+        }
+        return _Reply(200, data, headers)
+
+    def authorized(self, header: str | None) -> bool:
+        basic = base64.b64encode(f"{USERNAME}:{KEY}".encode()).decode()
+        return self.fail != "401" and header in (f"Basic {basic}", f"Bearer {TOKEN}")
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+    @classmethod
+    def json(cls, payload: dict[str, Any]) -> _Reply:
+        return cls(200, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+
+    @classmethod
+    def error(cls, status: int, message: str, headers: dict[str, str] | None = None) -> _Reply:
+        body = json.dumps({"code": status, "message": message}).encode()
+        return cls(status, body, {"Content-Type": "application/json", **(headers or {})})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    @property
+    def standin(self) -> StandIn:
+        return self.server.standin  # type: ignore[attr-defined]
+
+    def do_POST(self) -> None:
+        body = self._body()
+        path = urlsplit(self.path).path.removeprefix("/api")
+        service, _, method = path.removeprefix("/v1/").partition("/")
+        payload = json.loads(body or b"{}")
+        if service == "security.OAuthService" and method == "IntrospectToken":
+            self._send(self.standin.introspect(payload))
+        elif not path.startswith("/v1/") or service != _SERVICE:
+            self._send(_Reply.error(404, f"No route {path}."))
+        elif not self.standin.authorized(self.headers.get("Authorization")):
+            self.standin.calls.append(f"{method} (401)")
+            self._send(_Reply(401, b"Unauthorized", {"Content-Type": "text/plain"}))
+        else:
+            self._send(self.standin.answer(method, payload, self.headers.get("Host", "localhost")))
+
+    def do_PUT(self) -> None:
+        path = urlsplit(self.path).path
+        self._send(self.standin.upload(path.removeprefix("/upload/"), self._body()))
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path).path.strip("/").split("/")
+        if len(parts) == 3 and parts[0] == "blobs" and parts[2] == f"{parts[1]}.zip":
+            self._send(self.standin.blob(parts[1]))
+        else:
+            self._send(_Reply(404, b"not found", {"Content-Type": "text/plain"}))
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _send(self, reply: _Reply) -> None:
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then closed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
