@@ -142,6 +142,71 @@ def train(project_dir: Path, params: str, model, seed, refold: bool, quiet: bool
 
 @cli.command()
 @PROJECT_DIR
+@click.option("--trials", type=click.IntRange(min=0), help="Finished trials to add [tune.trials].")
+@click.option(
+    "--timeout", type=click.FloatRange(min=0), help="Seconds after which no new trial starts."
+)
+@click.option(
+    "--storage",
+    envvar="KSTARTER_TUNE_STORAGE",
+    help="Journal file, sqlite:///FILE or postgresql://... [.kstarter/optuna.journal].",
+)
+@click.option("--study", "study_name", help="Study name [<competition>-<model>].")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes on this machine; LightGBM threads are split between them.",
+)
+@click.option("--show", is_flag=True, help="Print the study's trials and best, then exit.")
+@click.option("--quiet", "-q", is_flag=True, help="No line per finished trial.")
+def tune(project_dir: Path, trials, timeout, storage, study_name, workers, show, quiet) -> None:
+    """Tune LightGBM with Optuna on the saved folds; save the best as tuned_params.yaml.
+
+    Each trial is a `kstarter train` CV with parameters drawn from configs/search_space.yaml
+    (extend it in kstarter.yaml: tune: search_space:), pruned after each fold when it falls
+    behind (tune: pruner:). Ctrl-C or a killed process loses only the trial in flight: the next
+    `kstarter tune` resumes the same study. --trials N adds N finished trials in total over all
+    workers; without --trials or --timeout, kstarter.yaml's tune: section decides.
+
+    The study lives in .kstarter/optuna.journal: Optuna's journal file is safe for several
+    processes at once (an append-only log under a file lock, nothing to create, so workers
+    cannot race) and about 5x faster than SQLite, which can fail when two processes create a
+    new database. For workers on several machines, give every machine the same
+    --storage postgresql://USER:PASSWORD@HOST/DB (or set KSTARTER_TUNE_STORAGE, which keeps the
+    password out of the process list).
+
+    \b
+    Watch a study in the browser (pip install optuna-dashboard; in the project folder):
+      optuna-dashboard .kstarter/optuna.journal
+      optuna-dashboard postgresql://USER:PASSWORD@HOST/DB
+
+    \b
+    Examples:
+      kstarter tune --timeout 3600
+      kstarter tune --trials 200 --workers 2
+      kstarter tune --show && kstarter train --params tuned
+    """
+    from kstarter.tune import TuneOptions, summary_lines
+    from kstarter.tune import show as show_study
+    from kstarter.tune import tune as run_tune
+
+    if show:
+        for line in show_study(project_dir, storage, study_name):
+            click.echo(line)
+        return
+    import signal
+
+    # `kill` stops a tuning run like Ctrl-C: the trial in flight is marked failed, not left running
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    opts = TuneOptions(trials, timeout, storage, study_name, workers, _progress(quiet) is not None)
+    for line in summary_lines(run_tune(project_dir, opts)):
+        click.echo(line)
+
+
+@cli.command()
+@PROJECT_DIR
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
 @click.option("--private", is_flag=True, help="Show private scores (practice competitions).")
 def runs(project_dir: Path, as_json: bool, private: bool) -> None:
@@ -207,16 +272,33 @@ def submit(project_dir: Path, run, message: str, no_wait: bool, force: bool) -> 
     from kstarter.submit import SubmitOptions
     from kstarter.submit import submit as run_submit
 
-    result = run_submit(project_dir, SubmitOptions(run, message, not no_wait, force))
-    e = result.entry
-    cv = result.run.metrics.get("cv_mean")
-    click.echo(f"Submitted run {result.run.id} ({e.get('where', 'kaggle')}): {e['status']}")
+    # the wait for Kaggle's score is shown even when piped: a silent wait looks hung
+    options = SubmitOptions(
+        run, message, not no_wait, force, progress=lambda line: click.echo(line, err=True)
+    )
+    result = run_submit(project_dir, options)
+    for line in _submit_lines(result):
+        click.echo(line)
+
+
+def _submit_lines(result) -> list[str]:
+    e, cv = result.entry, result.run.metrics.get("cv_mean")
+    lines = [f"Submitted run {result.run.id} ({e.get('where', 'kaggle')}): {e['status']}"]
+    if e.get("ref"):
+        lines.append(f"  Kaggle ref {e['ref']}")
     if e.get("public") is not None:
-        click.echo(f"  public score {e['public']:.5f}   CV {cv:.5f}")
-        if e.get("where") == "practice":
-            click.echo(
-                "  (the private score stays hidden, as on Kaggle: `kstarter runs --private`)"
-            )
+        lines.append(f"  public score {e['public']:.5f}   CV {cv:.5f}")
+    if e.get("where") == "practice":
+        lines.append("  (the private score stays hidden, as on Kaggle: `kstarter runs --private`)")
+    if e.get("remaining_today") is not None:
+        lines.append(f"  {e['remaining_today']} submission(s) left today")
+    if e["status"] == "PENDING":
+        slug = e.get("competition", "")
+        lines.append(
+            f"  not scored yet: see https://www.kaggle.com/competitions/{slug}/submissions "
+            f"or `kaggle competitions submissions {slug}`"
+        )
+    return lines
 
 
 def main() -> None:

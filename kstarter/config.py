@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ __all__ = [
     "CVConfig",
     "ModelConfig",
     "TrainConfig",
+    "TuneConfig",
+    "PRUNERS",
     "Project",
     "load_project",
     "find_project",
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 CONFIG_NAME = "kstarter.yaml"
+PRUNERS = ("median", "percentile", "hyperband", "successive_halving", "none")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,20 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class TuneConfig:
+    """``tune:``: how `kstarter tune` runs when the command line does not say."""
+
+    trials: int = 100  # finished trials per invocation when neither --trials nor --timeout
+    timeout: float | None = None  # seconds; used only with the trials above
+    pruner: str = "median"  # one of PRUNERS
+    startup_trials: int = 5  # trials that finish before any is pruned (median, percentile)
+    warmup_folds: int = 2  # folds every trial trains before it may be pruned
+    percentile: float = 25.0  # percentile pruner: keep trials in the best this-many percent
+    sampler_seed: int = 0  # TPE seed; each worker adds its own offset
+    search_space: dict[str, Any] = field(default_factory=dict)  # over configs/search_space.yaml
+
+
+@dataclass(frozen=True)
 class Project:
     root: Path
     spec: Spec
@@ -60,6 +77,7 @@ class Project:
     model: ModelConfig
     train: TrainConfig
     raw: dict[str, Any]
+    tune: TuneConfig = field(default_factory=TuneConfig)
 
     @property
     def data_dir(self) -> Path:
@@ -109,7 +127,7 @@ def load_project(directory: Path | str | None = None) -> Project:
 
 def _validate(root: Path, raw: dict[str, Any]) -> Project:
     where = root / CONFIG_NAME
-    allowed = {"competition", "cv", "model", "train"}
+    allowed = {"competition", "cv", "model", "train", "tune"}
     _no_unknown(where, "top level", raw, allowed)
     if "competition" not in raw:
         raise ConfigError(f"{where} has no `competition:` section; re-run `kstarter init`.")
@@ -118,13 +136,38 @@ def _validate(root: Path, raw: dict[str, Any]) -> Project:
     cv = _section(where, "cv", CVConfig, base.get("cv", {}), raw.get("cv"))
     model = _section(where, "model", ModelConfig, base.get("model", {}), raw.get("model"))
     train = _section(where, "train", TrainConfig, base.get("train", {}), raw.get("train"))
+    tune = _tune_section(where, base.get("tune", {}), raw.get("tune"))
     if cv.n_splits < 2:
         raise ConfigError(f"{where}: cv.n_splits must be at least 2 (found {cv.n_splits}).")
     if model.num_boost_round < 1 or model.early_stopping_rounds < 1:
         raise ConfigError(f"{where}: model.num_boost_round and early_stopping_rounds must be >= 1.")
     if not isinstance(model.params, dict):
         raise ConfigError(f"{where}: model.params must be a mapping of LightGBM parameters.")
-    return Project(root=root, spec=spec, cv=cv, model=model, train=train, raw=raw)
+    return Project(root=root, spec=spec, cv=cv, model=model, train=train, raw=raw, tune=tune)
+
+
+def _tune_section(where: Path, base: dict, override: Any) -> TuneConfig:
+    tune = _section(where, "tune", TuneConfig, base, override)
+    if tune.search_space is None:  # `search_space:` left empty
+        tune = replace(tune, search_space={})
+    if tune.pruner not in PRUNERS:
+        raise ConfigError(
+            f"{where}: tune.pruner {tune.pruner!r} is unknown; use one of {', '.join(PRUNERS)}."
+        )
+    if tune.trials < 0 or tune.startup_trials < 0 or tune.warmup_folds < 0:
+        raise ConfigError(f"{where}: tune.trials, startup_trials and warmup_folds must be >= 0.")
+    numbers = {"timeout": tune.timeout, "percentile": tune.percentile}
+    for key, value in numbers.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ConfigError(f"{where}: tune.{key} must be a number (found {value!r}).")
+    if not 0 < tune.percentile < 100:
+        raise ConfigError(f"{where}: tune.percentile must be between 0 and 100.")
+    if not isinstance(tune.search_space, dict):
+        raise ConfigError(
+            f"{where}: tune.search_space must be a mapping of parameter name -> "
+            "{type, low, high, log} or {type: categorical, choices: [...]}."
+        )
+    return tune
 
 
 def _spec(where: Path, d: Any) -> Spec:

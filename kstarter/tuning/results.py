@@ -1,0 +1,200 @@
+"""What a study leaves in the project: ``tuned_params.yaml``, a plot, a table of trials."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kstarter.io import atomic_write_bytes, atomic_write_text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import optuna
+
+    from kstarter.config import Project
+    from kstarter.train import Prepared
+
+__all__ = [
+    "after_trial",
+    "best_trial",
+    "write_tuned_params",
+    "plot_study",
+    "trial_table",
+    "plot_path",
+]
+
+PLOT_DIR = "tuning"
+
+
+def after_trial(prep: Prepared, progress: bool) -> Callable[[optuna.Study, Any], None]:
+    """Per finished trial: save the parameters if it is the new best; a line on stderr."""
+    from optuna.trial import TrialState
+
+    def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        best = best_trial(study)
+        if trial.state == TrialState.COMPLETE and best is not None and best.number == trial.number:
+            write_tuned_params(prep.project, study, best)
+        if progress:
+            print(_progress_line(study, trial, best, prep), file=sys.stderr, flush=True)
+
+    return callback
+
+
+def write_tuned_params(
+    project: Project, study: optuna.Study, best: optuna.trial.FrozenTrial
+) -> Path:
+    """Atomically write the best trial's parameters where ``train --params tuned`` reads them:
+    kstarter.yaml's model.params with the drawn values over them, exactly as the trial ran."""
+    import yaml
+
+    from kstarter.train import TUNED_PARAMS
+    from kstarter.tuning.study import FOLDS, METRIC
+
+    attrs = study.user_attrs
+    finished = len(study.get_trials(deepcopy=False, states=_finished_states()))
+    params = {**project.model.params, **best.params}
+    header = [
+        f"# Written by `kstarter tune` at {datetime.now().isoformat(timespec='seconds')}:",
+        f"# best trial {best.number} of study {study.study_name!r} ({finished} finished trials),",
+        f"# CV {attrs.get(METRIC, 'score')} {best.value!r} ({study.direction.name.lower()}) "
+        f"on folds {attrs.get(FOLDS)}.",
+        "# `kstarter train --params tuned` trains with these over configs/lightgbm.yaml.",
+    ]
+    body = yaml.safe_dump({"params": params}, sort_keys=False, default_flow_style=False)
+    path = project.path(TUNED_PARAMS)
+    atomic_write_text(path, "\n".join(header) + "\n" + body)
+    return path
+
+
+def plot_path(project: Project, study_name: str) -> Path:
+    return project.path(PLOT_DIR) / (re.sub(r"[^A-Za-z0-9._-]+", "_", study_name) + ".png")
+
+
+def plot_study(study: optuna.Study, path: Path) -> Path | None:
+    """Optimisation history and parameter importances as one PNG (plain matplotlib: Optuna's
+    matplotlib plots are experimental and warn)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    done = study.get_trials(deepcopy=False, states=_finished_states())
+    if not done:
+        return None
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    try:
+        _history(left, study, done)
+        _importances(right, study)
+        fig.suptitle(f"kstarter tune: {study.study_name}")
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100)
+    finally:
+        plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+def _history(ax: Any, study: optuna.Study, done: list) -> None:
+    from optuna.trial import TrialState
+
+    from kstarter.tuning.study import METRIC
+
+    complete = [t for t in done if t.state == TrialState.COMPLETE]
+    pruned = [t for t in done if t.state == TrialState.PRUNED and t.intermediate_values]
+    ax.scatter([t.number for t in complete], [t.value for t in complete], s=14, label="complete")
+    last = [t.intermediate_values[max(t.intermediate_values)] for t in pruned]
+    ax.scatter([t.number for t in pruned], last, s=14, marker="x", alpha=0.5, label="pruned")
+    if complete:
+        pick = max if study.direction.name == "MAXIMIZE" else min
+        xs, ys, best = [], [], None
+        for t in complete:
+            best = t.value if best is None else pick(best, t.value)
+            xs.append(t.number)
+            ys.append(best)
+        ax.step(xs, ys, where="post", color="C3", label="best so far")
+    ax.set_xlabel("trial")
+    ax.set_ylabel(f"CV {study.user_attrs.get(METRIC, '')}")
+    ax.set_title("optimisation history (pruned: CV when stopped)")
+    ax.legend(loc="best", fontsize=8)
+
+
+def _importances(ax: Any, study: optuna.Study) -> None:
+    import optuna
+
+    try:
+        imp = optuna.importance.get_param_importances(study)
+    except (ValueError, RuntimeError, ZeroDivisionError):
+        imp = {}
+    ax.set_title("parameter importance")
+    if not imp:
+        ax.text(0.5, 0.5, "needs more complete trials", ha="center", va="center")
+        ax.set_axis_off()
+        return
+    names = list(imp)[:12][::-1]
+    ax.barh(names, [imp[n] for n in names])
+    ax.set_xlabel("importance (share of CV variation)")
+
+
+def trial_table(study: optuna.Study) -> list[str]:
+    """One line per trial: number, state, CV, folds trained, seconds, parameters."""
+    from kstarter.tuning.objective import FOLDS, SECONDS
+
+    lines = [f"{'trial':>5}  {'state':<8} {'CV':>12} {'folds':>5} {'seconds':>8}  params"]
+    for t in study.get_trials(deepcopy=False):
+        lines.append(
+            f"{t.number:>5}  {t.state.name:<8} {_cv(t):>12} {t.user_attrs.get(FOLDS, '-'):>5} "
+            f"{_num(t.user_attrs.get(SECONDS), 1):>8}  {_params(t.params)}"
+        )
+    best = best_trial(study)
+    if best is not None:
+        lines.append(f"best: trial {best.number}, CV {best.value:.6g}, {_params(best.params)}")
+    return lines
+
+
+def _progress_line(study, trial, best, prep: Prepared) -> str:
+    from kstarter.tuning.objective import FOLDS, SECONDS
+
+    n = prep.folds.n_splits
+    best_text = f"best {best.value:.6g} (trial {best.number})" if best is not None else ""
+    return (
+        f"trial {trial.number:>4} {trial.state.name:<8} {prep.metric.name} {_cv(trial):>10}  "
+        f"{trial.user_attrs.get(FOLDS, 0)}/{n} folds {_num(trial.user_attrs.get(SECONDS), 1)} s"
+        f"  {best_text}"
+    )
+
+
+def _cv(t: Any) -> str:
+    if t.value is not None:
+        return f"{t.value:.6g}"
+    if t.intermediate_values:  # a pruned trial: its running CV when it stopped
+        return f"({t.intermediate_values[max(t.intermediate_values)]:.6g})"
+    return "-"
+
+
+def _num(v: Any, digits: int) -> str:
+    return f"{v:.{digits}f}" if isinstance(v, int | float) else "-"
+
+
+def _params(params: dict[str, Any]) -> str:
+    return " ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+    )
+
+
+def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
+    try:
+        return study.best_trial
+    except ValueError:  # no complete trial yet
+        return None
+
+
+def _finished_states() -> tuple:
+    from optuna.trial import TrialState
+
+    return (TrialState.COMPLETE, TrialState.PRUNED)

@@ -1,0 +1,179 @@
+"""Create or load a project's study, and refuse one made on other folds, data or competition.
+
+A study is created once, by the process that starts the workers, before any worker runs
+(``create_study(load_if_exists=True)``), so workers never race to create it. It records what
+its trials were scored on as study user attributes; a later run on different folds, another
+competition, metric or model set-up would mix incomparable scores, so it is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from kstarter.errors import ConfigError
+
+if TYPE_CHECKING:
+    import optuna
+    from optuna.storages import BaseStorage
+
+    from kstarter.config import Project, TuneConfig
+    from kstarter.train import Prepared
+    from kstarter.tuning.space import Dimension
+    from kstarter.tuning.storage import StorageRef
+
+__all__ = [
+    "default_study_name",
+    "study_attrs",
+    "create_or_load",
+    "load",
+    "check_attrs",
+    "check_space",
+    "make_pruner",
+]
+
+COMPETITION = "kstarter_competition"
+FOLDS = "kstarter_folds_hash"
+METRIC = "kstarter_metric"
+SETUP = "kstarter_setup_hash"
+
+
+def default_study_name(project: Project) -> str:
+    return f"{project.spec.name}-{project.model.name}"
+
+
+def study_attrs(prep: Prepared) -> dict[str, str]:
+    """What a study's scores depend on, besides the drawn parameters."""
+    return {
+        COMPETITION: prep.project.spec.name,
+        FOLDS: prep.folds.hash,
+        METRIC: prep.metric.name,
+        SETUP: _setup_hash(prep),
+    }
+
+
+def create_or_load(
+    storage: BaseStorage, ref: StorageRef, name: str, prep: Prepared
+) -> optuna.Study:
+    """The study ``name``: created with this project's attributes, or loaded and checked."""
+    import optuna
+
+    wanted = study_attrs(prep)
+    try:  # an existing study is checked before anything else touches it
+        study = optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        study = optuna.create_study(
+            storage=storage,
+            study_name=name,
+            direction=prep.metric.direction,
+            load_if_exists=True,  # another machine may create it at this very moment
+        )
+    if not any(k in study.user_attrs for k in wanted) and not study.trials:
+        for key, value in wanted.items():  # a new study: claim it for this project
+            study.set_user_attr(key, value)
+    check_attrs(study, ref, wanted)
+    return study
+
+
+def load(
+    storage: BaseStorage, name: str, tune: TuneConfig, n_splits: int, sampler: Any = None
+) -> optuna.Study:
+    import optuna
+
+    pruner = make_pruner(tune, n_splits)
+    try:
+        return optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
+    except KeyError:
+        raise ConfigError(
+            f"No study {name!r} in this storage: run `kstarter tune` first, or name an "
+            "existing one with --study."
+        ) from None
+
+
+def check_attrs(study: optuna.Study, ref: StorageRef, wanted: dict[str, str]) -> None:
+    have = study.user_attrs
+    where = f"Study {study.study_name!r} in {ref.shown}"
+    if COMPETITION not in have:
+        raise ConfigError(
+            f"{where} was not made by `kstarter tune`: choose another name with --study."
+        )
+    if have[COMPETITION] != wanted[COMPETITION]:
+        raise ConfigError(
+            f"{where} belongs to the competition {have[COMPETITION]!r}, not "
+            f"{wanted[COMPETITION]!r}: choose another name with --study."
+        )
+    if have.get(FOLDS) != wanted[FOLDS]:
+        raise ConfigError(
+            f"{where} was scored on other folds (folds.csv changed since it started), so its "
+            "trials are not comparable with new ones: start a new study with --study NAME, "
+            "or restore the old folds.csv."
+        )
+    if have.get(METRIC) != wanted[METRIC]:
+        raise ConfigError(
+            f"{where} optimises the metric {have.get(METRIC)!r}, but kstarter.yaml now says "
+            f"{wanted[METRIC]!r}: start a new study with --study NAME, or restore the metric."
+        )
+    if have.get(SETUP) != wanted[SETUP]:
+        raise ConfigError(
+            f"{where} was scored with other features or model settings (features.py, the data, "
+            "model: or train.seed in kstarter.yaml changed since it started): start a new study "
+            "with --study NAME, or restore them."
+        )
+
+
+def check_space(study: optuna.Study, space: list[Dimension]) -> None:
+    """Optuna cannot draw a parameter from another kind of distribution (int vs float, log vs
+    linear, other choices) than earlier trials of the study did; new bounds are fine."""
+    from optuna.distributions import check_distribution_compatibility
+
+    from kstarter.tuning.space import distribution
+
+    earlier: dict[str, Any] = {}
+    for t in study.get_trials(deepcopy=False):
+        earlier.update(t.distributions)
+    for d in space:
+        if d.name not in earlier:
+            continue
+        try:
+            check_distribution_compatibility(earlier[d.name], distribution(d))
+        except ValueError as exc:
+            raise ConfigError(
+                f"The search space entry {d.name} no longer fits study {study.study_name!r} "
+                f"({str(exc).rstrip('.')}): start a new study with --study NAME, or change "
+                "only its bounds."
+            ) from None
+
+
+def make_pruner(tune: TuneConfig, n_splits: int) -> optuna.pruners.BasePruner:
+    """Steps are folds trained (1..n_splits); a trial reports its running CV after each."""
+    import optuna.pruners as p
+
+    warmup = tune.warmup_folds
+    if tune.pruner == "median":
+        return p.MedianPruner(n_startup_trials=tune.startup_trials, n_warmup_steps=warmup)
+    if tune.pruner == "percentile":
+        return p.PercentilePruner(
+            tune.percentile, n_startup_trials=tune.startup_trials, n_warmup_steps=warmup
+        )
+    if tune.pruner == "hyperband":
+        return p.HyperbandPruner(min_resource=1, max_resource=n_splits, reduction_factor=3)
+    if tune.pruner == "successive_halving":
+        return p.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
+    return p.NopPruner()
+
+
+def _setup_hash(prep: Prepared) -> str:
+    """The features matrix, the target and the model settings a trial trains with."""
+    import pandas as pd
+
+    project = prep.project
+    h = hashlib.sha256()
+    X = prep.matrices.X_train
+    h.update(json.dumps([list(map(str, X.columns)), list(map(str, X.dtypes))]).encode())
+    h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    h.update(prep.y.tobytes())
+    model = project.model
+    settings = [model.name, model.params, model.num_boost_round, model.early_stopping_rounds]
+    h.update(json.dumps([*settings, project.train.seed], sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]

@@ -1,0 +1,32 @@
+"""``python -m kstarter.tuning.worker``: one tuning worker started by ``kstarter tune --workers``.
+
+It reads its :class:`~kstarter.tuning.workers.WorkerPlan` as JSON from stdin (so a storage
+password never shows in the process list) and runs trials until the plan's budget is met.
+Exit codes: 0 done, 1 a kstarter error (its sentence is printed), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+
+
+def main() -> int:
+    from kstarter.errors import KstarterError
+    from kstarter.tuning.workers import WorkerPlan, run_worker
+
+    # `kill` (and the parent stopping its workers) fails the trial in flight like Ctrl-C does
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        run_worker(WorkerPlan(**json.loads(sys.stdin.read())))
+    except KstarterError as exc:
+        print(f"tuning worker: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
