@@ -9,6 +9,7 @@ class index for a ``rounding`` decision, and (n, t) for multitarget.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,12 +17,43 @@ from kstarter.errors import ConfigError
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
 
     from kstarter.metrics import Metric
+    from kstarter.prepare import Matrices
     from kstarter.spec import Spec
 
-__all__ = ["FoldOutput", "ModelSettings", "Adapter", "get_adapter", "lightgbm_params"]
+__all__ = [
+    "FoldOutput",
+    "FoldData",
+    "ModelSettings",
+    "Adapter",
+    "get_adapter",
+    "lightgbm_params",
+    "DATASET_PARAMS",
+    "physical_cores",
+    "resolve_threads",
+]
+
+# LightGBM's OpenMP threads spin while they wait. On a shared machine, with anything else
+# running, spinning threads made a small fit 50x slower here; passive ones stayed within 1.5x.
+# Read by libgomp when lightgbm loads it, so it is set before any lightgbm import.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+# Below this many rows one thread beats several: per-iteration synchronisation costs more
+# than the split finding it parallelises (bench/RESULTS.md).
+SMALL_ROWS = 50_000
+
+# Parameters that shape LightGBM's binned Dataset: a Dataset is reused across folds (and
+# tuning trials) only while these are the same.
+DATASET_PARAMS = frozenset(
+    {
+        "max_bin", "max_bin_by_feature", "min_data_in_bin", "bin_construct_sample_cnt",
+        "data_random_seed", "seed", "random_seed", "random_state", "feature_pre_filter",
+        "is_enable_sparse", "enable_bundle", "use_missing", "zero_as_missing",
+        "categorical_feature", "forcedbins_filename", "linear_tree", "max_cat_threshold",
+        "verbosity", "verbose",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,19 +71,38 @@ class FoldOutput:
     importance: dict[str, float]  # gain per feature (summed over targets)
 
 
+@dataclass(frozen=True)
+class FoldData:
+    """One fold: the full matrices (with their per-process cache), targets and row indices."""
+
+    matrices: Matrices
+    y: np.ndarray
+    train_idx: np.ndarray
+    valid_idx: np.ndarray
+
+
 class Adapter(Protocol):
     name: str
 
     def fit_fold(
-        self,
-        X_tr: pd.DataFrame,
-        y_tr: np.ndarray,
-        X_va: pd.DataFrame,
-        y_va: np.ndarray,
-        X_test: pd.DataFrame,
-        settings: ModelSettings,
-        callbacks: list | None = None,
+        self, data: FoldData, settings: ModelSettings, callbacks: list | None = None
     ) -> FoldOutput: ...
+
+
+def physical_cores() -> int:
+    from joblib import cpu_count
+
+    return max(1, int(cpu_count(only_physical_cores=True)))
+
+
+def resolve_threads(requested: int, rows: int, workers: int = 1) -> int:
+    """LightGBM threads, chosen on purpose: the user's number, else one for small tables,
+    else the physical cores split between the processes that train at once."""
+    if requested > 0:
+        return requested
+    if rows < SMALL_ROWS:
+        return 1
+    return max(1, physical_cores() // max(1, workers))
 
 
 def lightgbm_params(
@@ -72,39 +123,59 @@ def lightgbm_params(
 
 @dataclass(frozen=True)
 class LightGBMAdapter:
+    """LightGBM on one binned Dataset of all train rows, made once per process and per set of
+    dataset parameters; each fold trains on ``subset``s of it. Binning once instead of per
+    fold is most of what makes kstarter faster than a hand-written loop."""
+
     metric: Metric
     name: str = "lightgbm"
 
-    def fit_fold(self, X_tr, y_tr, X_va, y_va, X_test, settings, callbacks=None) -> FoldOutput:
+    def fit_fold(self, data: FoldData, settings: ModelSettings, callbacks=None) -> FoldOutput:
         import numpy as np
 
-        if y_tr.ndim == 2:  # multitarget: one model per target, on the same rows
-            outs = [
-                self._fit_one(X_tr, y_tr[:, j], X_va, y_va[:, j], X_test, settings, callbacks)
-                for j in range(y_tr.shape[1])
-            ]
-            importance: dict[str, float] = {}
-            for o in outs:
-                for k, v in o.importance.items():
-                    importance[k] = importance.get(k, 0.0) + v
-            return FoldOutput(
-                np.column_stack([o.valid_pred for o in outs]),
-                np.column_stack([o.test_pred for o in outs]),
-                int(round(float(np.mean([o.best_iteration for o in outs])))),
-                importance,
-            )
-        return self._fit_one(X_tr, y_tr, X_va, y_va, X_test, settings, callbacks)
+        if data.y.ndim == 1:
+            return self._fit_one(data, data.y, 0, settings, callbacks)
+        outs = [
+            self._fit_one(data, data.y[:, j], j, settings, callbacks)
+            for j in range(data.y.shape[1])
+        ]  # multitarget: one model per target, on the same rows
+        importance: dict[str, float] = {}
+        for o in outs:
+            for k, v in o.importance.items():
+                importance[k] = importance.get(k, 0.0) + v
+        return FoldOutput(
+            np.column_stack([o.valid_pred for o in outs]),
+            np.column_stack([o.test_pred for o in outs]),
+            int(round(float(np.mean([o.best_iteration for o in outs])))),
+            importance,
+        )
 
-    def _fit_one(self, X_tr, y_tr, X_va, y_va, X_test, settings, callbacks) -> FoldOutput:
+    def _full_dataset(self, data: FoldData, y: np.ndarray, j: int, params: dict):
         import lightgbm as lgb
         import numpy as np
 
-        log1p = self.metric.target_transform == "log1p"
-        if log1p and (np.asarray(y_tr) < 0).any():
-            raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
-        fy = np.log1p if log1p else (lambda a: a)
-        dtrain = lgb.Dataset(X_tr, label=fy(y_tr), free_raw_data=True)
-        dvalid = lgb.Dataset(X_va, label=fy(y_va), reference=dtrain, free_raw_data=True)
+        shape = {k: v for k, v in params.items() if k in DATASET_PARAMS}
+        key = ("lightgbm", j, self.metric.target_transform, tuple(sorted(shape.items())))
+        cache = data.matrices.cache
+        if key not in cache:
+            for old in [k for k in cache if k[:2] == ("lightgbm", j)]:
+                del cache[old]  # one binned copy per target is enough
+            label = y
+            if self.metric.target_transform == "log1p":
+                if (y < 0).any():
+                    raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
+                label = np.log1p(y)
+            full = lgb.Dataset(data.matrices.X_train, label=label, params=shape, free_raw_data=True)
+            cache[key] = full.construct()
+        return cache[key]
+
+    def _fit_one(self, data, y, j, settings, callbacks) -> FoldOutput:
+        import lightgbm as lgb
+        import numpy as np
+
+        full = self._full_dataset(data, y, j, settings.params)
+        dtrain = full.subset(data.train_idx)
+        dvalid = full.subset(data.valid_idx)
         booster = lgb.train(
             settings.params,
             dtrain,
@@ -118,9 +189,10 @@ class LightGBMAdapter:
             ],
         )
         best = booster.best_iteration or booster.current_iteration()
-        valid_pred = booster.predict(X_va, num_iteration=best)
-        test_pred = booster.predict(X_test, num_iteration=best)
-        if log1p:
+        X_valid = data.matrices.X_train.iloc[data.valid_idx]
+        valid_pred = booster.predict(X_valid, num_iteration=best)
+        test_pred = booster.predict(data.matrices.X_test, num_iteration=best)
+        if self.metric.target_transform == "log1p":
             valid_pred = np.clip(np.expm1(valid_pred), 0, None)
             test_pred = np.clip(np.expm1(test_pred), 0, None)
         gains = booster.feature_importance(importance_type="gain", iteration=best)

@@ -6,7 +6,7 @@ import importlib.util
 import re
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,8 @@ class Matrices:
     X_train: pd.DataFrame
     X_test: pd.DataFrame
     names: dict[str, str]  # model column name -> the user's column name
+    # what model adapters build from these matrices once and reuse (LightGBM's binned Dataset)
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def load_tables(project: Project) -> Tables:

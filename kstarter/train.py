@@ -18,7 +18,14 @@ from kstarter.config import Project, load_project
 from kstarter.errors import ConfigError
 from kstarter.folds import Folds, load_or_make_folds
 from kstarter.io import staging_dir, sweep_stale_staging
-from kstarter.models import FoldOutput, ModelSettings, get_adapter, lightgbm_params
+from kstarter.models import (
+    FoldData,
+    FoldOutput,
+    ModelSettings,
+    get_adapter,
+    lightgbm_params,
+    resolve_threads,
+)
 from kstarter.prepare import Matrices, Tables, build_matrices, encode_target, load_tables
 from kstarter.runs import rebuild_index
 from kstarter.submission import build_submission, test_positions, validate_submission
@@ -99,7 +106,7 @@ def cross_validate(
     """Train one model per fold, one alive at a time; OOF and fold-averaged test predictions."""
     import numpy as np
 
-    X, X_test = matrices.X_train, matrices.X_test
+    X = matrices.X_train
     oof: np.ndarray | None = None
     test_sum: np.ndarray | None = None
     best, seconds = [], []
@@ -107,7 +114,7 @@ def cross_validate(
     for k, tr, va in folds.splits():
         start = time.perf_counter()
         extra = fold_callbacks(k) if fold_callbacks else None
-        out = adapter.fit_fold(X.iloc[tr], y[tr], X.iloc[va], y[va], X_test, settings, extra)
+        out = adapter.fit_fold(FoldData(matrices, y, tr, va), settings, extra)
         if oof is None:
             oof = np.full((len(X), *out.valid_pred.shape[1:]), np.nan)
             test_sum = np.zeros(out.test_pred.shape)
@@ -166,7 +173,8 @@ def evaluate(
     from kstarter.metrics import fit_decision
 
     project, metric, y = prep.project, prep.metric, prep.y
-    params = lightgbm_params(project.spec, metric, overrides, seed, project.model.threads)
+    threads = resolve_threads(project.model.threads, len(y))
+    params = lightgbm_params(project.spec, metric, overrides, seed, threads)
     settings = ModelSettings(
         params, project.model.num_boost_round, project.model.early_stopping_rounds
     )
@@ -191,7 +199,8 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     overrides = resolve_params(project, options.params)
     say(
         f"{spec.name}: {len(prep.y)} rows x {prep.matrices.X_train.shape[1]} features, "
-        f"{folds.n_splits} folds, {model_name}, metric {metric.name}"
+        f"{folds.n_splits} folds, {model_name}, metric {metric.name}, "
+        f"{resolve_threads(project.model.threads, len(prep.y))} LightGBM thread(s)"
     )
 
     def on_fold(k: int, out: FoldOutput, va: np.ndarray) -> None:
@@ -217,6 +226,7 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
         "params_hash": _hash(ev.params),
         "folds_hash": folds.hash,
         "config_hash": project.config_hash(),
+        "threads": int(ev.params["num_threads"]),
         "n_features": int(prep.matrices.X_train.shape[1]),
         "rows": int(len(prep.y)),
         "seconds": round(time.perf_counter() - started, 2),

@@ -83,7 +83,9 @@ def test_train_practice_end_to_end(ks, tmp_path, name):
 
 def _close(metric: str, cv: float, holdout: float) -> bool:
     """Holdout within what a few hundred rows allow: relative for errors, absolute otherwise."""
-    if metric in ("rmse", "rmsle", "mae", "mlogloss", "logloss"):
+    if metric in ("mlogloss", "logloss"):  # one confident miss in ~80 rows moves it by ~0.05
+        return abs(holdout - cv) <= max(0.5 * cv, 0.06)
+    if metric in ("rmse", "rmsle", "mae"):
         return abs(holdout - cv) <= 0.5 * abs(cv) + 0.02
     return abs(holdout - cv) <= 0.12
 
