@@ -20,7 +20,17 @@ if TYPE_CHECKING:
     from kstarter.config import Project
     from kstarter.spec import Spec
 
-__all__ = ["Tables", "Matrices", "load_tables", "encode_target", "build_matrices", "decode_labels"]
+__all__ = [
+    "Tables",
+    "Matrices",
+    "load_tables",
+    "load_inputs",
+    "read_sample",
+    "slim_tables",
+    "encode_target",
+    "build_matrices",
+    "decode_labels",
+]
 
 _BAD_NAME = re.compile(r"[\[\]{}\",:]")
 
@@ -46,10 +56,40 @@ def load_tables(project: Project) -> Tables:
     return Tables(
         read_table(data / spec.files.train, shown=f"data/{spec.files.train}"),
         read_table(data / spec.files.test, shown=f"data/{spec.files.test}"),
-        read_table(
-            data / spec.files.sample_submission, shown=f"data/{spec.files.sample_submission}"
-        ),
+        read_sample(project),
     )
+
+
+def read_sample(project: Project) -> pd.DataFrame:
+    name = project.spec.files.sample_submission
+    return read_table(project.data_dir / name, shown=f"data/{name}")
+
+
+def slim_tables(project: Project, tables: Tables) -> Tables:
+    """Only what a run needs after the matrices exist: ids, targets and cv columns."""
+    spec, cv = project.spec, project.cv
+    wanted = [spec.id, *spec.targets, cv.groups, cv.time]
+    keep_train = [c for c in dict.fromkeys(wanted) if c is not None and c in tables.train]
+    keep_test = [spec.id] if spec.id is not None and spec.id in tables.test else []
+    test = tables.test[keep_test] if keep_test else tables.test.iloc[:, :0]
+    return Tables(tables.train[keep_train].copy(), test.copy(), tables.sample)
+
+
+def load_inputs(project: Project) -> tuple[Tables, Matrices]:
+    """The slim tables and the model matrices: from the project's cache when the raw files
+    and features.py are unchanged, else parsed, prepared and cached."""
+    from kstarter import cache
+
+    key = cache.cache_key(project)
+    cached = cache.load_cached(project, key)
+    if cached is not None:
+        return cached
+    tables = load_tables(project)
+    encode_target(project.spec, tables.train)  # a bad target fails before features.py runs
+    matrices = build_matrices(project, tables)
+    tables = slim_tables(project, tables)
+    cache.store(project, key, tables, matrices)
+    return tables, matrices
 
 
 def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
@@ -138,10 +178,11 @@ def _user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.D
 
     path = project.path("features.py")
     if not path.exists():
-        return tables.train.copy(), tables.test.copy()
+        return tables.train.copy(deep=False), tables.test.copy(deep=False)
     try:
         module = _load_module(path)
-        out = module.make_features(tables.train.copy(), tables.test.copy())
+        # shallow copies: copy-on-write (pandas 3) keeps the user's changes off our frames
+        out = module.make_features(tables.train.copy(deep=False), tables.test.copy(deep=False))
     except Exception as exc:  # the user's code: show their frame, not ours
         raise TrainError(_user_traceback(path, exc)) from None
     if not (
@@ -198,7 +239,7 @@ def _user_traceback(path: Path, exc: BaseException) -> str:
 def _consistent_types(X_train: pd.DataFrame, X_test: pd.DataFrame):
     import pandas as pd
 
-    X_train, X_test = X_train.copy(), X_test.copy()
+    X_train, X_test = X_train.copy(deep=False), X_test.copy(deep=False)
     for col in X_train.columns:
         a, b = X_train[col], X_test[col]
         if pd.api.types.is_bool_dtype(a) and pd.api.types.is_bool_dtype(b):

@@ -26,7 +26,7 @@ from kstarter.models import (
     lightgbm_params,
     resolve_threads,
 )
-from kstarter.prepare import Matrices, Tables, build_matrices, encode_target, load_tables
+from kstarter.prepare import Matrices, Tables, encode_target, load_inputs
 from kstarter.runs import rebuild_index
 from kstarter.submission import build_submission, test_positions, validate_submission
 
@@ -154,9 +154,8 @@ def prepare(project: Project, refold: bool = False) -> Prepared:
     from kstarter.metrics import get_metric
 
     metric = get_metric(project.spec.metric)
-    tables = load_tables(project)
+    tables, matrices = load_inputs(project)
     y = encode_target(project.spec, tables.train)
-    matrices = build_matrices(project, tables)
     folds = load_or_make_folds(project, tables.train, y, refold=refold)
     return Prepared(project, metric, tables, y, matrices, folds)
 

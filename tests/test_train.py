@@ -232,3 +232,32 @@ def test_string_and_bool_labels_keep_their_encoding(ks, tmp_path):
         text = (_only_run(project) / "submission.csv").read_text().splitlines()
         labels = {line.split(",")[1] for line in text[1:]}
         assert labels <= set(values) and labels, labels
+
+
+def test_rerun_reads_the_cache_and_changes_invalidate_it(ks, tmp_path):
+    project = _init(ks, tmp_path, "diabetes-progression")
+    ks("train", cwd=project)
+    cache = project / ".kstarter" / "cache"
+    (first,) = [d.name for d in cache.iterdir()]
+    assert {p.name for p in (cache / first).iterdir()} == {
+        "X_train.parquet", "X_test.parquet", "train.parquet", "test.parquet", "names.json",
+    }  # fmt: skip
+    ks("train", cwd=project)
+    assert [d.name for d in cache.iterdir()] == [first]
+    # features.py changes: a new entry replaces the old one, and the new feature is used
+    (project / "features.py").write_text(
+        "def make_features(train, test):\n"
+        "    train = train.assign(bmi_bp=train['bmi'] * train['bp'])\n"
+        "    test = test.assign(bmi_bp=test['bmi'] * test['bp'])\n"
+        "    return train, test\n"
+    )
+    ks("train", cwd=project)
+    (second,) = [d.name for d in cache.iterdir()]
+    assert second != first
+    newest = sorted((project / "runs").iterdir())[-1]
+    assert "bmi_bp" in (newest / "importance.csv").read_text()
+    # the raw data changes: another entry
+    train = project / "data" / "train.csv"
+    train.write_text(train.read_text())  # same bytes, new modification time
+    ks("train", cwd=project)
+    assert [d.name for d in cache.iterdir()] not in ([first], [second])

@@ -1,0 +1,82 @@
+"""Parsed inputs cached inside the project, so a rerun skips CSV parsing and features.py.
+
+The cache holds the model matrices (after ``features.py`` and the categorical casts) and the
+few raw columns a run still needs (ids, targets, cv columns), as parquet under
+``.kstarter/cache/<key>/``. The key covers the raw files (path, size, modification time),
+``features.py``'s text, the spec fields that decide the matrices, and kstarter's version; any
+change makes a new entry and the old one is removed. Written atomically: a killed run leaves
+either a complete entry or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from typing import TYPE_CHECKING
+
+from kstarter import __version__
+from kstarter.io import staging_dir
+
+if TYPE_CHECKING:
+    from kstarter.config import Project
+    from kstarter.prepare import Matrices, Tables
+
+__all__ = ["CACHE_DIR", "cache_key", "load_cached", "store", "clear"]
+
+CACHE_DIR = ".kstarter/cache"
+_FILES = ("X_train", "X_test", "train", "test")
+
+
+def cache_key(project: Project) -> str:
+    spec, cv = project.spec, project.cv
+    parts: list[object] = [__version__, spec.targets, spec.drop, spec.id, spec.sample_id]
+    parts += [spec.classes, cv.groups, cv.time]
+    for name in (spec.files.train, spec.files.test):
+        st = (project.data_dir / name).stat()
+        parts.append((name, st.st_size, st.st_mtime_ns))
+    features = project.path("features.py")
+    parts.append(features.read_bytes() if features.exists() else b"")
+    blob = json.dumps([p.hex() if isinstance(p, bytes) else p for p in parts], default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def load_cached(project: Project, key: str) -> tuple[Tables, Matrices] | None:
+    import pandas as pd
+
+    from kstarter.prepare import Matrices, Tables, read_sample
+
+    folder = project.path(CACHE_DIR) / key
+    if not (folder / "names.json").exists():
+        return None
+    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in _FILES}
+    names = json.loads((folder / "names.json").read_text())
+    tables = Tables(frames["train"], frames["test"], read_sample(project))
+    return tables, Matrices(frames["X_train"], frames["X_test"], names)
+
+
+def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> None:
+    root = project.path(CACHE_DIR)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = staging_dir(root, f".{key}.")
+    try:
+        frames = {
+            "X_train": matrices.X_train,
+            "X_test": matrices.X_test,
+            "train": tables.train,
+            "test": tables.test,
+        }
+        for name, frame in frames.items():
+            frame.to_parquet(staging / f"{name}.parquet", index=False)
+        (staging / "names.json").write_text(json.dumps(matrices.names))
+        for old in root.iterdir():
+            if old.name != staging.name and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
+        staging.rename(root / key)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def clear(project: Project) -> None:
+    shutil.rmtree(project.path(CACHE_DIR), ignore_errors=True)
