@@ -13,12 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kstarter import __version__
 from kstarter.io import staging_dir
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from kstarter.config import Project
     from kstarter.prepare import Matrices, Tables
 
@@ -42,20 +45,26 @@ def cache_key(project: Project) -> str:
 
 
 def load_cached(project: Project, key: str) -> tuple[Tables, Matrices] | None:
-    import pandas as pd
 
     from kstarter.prepare import Matrices, Tables, read_sample
 
     folder = project.path(CACHE_DIR) / key
     if not (folder / "names.json").exists():
         return None
-    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in _FILES}
+    frames = {name: _read(folder / f"{name}.parquet") for name in _FILES}
     names = json.loads((folder / "names.json").read_text())
     tables = Tables(frames["train"], frames["test"], read_sample(project))
-    return tables, Matrices(frames["X_train"], frames["X_test"], names)
+    return tables, Matrices(frames["X_train"], frames["X_test"], names, store=folder)
 
 
-def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> None:
+def _read(path: Path) -> pd.DataFrame:
+    """Arrow buffers are released column by column as pandas takes them: half the peak."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True)
+
+
+def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Path:
     root = project.path(CACHE_DIR)
     root.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(root, f".{key}.")
@@ -76,6 +85,7 @@ def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Non
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return root / key
 
 
 def clear(project: Project) -> None:

@@ -151,7 +151,6 @@ class LightGBMAdapter:
         )
 
     def _full_dataset(self, data: FoldData, y: np.ndarray, j: int, params: dict):
-        import lightgbm as lgb
         import numpy as np
 
         shape = {k: v for k, v in params.items() if k in DATASET_PARAMS}
@@ -165,8 +164,7 @@ class LightGBMAdapter:
                 if (y < 0).any():
                     raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
                 label = np.log1p(y)
-            full = lgb.Dataset(data.matrices.X_train, label=label, params=shape, free_raw_data=True)
-            cache[key] = full.construct()
+            cache[key] = _binned(data.matrices, label, shape, key)
         return cache[key]
 
     def _fit_one(self, data, y, j, settings, callbacks) -> FoldOutput:
@@ -201,7 +199,40 @@ class LightGBMAdapter:
         return FoldOutput(valid_pred, test_pred, int(best), importance)
 
 
+def _binned(matrices: Matrices, label: np.ndarray, shape: dict, key: tuple) -> Any:
+    """The binned Dataset of all train rows: read from the project's cache entry when a
+    previous run saved it with the same dataset parameters, else built and saved there."""
+    import hashlib
+    import json
+
+    import lightgbm as lgb
+
+    if matrices.store is None:
+        full = lgb.Dataset(matrices.X_train, label=label, params=shape, free_raw_data=True)
+        return full.construct()
+    stem = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+    path, meta = matrices.store / f"lgb-{stem}.bin", matrices.store / f"lgb-{stem}.json"
+    if path.exists() and meta.exists():
+        full = lgb.Dataset(str(path), params=shape, free_raw_data=True).construct()
+        full.pandas_categorical = json.loads(meta.read_text())  # as building from pandas sets it
+        return full
+    full = lgb.Dataset(matrices.X_train, label=label, params=shape, free_raw_data=True)
+    full.construct()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        full.save_binary(str(tmp))
+        meta.write_text(json.dumps(full.pandas_categorical))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return full
+
+
 def get_adapter(name: str, metric: Metric) -> Adapter:
     if name == "lightgbm":
         return LightGBMAdapter(metric)
-    raise ConfigError(f"Unknown model {name!r}: the models are lightgbm.")
+    if name == "linear":
+        from kstarter.linear import LinearAdapter
+
+        return LinearAdapter(metric)
+    raise ConfigError(f"Unknown model {name!r}: the models are lightgbm, linear.")

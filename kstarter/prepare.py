@@ -6,7 +6,7 @@ import importlib.util
 import re
 import sys
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,8 @@ class Matrices:
     names: dict[str, str]  # model column name -> the user's column name
     # what model adapters build from these matrices once and reuse (LightGBM's binned Dataset)
     cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # the project's cache entry for these matrices, where adapters may keep files across runs
+    store: Path | None = None
 
 
 def load_tables(project: Project) -> Tables:
@@ -88,8 +90,8 @@ def load_inputs(project: Project) -> tuple[Tables, Matrices]:
     encode_target(project.spec, tables.train)  # a bad target fails before features.py runs
     matrices = build_matrices(project, tables)
     tables = slim_tables(project, tables)
-    cache.store(project, key, tables, matrices)
-    return tables, matrices
+    folder = cache.store(project, key, tables, matrices)
+    return tables, replace(matrices, store=folder)
 
 
 def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
