@@ -14,6 +14,8 @@ import click
 from kstarter import __version__
 from kstarter.errors import KstarterError
 
+LEDGER_PNG = "cv_vs_public.png"  # kstarter.report.LEDGER_PNG, without importing matplotlib
+
 PROJECT_DIR = click.option(
     "-C",
     "project_dir",
@@ -111,7 +113,7 @@ def _progress(quiet: bool):
     show_default=True,
     help="default (kstarter.yaml), tuned (from `kstarter tune`) or a YAML file of parameters.",
 )
-@click.option("--model", help="Model adapter [kstarter.yaml's model.name].")
+@click.option("--model", help="lightgbm or linear [kstarter.yaml's model.name].")
 @click.option("--seed", type=int, help="Model seed [kstarter.yaml's train.seed].")
 @click.option("--refold", is_flag=True, help="Make new folds (needed after changing cv:).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-fold progress.")
@@ -121,6 +123,7 @@ def train(project_dir: Path, params: str, model, seed, refold: bool, quiet: bool
     \b
     Examples:
       kstarter train
+      kstarter train --model linear
       kstarter train --params tuned --seed 7
       kstarter train -C adult-income --quiet
     """
@@ -209,12 +212,18 @@ def tune(project_dir: Path, trials, timeout, storage, study_name, workers, show,
 @PROJECT_DIR
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
 @click.option("--private", is_flag=True, help="Show private scores (practice competitions).")
-def runs(project_dir: Path, as_json: bool, private: bool) -> None:
+@click.option("--plot", is_flag=True, help=f"Save a PNG of CV vs public score ({LEDGER_PNG}).")
+def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
     """List every run: CV mean ± std, public (and private) score, time.
+
+    With --plot, also save a PNG of CV against the public score over the submitted runs, with
+    their correlation: a public score that rises while CV does not means the public board is
+    being overfitted.
 
     \b
     Examples:
       kstarter runs
+      kstarter runs --plot
       kstarter runs --json | jq '.[-1].cv_mean'
     """
     import json
@@ -228,12 +237,21 @@ def runs(project_dir: Path, as_json: bool, private: bool) -> None:
             row.pop("private")
     if as_json:
         click.echo(json.dumps(rows, indent=2))
-        return
-    if not rows:
+    elif not rows:
         click.echo("No runs yet: run `kstarter train`.")
-        return
-    for line in _runs_table(rows, private):
-        click.echo(line)
+    else:
+        for line in _runs_table(rows, private):
+            click.echo(line)
+    if plot:
+        from kstarter.report import plot_ledger
+
+        result = plot_ledger(find_project(project_dir), private)
+        r = "n/a below 3 runs" if result.pearson is None else f"{result.pearson:.2f}"
+        # with --json the path goes to stderr, so stdout stays one JSON document
+        click.echo(
+            f"Plot: {result.path} (CV vs public over {result.points} run(s), Pearson r = {r})",
+            err=as_json,
+        )
 
 
 def _runs_table(rows: list[dict], private: bool) -> list[str]:
@@ -299,6 +317,67 @@ def _submit_lines(result) -> list[str]:
             f"or `kaggle competitions submissions {slug}`"
         )
     return lines
+
+
+@cli.command()
+@PROJECT_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--brief", is_flag=True, help="Sample rows and rounds, as at the end of init.")
+def check(project_dir: Path, as_json: bool, brief: bool) -> None:
+    """Look for leaks, train/test drift and CV hazards before they cost a week.
+
+    Adversarial validation (can a classifier tell test rows from train rows?), a column, an
+    id or a row order that predicts the target, test rows copied from train, a group or time
+    column that random folds leak across, class imbalance. Each finding says what it means and
+    what to do; clean data gets no warning. Nothing is written into the project.
+
+    \b
+    Examples:
+      kstarter check
+      kstarter check -C adult-income --json | jq '.findings[].title'
+    """
+    import json
+
+    from kstarter.checks import BRIEF, check_project, report_lines
+    from kstarter.config import load_project
+
+    project = load_project(project_dir)
+    report = check_project(project, BRIEF if brief else None)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        return
+    for line in report_lines(report, project.spec.name):
+        click.echo(line)
+
+
+@cli.command()
+@PROJECT_DIR
+@click.argument("run_ids", metavar="RUN RUN...", nargs=-1, required=True)
+@click.option(
+    "--method",
+    type=click.Choice(["mean", "rank", "weights"]),
+    default="weights",
+    show_default=True,
+    help="mean of the predictions, mean of their ranks, or weights fitted on OOF.",
+)
+def blend(project_dir: Path, run_ids: tuple[str, ...], method: str) -> None:
+    """Blend runs made on the same folds into a new run with its own submission.
+
+    The weights are fitted on out-of-fold predictions only (never on the leaderboard); the
+    blended CV is shown against each member's.
+
+    \b
+    Examples:
+      kstarter blend 20261125-101500-lightgbm 20261125-102000-linear
+      kstarter blend RUN_A RUN_B RUN_C --method rank
+    """
+    from kstarter.blend import BlendOptions, summary_lines
+    from kstarter.blend import blend as run_blend
+
+    _sigterm_exits()
+    result = run_blend(project_dir, BlendOptions(tuple(run_ids), method))
+    for line in summary_lines(result):
+        click.echo(line)
 
 
 def main() -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kstarter import __version__
-from kstarter.errors import SourceError
+from kstarter.errors import KstarterError, SourceError
 from kstarter.inspect import Inspection, Overrides, inspect_competition
 from kstarter.io import staging_dir
 from kstarter.render import render_project
@@ -27,6 +28,8 @@ _KIND_TEXT = {
 class InitResult:
     path: Path
     inspection: Inspection
+    check: Any = None  # the brief kstarter.checks.CheckReport, None when it could not run
+    check_error: str | None = None
 
 
 def init_project(
@@ -56,7 +59,20 @@ def init_project(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return InitResult(dest, result)
+    report, error = _brief_check(dest)
+    return InitResult(dest, result, report, error)
+
+
+def _brief_check(path: Path) -> tuple[Any, str | None]:
+    """`kstarter check --brief` on the new project: advice, so it never fails the init."""
+    from kstarter.checks import BRIEF, run_check
+
+    try:
+        return run_check(path, BRIEF), None
+    except KstarterError as exc:
+        return None, str(exc)
+    except Exception as exc:  # the project is made; a check that breaks must not undo that
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def _move_into_place(staging: Path, dest: Path) -> None:
@@ -119,6 +135,16 @@ def _shown_path(path: Path) -> str:
         return str(path)
 
 
+def _check_lines(result: InitResult) -> list[str]:
+    from kstarter.checks import brief_lines
+
+    if result.check is not None:
+        return brief_lines(result.check)
+    if result.check_error is not None:
+        return [f"  check      not run: {result.check_error}"]
+    return []
+
+
 def summary_lines(result: InitResult) -> list[str]:
     from kstarter.metrics import get_metric
 
@@ -144,5 +170,6 @@ def summary_lines(result: InitResult) -> list[str]:
             f"from a notebook at {s.url or 'the competition page'}/code."
         )
     lines += [f"  note: {n}" for n in result.inspection.notes]
+    lines += _check_lines(result)
     lines += ["", f"Next: cd {_shown_path(result.path)} && kstarter train"]
     return lines

@@ -1,15 +1,26 @@
-"""Tables and plots of a run: OOF and test predictions, feature importance."""
+"""Tables and plots of a run (OOF and test predictions, feature importance) and of the
+ledger of runs (CV against the leaderboard)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from kstarter.errors import ConfigError
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["prediction_frames", "importance_frame", "plot_importance"]
+__all__ = [
+    "prediction_frames",
+    "importance_frame",
+    "plot_importance",
+    "LedgerPlot",
+    "plot_ledger",
+    "LEDGER_PNG",
+]
 
 
 def _pred_columns(spec, width: int) -> list[str]:
@@ -70,3 +81,102 @@ def plot_importance(frame: pd.DataFrame, path: Path, title: str, top: int = 30) 
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+LEDGER_PNG = "cv_vs_public.png"
+
+
+@dataclass(frozen=True)
+class LedgerPlot:
+    path: Path
+    points: int  # runs with a public score
+    pearson: float | None  # None below three points, or when either score is constant
+    spearman: float | None
+
+
+def plot_ledger(root: Path, private: bool = False, path: Path | None = None) -> LedgerPlot:
+    """A PNG of CV against the public score over the scored runs, with their correlation:
+    when the public score climbs and CV does not, the public board is being overfitted."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from kstarter.io import atomic_write_bytes
+    from kstarter.runs import list_runs
+
+    runs = [r for r in list_runs(root) if r.latest_scored and _number(r.metrics.get("cv_mean"))]
+    scored = [(r, r.latest_scored) for r in runs if _number(r.latest_scored.get("public"))]
+    if not scored:
+        raise ConfigError(
+            "No run has a public score yet: submit one with `kstarter submit -m MESSAGE`, "
+            "then plot CV against the public score."
+        )
+    cv = [float(r.metrics["cv_mean"]) for r, _ in scored]
+    public = [float(s["public"]) for _, s in scored]
+    priv = [s.get("private") for _, s in scored] if private else []
+    pearson, spearman = _correlations(cv, public)
+    metric = scored[0][0].metrics.get("metric", "score")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    _scatter(left, cv, public, priv, metric, pearson, spearman)
+    _timeline(right, [r.id for r, _ in scored], cv, public, priv, metric)
+    fig.tight_layout()
+    out = path or root / LEDGER_PNG
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    atomic_write_bytes(out, buf.getvalue())
+    return LedgerPlot(out, len(scored), pearson, spearman)
+
+
+def _number(v: Any) -> bool:
+    import math
+
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _correlations(a: list[float], b: list[float]) -> tuple[float | None, float | None]:
+    import numpy as np
+
+    if len(a) < 3 or np.std(a) == 0 or np.std(b) == 0:
+        return None, None
+    import pandas as pd
+
+    pearson = float(np.corrcoef(a, b)[0, 1])
+    spearman = float(pd.Series(a).corr(pd.Series(b), method="spearman"))
+    return pearson, spearman
+
+
+def _scatter(ax, cv, public, private, metric, pearson, spearman) -> None:
+    ax.scatter(cv, public, color="#4c72b0", label="public", zorder=3)
+    for i, (x, y) in enumerate(zip(cv, public, strict=True)):
+        ax.annotate(str(i + 1), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    if private and any(_number(p) for p in private):
+        pts = [(x, p) for x, p in zip(cv, private, strict=True) if _number(p)]
+        ax.scatter(*zip(*pts, strict=True), color="#dd8452", marker="s", label="private", zorder=3)
+    lo = min(min(cv), min(public))
+    hi = max(max(cv), max(public))
+    ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--", label="CV = LB")
+    corr = "n/a (fewer than 3 runs)" if pearson is None else f"{pearson:.2f}"
+    if spearman is not None:
+        corr += f", Spearman {spearman:.2f}"
+    ax.set_title(f"CV vs leaderboard ({metric}); Pearson r = {corr}", fontsize=10)
+    ax.set_xlabel(f"CV {metric} (mean over folds)")
+    ax.set_ylabel(f"leaderboard {metric}")
+    ax.legend(fontsize=8)
+
+
+def _timeline(ax, ids, cv, public, private, metric) -> None:
+    x = list(range(1, len(ids) + 1))
+    ax.plot(x, cv, marker="o", label="CV", color="#55a868")
+    ax.plot(x, public, marker="o", label="public", color="#4c72b0")
+    if private and any(_number(p) for p in private):
+        ax.plot(x, [p if _number(p) else float("nan") for p in private], marker="s",
+                label="private", color="#dd8452")  # fmt: skip
+    ax.set_xticks(x)
+    ax.set_xlabel("submitted run (oldest first; numbers as on the left)")
+    ax.set_ylabel(metric)
+    ax.set_title("over runs: public rising while CV does not = overfitting the board", fontsize=10)
+    ax.legend(fontsize=8)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kstarter.config import load_project
 from kstarter.errors import SubmissionError
-from kstarter.prepare import load_tables
+from kstarter.prepare import read_sample
 from kstarter.runs import RunRecord, get_run, record_submission
 from kstarter.submission import read_submission, validate_submission
 
@@ -28,7 +28,21 @@ if TYPE_CHECKING:
     from kstarter.config import Project
     from kstarter.spec import Spec
 
-__all__ = ["SubmitOptions", "SubmitResult", "submit", "score_against_key"]
+__all__ = [
+    "SubmitOptions",
+    "SubmitResult",
+    "submit",
+    "score_against_key",
+    "PRACTICE_DAILY_LIMIT",
+    "daily_limit",
+    "submitted_today",
+    "best_submitted",
+    "check_budget",
+]
+
+# Kaggle's usual limit, applied to practice competitions unless kstarter.yaml's
+# competition.daily_limit says otherwise: a budget is what makes chasing the public board costly.
+PRACTICE_DAILY_LIMIT = 5
 
 
 @dataclass(frozen=True)
@@ -54,14 +68,16 @@ class SubmitResult:
 def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResult:
     project = load_project(project_dir)
     run = get_run(project.root, options.run)
-    tables = load_tables(project)
+    left = check_budget(project, run, options.force)
+    sample = read_sample(project)  # only the sample: train and test stay unread
     sub_path = run.path / "submission.csv"
     if not sub_path.exists():
         raise SubmissionError(f"Run {run.id} has no submission.csv: train again.")
     sub = read_submission(sub_path)
-    validate_submission(sub, tables.sample, project.spec)
+    validate_submission(sub, sample, project.spec)
     if project.spec.source.startswith("practice/"):
         entry = _score_practice(project.spec, run, sub, options.message)
+        entry["remaining_today"] = None if left is None else left - 1
     else:
         entry = _submit_kaggle(project, run, sub_path, options)
     return SubmitResult(record_submission(project.root, run, entry), entry)
@@ -137,3 +153,102 @@ def _encode_pred(spec: Spec, merged: pd.DataFrame) -> np.ndarray:
         )
     values = merged[list(spec.pred_columns)].to_numpy(dtype=float)
     return values if values.shape[1] > 1 else np.ravel(values)
+
+
+# ---------------------------------------------------------------- the daily budget
+
+
+def daily_limit(project: Project) -> int | None:
+    """Submissions a day: Kaggle's (from its metadata, in competition.daily_limit), a practice
+    competition's budget, or None when unknown."""
+    limit = project.spec.daily_limit
+    if limit is None and project.spec.source.startswith("practice/"):
+        return PRACTICE_DAILY_LIMIT
+    return int(limit) if limit else None
+
+
+def _counts(entry: dict[str, Any]) -> bool:
+    """A submission Kaggle received (scored, waiting, or failed in scoring), not a failed upload."""
+    status = entry.get("status")
+    return status in ("COMPLETE", "PENDING") or (status == "ERROR" and bool(entry.get("ref")))
+
+
+def submitted_today(root: Path, now: datetime | None = None) -> int:
+    """Submissions made today, in UTC days (Kaggle resets the count at 00:00 UTC)."""
+    from kstarter.runs import list_runs
+
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    n = 0
+    for run in list_runs(root):
+        for entry in run.submissions:
+            when = _parse_date(entry.get("date"))
+            if when is not None and when.date() == today and _counts(entry):
+                n += 1
+    return n
+
+
+def _parse_date(text: Any) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def best_submitted(root: Path, metric_name: str) -> RunRecord | None:
+    """The submitted run with the best CV on ``metric_name``."""
+    from kstarter.metrics import get_metric
+    from kstarter.runs import list_runs
+
+    metric = get_metric(metric_name)
+    best = None
+    for run in list_runs(root):
+        cv = run.metrics.get("cv_mean")
+        if run.metrics.get("metric") != metric.name or not isinstance(cv, int | float):
+            continue
+        if any(_counts(e) for e in run.submissions) and (
+            best is None or metric.better(cv, best.metrics["cv_mean"])
+        ):
+            best = run
+    return best
+
+
+def check_budget(project: Project, run: RunRecord, force: bool) -> int | None:
+    """Refuse a submission beyond today's limit, and one whose CV is worse than the best
+    already submitted unless ``force``. Returns the submissions left today (None: unknown)."""
+    from kstarter.metrics import get_metric
+
+    limit = daily_limit(project)
+    left = None
+    if limit is not None:
+        used = submitted_today(project.root)
+        left = limit - used
+        if left <= 0:
+            where = (
+                "the practice budget (raise competition.daily_limit in kstarter.yaml to change it)"
+                if project.spec.source.startswith("practice/")
+                else "Kaggle's limit"
+            )
+            raise SubmissionError(
+                f"You have used all {limit} submissions allowed today ({used} made since "
+                f"00:00 UTC; {where}): submit again after 00:00 UTC, and meanwhile trust your "
+                "CV (`kstarter runs`)."
+            )
+    metric = get_metric(project.spec.metric)
+    best = best_submitted(project.root, metric.name)
+    cv = run.metrics.get("cv_mean")
+    if force or best is None or best.id == run.id or not isinstance(cv, int | float):
+        return left
+    if metric.better(best.metrics["cv_mean"], cv):
+        higher = "higher" if metric.greater_is_better else "lower"
+        raise SubmissionError(
+            f"Run {run.id} has CV {metric.name} {cv:.5f}, worse than the "
+            f"{best.metrics['cv_mean']:.5f} of run {best.id}, already submitted ({higher} is "
+            f"better): its public score would tell you little that CV does not{_left(left)}. "
+            "Pass --force to submit it anyway."
+        )
+    return left
+
+
+def _left(left: int | None) -> str:
+    return "" if left is None else f", and it would spend one of the {left} submissions left today"

@@ -177,6 +177,10 @@ def evaluate(
     settings = ModelSettings(
         params, project.model.num_boost_round, project.model.early_stopping_rounds
     )
+    if model_name == "linear":  # record the parameters the model really used
+        from kstarter.linear import linear_params
+
+        params = {**params, **linear_params(params)}
     adapter = get_adapter(model_name, metric)
     cv = cross_validate(prep.matrices, y, prep.folds, adapter, settings, on_fold, fold_callbacks)
     valid = prep.folds.validated
@@ -311,6 +315,9 @@ def _write_run_files(d: Path, project, metrics, cv, y, folds, tables, matrices, 
     imp.to_csv(d / "importance.csv", index=False, lineterminator="\n")
     plot_importance(imp, d / "importance.png", title=f"{spec.name}: feature importance (gain)")
     (d / "train.log").write_text(_log_text(metrics))
+    from kstarter.html_report import write_report
+
+    write_report(d, project)
 
 
 def _log_text(m: dict[str, Any]) -> str:

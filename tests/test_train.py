@@ -43,7 +43,7 @@ def test_train_practice_end_to_end(ks, tmp_path, name):
     # the run record is complete
     expected = {
         "config.yaml", "features.py", "metrics.json", "oof.csv", "test_pred.csv",
-        "submission.csv", "importance.csv", "importance.png", "train.log",
+        "submission.csv", "importance.csv", "importance.png", "train.log", "report.html",
     }  # fmt: skip
     assert {p.name for p in run.iterdir()} == expected
     m = json.loads((run / "metrics.json").read_text())
@@ -262,3 +262,14 @@ def test_rerun_reads_the_cache_and_changes_invalidate_it(ks, tmp_path):
     train.write_text(train.read_text())  # same bytes, new modification time
     ks("train", cwd=project)
     assert [d.name for d in cache.iterdir()] not in ([first], [second])
+
+
+def test_rerun_from_the_cache_without_test_ids(ks, tmp_path):
+    """Digit-Recognizer shape: test has no id; the cached rerun must keep every test row."""
+    project = _init(ks, tmp_path, "digit-recognizer")
+    ks("train", "-q", cwd=project)
+    ks("train", "-q", cwd=project)
+    runs = sorted((project / "runs").iterdir())
+    assert len(runs) == 2
+    first, second = ((r / "submission.csv").read_bytes() for r in runs)
+    assert first == second and len(first.splitlines()) == 1 + 450

@@ -1,0 +1,226 @@
+"""The linear model family: a scikit-learn Pipeline per fold, an :class:`~kstarter.models.Adapter`.
+
+Logistic regression for classes (binary: P(class 1); multiclass: multinomial (n, k)
+probabilities) and ridge regression for numbers, on one-hot categoricals and scaled numeric
+columns: median imputation plus a missing indicator per column with gaps, standard scaling,
+outliers clipped. The whole pipeline is fitted on the fold's training rows only, so nothing
+about the validation rows leaks into the encoding or the scaling.
+
+Which estimator follows from the LightGBM objective the metric chose (``settings.params``):
+``binary`` -> logistic, ``multiclass`` -> multinomial logistic, anything else -> ridge (a
+``rounding`` metric such as QWK regresses on the class index, as LightGBM does). Parameters come
+from ``configs/linear.yaml``; keys of the same names in ``settings.params`` override them.
+Predictions are on LightGBM's scale, ``log1p`` targets included (RMSLE).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kstarter.errors import ConfigError
+from kstarter.models import FoldData, FoldOutput, ModelSettings
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from kstarter.metrics import Metric
+
+__all__ = ["LinearAdapter", "linear_params", "LINEAR_KEYS"]
+
+LINEAR_KEYS = ("C", "alpha", "max_iter", "tol", "min_frequency", "max_categories", "clip")
+_CLASSIFY = {"binary": "binary", "multiclass": "multiclass", "multiclassova": "multiclass"}
+
+
+def linear_params(overrides: dict[str, Any]) -> dict[str, Any]:
+    """configs/linear.yaml <- the keys of ``overrides`` that name a linear parameter."""
+    from kstarter.resources import load_config_yaml
+
+    params = dict(load_config_yaml("linear.yaml") or {})
+    params.update({k: v for k, v in overrides.items() if k in LINEAR_KEYS})
+    for key in ("C", "alpha"):
+        value = params.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(
+                f"Linear model parameter {key} must be a number > 0 (found {value!r})."
+            )
+    return params
+
+
+@dataclass(frozen=True)
+class LinearAdapter:
+    metric: Metric
+    name: str = "linear"
+
+    def fit_fold(
+        self, data: FoldData, settings: ModelSettings, callbacks: list | None = None
+    ) -> FoldOutput:
+        """One pipeline per target column; ``callbacks`` (LightGBM's) do not apply."""
+        import numpy as np
+
+        params = linear_params(settings.params)
+        kind = _CLASSIFY.get(str(settings.params.get("objective")), "regression")
+        X = data.matrices.X_train
+        X_tr, X_va = X.iloc[data.train_idx], X.iloc[data.valid_idx]
+        if data.y.ndim == 1:
+            outs = [self._fit_one(X_tr, X_va, data, data.y, kind, params, settings)]
+        else:
+            outs = [
+                self._fit_one(X_tr, X_va, data, data.y[:, j], kind, params, settings)
+                for j in range(data.y.shape[1])
+            ]
+        if len(outs) == 1:
+            return outs[0]
+        importance: dict[str, float] = {}
+        for o in outs:
+            for k, v in o.importance.items():
+                importance[k] = importance.get(k, 0.0) + v
+        return FoldOutput(
+            np.column_stack([o.valid_pred for o in outs]),
+            np.column_stack([o.test_pred for o in outs]),
+            0,
+            importance,
+        )
+
+    def _fit_one(self, X_tr, X_va, data: FoldData, y, kind, params, settings) -> FoldOutput:
+        import numpy as np
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.pipeline import Pipeline
+
+        y_tr = y[data.train_idx]
+        log1p = self.metric.target_transform == "log1p" and kind == "regression"
+        if log1p:
+            if (y_tr < 0).any():
+                raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
+            y_tr = np.log1p(y_tr)
+        pre, groups = _preprocessor(X_tr, params)
+        model = _estimator(kind, params, int(settings.params.get("seed", 0)))
+        pipe = Pipeline([("prepare", pre), ("model", model)])
+        with warnings.catch_warnings():
+            # lbfgs stopping at max_iter is still a usable baseline; the fold score shows it
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            pipe.fit(X_tr, y_tr)
+        valid_pred = _predict(pipe, X_va, kind, data)
+        test_pred = _predict(pipe, data.matrices.X_test, kind, data)
+        if log1p:
+            valid_pred = np.clip(np.expm1(valid_pred), 0, None)
+            test_pred = np.clip(np.expm1(test_pred), 0, None)
+        importance = _importance(pipe, groups)
+        return FoldOutput(valid_pred, test_pred, 0, importance)
+
+
+def _numeric_columns(X: pd.DataFrame) -> tuple[list[str], list[str]]:
+    import pandas as pd
+
+    numeric, categorical = [], []
+    for col in X.columns:
+        dtype = X[col].dtype
+        if isinstance(dtype, pd.CategoricalDtype) or not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        ):
+            categorical.append(col)
+        else:
+            numeric.append(col)
+    return numeric, categorical
+
+
+def _preprocessor(X: pd.DataFrame, params: dict[str, Any]):
+    """A ColumnTransformer, and which input column each of its transformers reads."""
+    import numpy as np
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+    numeric, categorical = _numeric_columns(X)
+    parts: list[tuple[str, Any, list[str]]] = []
+    groups: dict[str, list[str]] = {}
+    if numeric:
+        steps = [
+            ("float", FunctionTransformer(_as_float)),
+            ("impute", SimpleImputer(strategy="median", add_indicator=True,
+                                     keep_empty_features=True)),
+            ("scale", StandardScaler()),
+        ]  # fmt: skip
+        if params.get("clip") is not None:
+            c = float(params["clip"])
+            steps.append(("clip", FunctionTransformer(np.clip, kw_args={"a_min": -c, "a_max": c})))
+        parts.append(("num", Pipeline(steps), numeric))
+        groups["num"] = numeric
+    for i, col in enumerate(categorical):
+        enc = OneHotEncoder(
+            handle_unknown="ignore",
+            min_frequency=params.get("min_frequency"),
+            max_categories=params.get("max_categories"),
+        )
+        name = f"cat{i}"
+        parts.append((name, Pipeline([("text", FunctionTransformer(_as_text)), ("onehot", enc)]),
+                      [col]))  # fmt: skip
+        groups[name] = [col]
+    return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.3), groups
+
+
+def _as_float(X):
+    import numpy as np
+
+    return np.asarray(X, dtype=float)
+
+
+def _as_text(X):
+    """Categories as strings, missing as its own level: OneHotEncoder wants one type."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(X)
+    out = frame.astype(object).where(frame.notna(), "<missing>")
+    return out.astype(str).to_numpy(dtype=object) if len(out) else np.empty((0, frame.shape[1]))
+
+
+def _estimator(kind: str, params: dict[str, Any], seed: int):
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    if kind == "regression":
+        return Ridge(alpha=float(params["alpha"]), random_state=seed)
+    return LogisticRegression(
+        C=float(params["C"]), max_iter=int(params["max_iter"]), tol=float(params["tol"]),
+        random_state=seed,
+    )  # fmt: skip
+
+
+def _predict(pipe, X: pd.DataFrame, kind: str, data: FoldData) -> np.ndarray:
+    import numpy as np
+
+    if kind == "regression":
+        return np.asarray(pipe.predict(X), dtype=float)
+    proba = pipe.predict_proba(X)
+    classes = pipe.named_steps["model"].classes_.astype(int)
+    if kind == "binary":
+        return proba[:, list(classes).index(1)] if 1 in classes else np.zeros(len(X))
+    k = int(max(np.max(data.y), classes.max())) + 1
+    full = np.zeros((len(X), k))
+    full[:, classes] = proba  # a class missing from the fold's training rows gets 0
+    return full
+
+
+def _importance(pipe, groups: dict[str, list[str]]) -> dict[str, float]:
+    """Absolute coefficients summed per input column (over classes, indicators, levels)."""
+    import numpy as np
+
+    pre = pipe.named_steps["prepare"]
+    coef = np.abs(np.atleast_2d(pipe.named_steps["model"].coef_)).sum(axis=0)
+    out: dict[str, float] = {}
+    for name, columns in groups.items():
+        part = coef[pre.output_indices_[name]]
+        if name != "num":
+            out[columns[0]] = float(part.sum())
+            continue
+        n = len(columns)
+        for j, col in enumerate(columns):
+            out[col] = float(part[j])
+        imputer = pre.named_transformers_["num"].named_steps["impute"]
+        flagged = imputer.indicator_.features_ if imputer.indicator_ is not None else []
+        for j, col_index in enumerate(flagged):
+            out[columns[col_index]] += float(part[n + j])
+    return out
