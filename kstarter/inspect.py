@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kstarter.data import is_table, read_table
 from kstarter.errors import MetricError, SpecError
+from kstarter.shapes import find_shapes
 from kstarter.spec import Files, Spec
 
 if TYPE_CHECKING:
@@ -122,6 +123,14 @@ def inspect_competition(data_dir: Path, meta: Meta, overrides: Overrides) -> Ins
             f"In train but not in test, never used as features: {', '.join(map(str, drop))}."
         )
     spec = replace(spec, drop=tuple(str(c) for c in drop))
+    shapes = find_shapes(data_dir, spec, train, test)
+    spec = replace(
+        spec,
+        text_columns=shapes.text_columns,
+        date_columns=shapes.date_columns,
+        extra_tables=shapes.extra_tables,
+    )
+    notes += shapes.notes
     return Inspection(spec, tuple(notes), train.shape, test.shape)
 
 
@@ -238,7 +247,7 @@ def _task_and_metric(spec: Spec, train, sample, class_proba, meta, overrides, no
             raise MetricError(_misfit(metric, task))
     if metric is not None and task == "regression" and "regression" not in metric.tasks:
         raise MetricError(_misfit(metric, task))
-    kind = _kind(task, class_proba, metric, sample, spec, classes)
+    kind = _kind(task, class_proba, metric, sample, spec, classes, train)
     if metric is None:
         metric = default_metric(task, kind)
         guessed = True
@@ -317,7 +326,7 @@ def _label_dtype(y) -> str:
     return "str"
 
 
-def _kind(task, class_proba, metric, sample, spec: Spec, classes) -> str:
+def _kind(task, class_proba, metric, sample, spec: Spec, classes, train) -> str:
     import pandas as pd
 
     if task == "regression":
@@ -327,13 +336,25 @@ def _kind(task, class_proba, metric, sample, spec: Spec, classes) -> str:
     if task == "multitarget":
         if metric is not None:
             return "proba" if metric.needs == "proba" else "value"
-        return "value"
+        # several 0/1 columns are labels to predict a probability for (multi-label, mcauc)
+        return "proba" if all(_zero_one(train[t]) for t in spec.targets) else "value"
     if metric is not None:
         return "proba" if metric.needs == "proba" else "label"
     col = sample[spec.pred_columns[0]]
     if pd.api.types.is_float_dtype(col) and not bool((col.dropna() % 1 == 0).all()):
         return "proba" if task == "binary" else "label"
     return "label"
+
+
+def _zero_one(y) -> bool:
+    import pandas as pd
+
+    values = y.dropna()
+    if pd.api.types.is_bool_dtype(values):
+        return values.nunique() == 2
+    if not pd.api.types.is_numeric_dtype(values):
+        return False
+    return set(values.unique().tolist()) == {0, 1}
 
 
 def _check_needs(metric: Metric, kind: str, spec: Spec) -> None:

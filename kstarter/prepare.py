@@ -1,17 +1,26 @@
-"""From the raw tables to model matrices: target encoding, ``features.py``, categoricals."""
+"""From the raw tables to model matrices: target encoding, ``features.py``, dates and text,
+categoricals.
+
+``features.py`` sees the raw tables (and, when its ``make_features`` takes a third argument,
+the competition's extra tables). What it returns is then made model-ready: the spec's date
+columns become numeric parts (:mod:`kstarter.dates`), its text columns TF-IDF + SVD features
+(:mod:`kstarter.text`), and the remaining string columns categoricals shared by train and test.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import re
 import sys
 import traceback
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kstarter.data import read_table
-from kstarter.errors import TrainError
+from kstarter.data import read_table, table_name
+from kstarter.errors import KstarterError, TrainError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,6 +39,8 @@ __all__ = [
     "encode_target",
     "build_matrices",
     "decode_labels",
+    "ExtraTables",
+    "matrix_inputs",
 ]
 
 _BAD_NAME = re.compile(r"[\[\]{}\",:]")
@@ -73,8 +84,14 @@ def slim_tables(project: Project, tables: Tables) -> Tables:
     wanted = [spec.id, *spec.targets, cv.groups, cv.time]
     keep_train = [c for c in dict.fromkeys(wanted) if c is not None and c in tables.train]
     keep_test = [spec.id] if spec.id is not None and spec.id in tables.test else []
-    test = tables.test[keep_test] if keep_test else tables.test.iloc[:, :0]
+    # without an id, a row number keeps the test length (a frame with no columns would
+    # come back from parquet with no rows)
+    test = tables.test[keep_test] if keep_test else tables.test.iloc[:, :0].assign(row=_rows)
     return Tables(tables.train[keep_train].copy(), test.copy(), tables.sample)
+
+
+def _rows(frame: pd.DataFrame) -> range:
+    return range(len(frame))
 
 
 def load_inputs(project: Project) -> tuple[Tables, Matrices]:
@@ -152,23 +169,120 @@ def _as_bool(v: Any) -> bool:
 
 
 def build_matrices(project: Project, tables: Tables) -> Matrices:
-    """Run features.py, drop non-features, make categoricals consistent in train and test."""
+    """Run features.py, drop non-features, expand dates and text, make categoricals
+    consistent in train and test."""
     X_train, X_test = _user_features(project, tables)
     spec = project.spec
     never = set(spec.targets) | set(spec.drop) | {spec.id, spec.sample_id}
     keep = [c for c in X_train.columns if c not in never]
     X_train, X_test = X_train[keep], X_test[keep]
+    X_train, X_test = _expand_dates(spec, X_train, X_test)
+    X_train, X_test = _expand_text(spec, X_train, X_test)
     if X_train.shape[1] == 0:
         raise TrainError(
             "No feature columns left after dropping id and targets: check features.py."
         )
     X_train, X_test = _consistent_types(X_train, X_test)
+    keep = list(X_train.columns)
     names = {_safe(c): str(c) for c in keep}
     if len(names) != len(keep):
         raise TrainError('Two feature names differ only in [ ] { } " , : characters: rename one.')
     X_train.columns = list(names)
     X_test.columns = list(names)
     return Matrices(X_train, X_test, names)
+
+
+def _expand_dates(spec: Spec, X_train: pd.DataFrame, X_test: pd.DataFrame):
+    """Each date column still in the features becomes its numeric parts, in its place."""
+    import pandas as pd
+
+    from kstarter.dates import date_format, date_parts, has_time_of_day, parse_dates
+
+    for col in [c for c in spec.date_columns if c in X_train.columns]:
+        both = pd.concat([X_train[col], X_test[col]], ignore_index=True)
+        try:
+            parsed = parse_dates(both, date_format(both))
+        except ValueError as exc:
+            raise TrainError(
+                f"competition.date_columns: {exc}; remove {col!r} from date_columns in "
+                "kstarter.yaml or convert it in features.py."
+            ) from None
+        parts = date_parts(parsed, str(col), hour=has_time_of_day(parsed))
+        n = len(X_train)
+        X_train = _replace_column(X_train, col, parts.iloc[:n].set_axis(X_train.index))
+        X_test = _replace_column(X_test, col, parts.iloc[n:].set_axis(X_test.index))
+    return X_train, X_test
+
+
+def _expand_text(spec: Spec, X_train: pd.DataFrame, X_test: pd.DataFrame):
+    """Each text column still in the features becomes length, word count and TF-IDF + SVD
+    components. Fitted on train and test text together and without the target (unsupervised),
+    so fitting once for all folds leaks no label from a validation fold."""
+    from kstarter.text import text_features
+
+    for col in [c for c in spec.text_columns if c in X_train.columns]:
+        a, b = text_features(X_train[col], X_test[col], spec.text_components)
+        X_train = _replace_column(X_train, col, a)
+        X_test = _replace_column(X_test, col, b)
+    return X_train, X_test
+
+
+def _replace_column(X: pd.DataFrame, col: Any, parts: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    clash = [c for c in parts.columns if c in X.columns and c != col]
+    if clash:
+        raise TrainError(
+            f"features.py made a column {clash[0]!r}, the name kstarter gives a part of "
+            f"{col!r}: rename it."
+        )
+    at = list(X.columns).index(col)
+    return pd.concat([X.iloc[:, :at], parts, X.iloc[:, at + 1 :]], axis=1)
+
+
+class ExtraTables(Mapping):
+    """The competition's extra tables for features.py: name (file without ``.csv``) ->
+    DataFrame, each read from data/ the first time it is used."""
+
+    def __init__(self, data_dir: Path, files: list[str]) -> None:
+        self._files = {table_name(f): f for f in files}
+        self._data_dir = data_dir
+        self._read: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._files:
+            known = ", ".join(self._files) or "none (competition.extra_tables is empty)"
+            raise KeyError(f"no extra table {name!r}; the extra tables are: {known}")
+        if name not in self._read:
+            rel = self._files[name]
+            if not (self._data_dir / rel).is_file():
+                raise TrainError(
+                    f"data/{rel}, listed in competition.extra_tables, does not exist: fix the "
+                    "name in kstarter.yaml or restore the file."
+                )
+            self._read[name] = read_table(self._data_dir / rel, shown=f"data/{rel}")
+        return self._read[name].copy(deep=False)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __repr__(self) -> str:
+        return f"ExtraTables({list(self._files)})"
+
+
+def matrix_inputs(project: Project) -> list[object]:
+    """What decides the matrices besides train, test and features.py: the date and text
+    settings and the extra tables' files (for the cache key)."""
+    spec = project.spec
+    parts: list[object] = [spec.date_columns, spec.text_columns, spec.text_components]
+    for name in sorted(spec.extra_tables):
+        path = project.data_dir / name
+        st = path.stat() if path.exists() else None
+        parts.append((name, spec.extra_tables[name], st and (st.st_size, st.st_mtime_ns)))
+    return parts
 
 
 def _safe(name: Any) -> str:
@@ -184,7 +298,12 @@ def _user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.D
     try:
         module = _load_module(path)
         # shallow copies: copy-on-write (pandas 3) keeps the user's changes off our frames
-        out = module.make_features(tables.train.copy(deep=False), tables.test.copy(deep=False))
+        args = [tables.train.copy(deep=False), tables.test.copy(deep=False)]
+        if _takes_extra(module.make_features):
+            args.append(ExtraTables(project.data_dir, list(project.spec.extra_tables)))
+        out = module.make_features(*args)
+    except KstarterError:  # an extra table that cannot be read says so itself
+        raise
     except Exception as exc:  # the user's code: show their frame, not ours
         raise TrainError(_user_traceback(path, exc)) from None
     if not (
@@ -213,6 +332,20 @@ def _user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.D
     return X_train.reset_index(drop=True), X_test[
         [c for c in X_train.columns if c in X_test.columns]
     ].reset_index(drop=True)
+
+
+def _takes_extra(func: Any) -> bool:
+    """make_features(train, test, extra): a third parameter gets the extra tables; the older
+    make_features(train, test) still works."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return False
+    try:
+        sig.bind(None, None, None)
+    except TypeError:
+        return False
+    return True
 
 
 def _load_module(path: Path):

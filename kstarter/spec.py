@@ -52,6 +52,12 @@ class Spec:
     metric_guessed: bool = False  # True when no metadata and no --metric chose it
     metric_kaggle_name: str | None = None  # the name Kaggle's metadata gave, kept as found
     drop: tuple[str, ...] = ()  # columns in train but not test (never features)
+    text_columns: tuple[str, ...] = ()  # free text: TF-IDF + SVD features, not categoricals
+    text_components: int = 32  # SVD components per text column
+    date_columns: tuple[str, ...] = ()  # dates: expanded into year, month, day, ... parts
+    # tables besides train/test/sample: file under data/ -> the key column(s) shared with train;
+    # features.py receives them as ``extra`` (name without .csv -> DataFrame)
+    extra_tables: dict[str, list[str]] = field(default_factory=dict)
     title: str | None = None
     url: str | None = None
     deadline: str | None = None
@@ -74,6 +80,8 @@ class Spec:
                 continue
             if k == "files":
                 v = Files(**(v or {}))
+            elif k in _SHAPE_FIELDS:
+                v = _shape_field(k, v)
             elif isinstance(v, list):
                 v = tuple(v)
             kwargs[k] = v
@@ -82,3 +90,31 @@ class Spec:
     @property
     def n_classes(self) -> int:
         return len(self.classes)
+
+
+_SHAPE_FIELDS = ("text_columns", "date_columns", "text_components", "extra_tables")
+
+
+def _shape_field(key: str, v: Any) -> Any:
+    """The fields a user edits by hand: a clear error for a wrong shape, never a traceback."""
+    from kstarter.errors import ConfigError
+
+    if key == "text_components":
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise ConfigError(f"competition.text_components must be a whole number >= 0 ({v!r}).")
+        return v
+    if key == "extra_tables":
+        v = v or {}
+        ok = isinstance(v, dict) and all(
+            isinstance(keys, list | tuple | type(None)) for keys in v.values()
+        )
+        if not ok:
+            raise ConfigError(
+                "competition.extra_tables must map a file under data/ to its key columns, "
+                'e.g. {"stores.csv": ["store_nbr"]}.'
+            )
+        return {str(name): [str(k) for k in keys or []] for name, keys in v.items()}
+    v = v or []
+    if not isinstance(v, list | tuple) or not all(isinstance(c, str) for c in v):
+        raise ConfigError(f'competition.{key} must be a list of column names, e.g. ["review"].')
+    return tuple(v)
