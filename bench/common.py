@@ -21,7 +21,8 @@ def machine() -> str:
     libs = ", ".join(f"{p} {version(p)}" for p in ("pandas", "lightgbm", "optuna", "numpy"))
     cpu = platform.processor() or platform.machine()
     py = platform.python_version()
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; Python {py}; {libs}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; Python {py}; {libs}; load {load}"
 
 
 def kstarter(*args: str, cwd: Path) -> str:

@@ -22,13 +22,7 @@ import yaml
 from sklearn.metrics import mean_squared_error, roc_auc_score
 
 
-def main(project: Path) -> None:
-    start = time.perf_counter()
-    run = sorted((project / "runs").glob("*/metrics.json"))[-1]
-    m = json.loads(run.read_text())
-    config = yaml.safe_load((run.parent / "config.yaml").read_text())["model"]
-    params = m["params"]
-    rounds, patience = config["num_boost_round"], config["early_stopping_rounds"]
+def load_data(project: Path):
     data = project / "data"
     train = pd.read_csv(data / "train.csv")
     test = pd.read_csv(data / "test.csv")
@@ -40,9 +34,20 @@ def main(project: Path) -> None:
         cats = train[c].cat.categories
         test[c] = pd.Categorical(test[c].where(test[c].isin(cats)), categories=cats)
     folds = pd.read_csv(project / "folds.csv")["fold"].to_numpy()
+    return train, test, y, ids, folds
+
+
+def newest_run(project: Path) -> tuple[dict, dict]:
+    run = sorted((project / "runs").glob("*/metrics.json"))[-1]
+    config = yaml.safe_load((run.parent / "config.yaml").read_text())["model"]
+    return json.loads(run.read_text())["params"], config
+
+
+def cross_validate(train, test, y, folds, params, rounds, patience, on_fold=None):
     oof = np.zeros(len(train))
     pred = np.zeros(len(test))
-    for k in range(folds.max() + 1):
+    n = folds.max() + 1
+    for k in range(n):
         tr, va = folds != k, folds == k
         dtr = lgb.Dataset(train[tr], y[tr])
         dva = lgb.Dataset(train[va], y[va], reference=dtr)
@@ -51,13 +56,28 @@ def main(project: Path) -> None:
             callbacks=[lgb.early_stopping(patience, verbose=False)],
         )  # fmt: skip
         oof[va] = booster.predict(train[va], num_iteration=booster.best_iteration)
-        pred += booster.predict(test, num_iteration=booster.best_iteration) / (folds.max() + 1)
+        pred += booster.predict(test, num_iteration=booster.best_iteration) / n
         del booster, dtr, dva
+        if on_fold is not None:
+            on_fold(k, oof, va)
+    return oof, pred
+
+
+def score(params: dict, y, oof) -> float:
     binary = params.get("objective") == "binary"
-    score = roc_auc_score(y, oof) if binary else mean_squared_error(y, oof) ** 0.5
+    return roc_auc_score(y, oof) if binary else mean_squared_error(y, oof) ** 0.5
+
+
+def main(project: Path) -> None:
+    start = time.perf_counter()
+    params, config = newest_run(project)
+    train, test, y, ids, folds = load_data(project)
+    rounds, patience = config["num_boost_round"], config["early_stopping_rounds"]
+    oof, pred = cross_validate(train, test, y, folds, params, rounds, patience)
     submission = pd.DataFrame({"id": ids, "target": pred})
     submission.to_csv(project / "reference_submission.csv", index=False)
-    print(json.dumps({"oof": score, "seconds": round(time.perf_counter() - start, 2)}))
+    seconds = round(time.perf_counter() - start, 2)
+    print(json.dumps({"oof": score(params, y, oof), "seconds": seconds}))
 
 
 if __name__ == "__main__":
