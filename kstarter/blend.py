@@ -17,7 +17,6 @@ The blend is written like any run (``runs/<id>-blend/``), atomically, with its s
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -27,8 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from kstarter.config import load_project
 from kstarter.errors import ConfigError
-from kstarter.io import staging_dir, sweep_stale_staging
-from kstarter.runs import RunRecord, get_run, rebuild_index
+from kstarter.runs import RunRecord, get_run, write_run
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,7 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["METHODS", "BlendOptions", "BlendResult", "Member", "blend", "summary_lines"]
 
 METHODS = ("mean", "rank", "weights")
-STAGING = ".kstarter/staging"
 _STEPS = (0.5, 0.25, 0.1, 0.05, 0.02, 0.01)  # weight moved per try in the coordinate search
 _MAX_PASSES = 30
 
@@ -395,21 +392,7 @@ def _new_run_id(project: Project) -> str:
 
 def _write(b: _Blend) -> Path:
     """Everything into a staging folder, then one rename: a killed blend leaves nothing."""
-    project = b.project
-    sweep_stale_staging(project.path(STAGING))
-    project.runs_dir.mkdir(exist_ok=True)
-    parent = project.path(STAGING)
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_dir(parent, f"{b.run_id}.{os.getpid()}.")
-    try:
-        _write_files(staging, b)
-        final = project.runs_dir / b.run_id
-        staging.rename(final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    rebuild_index(project.root)
-    return final
+    return write_run(b.project.root, b.run_id, lambda d: _write_files(d, b))
 
 
 def _write_files(d: Path, b: _Blend) -> None:

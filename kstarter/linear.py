@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kstarter.errors import ConfigError
-from kstarter.models import FoldData, FoldOutput, ModelSettings
+from kstarter.models import FoldData, FoldOutput, ModelSettings, stack_targets
 
 if TYPE_CHECKING:
     import numpy as np
@@ -58,30 +58,18 @@ class LinearAdapter:
         self, data: FoldData, settings: ModelSettings, callbacks: list | None = None
     ) -> FoldOutput:
         """One pipeline per target column; ``callbacks`` (LightGBM's) do not apply."""
-        import numpy as np
 
         params = linear_params(settings.params)
         kind = _CLASSIFY.get(str(settings.params.get("objective")), "regression")
         X = data.matrices.X_train
         X_tr, X_va = X.iloc[data.train_idx], X.iloc[data.valid_idx]
         if data.y.ndim == 1:
-            outs = [self._fit_one(X_tr, X_va, data, data.y, kind, params, settings)]
-        else:
-            outs = [
+            return self._fit_one(X_tr, X_va, data, data.y, kind, params, settings)
+        return stack_targets(
+            [
                 self._fit_one(X_tr, X_va, data, data.y[:, j], kind, params, settings)
                 for j in range(data.y.shape[1])
             ]
-        if len(outs) == 1:
-            return outs[0]
-        importance: dict[str, float] = {}
-        for o in outs:
-            for k, v in o.importance.items():
-                importance[k] = importance.get(k, 0.0) + v
-        return FoldOutput(
-            np.column_stack([o.valid_pred for o in outs]),
-            np.column_stack([o.test_pred for o in outs]),
-            0,
-            importance,
         )
 
     def _fit_one(self, X_tr, X_va, data: FoldData, y, kind, params, settings) -> FoldOutput:

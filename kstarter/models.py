@@ -32,6 +32,7 @@ __all__ = [
     "DATASET_PARAMS",
     "physical_cores",
     "resolve_threads",
+    "stack_targets",
 ]
 
 # LightGBM's OpenMP threads spin while they wait. On a shared machine, with anything else
@@ -89,6 +90,23 @@ class Adapter(Protocol):
     ) -> FoldOutput: ...
 
 
+def stack_targets(outs: list[FoldOutput]) -> FoldOutput:
+    """One fold of a multitarget task: each target's model output as a column, importance
+    summed over the targets, the mean best iteration."""
+    import numpy as np
+
+    importance: dict[str, float] = {}
+    for o in outs:
+        for k, v in o.importance.items():
+            importance[k] = importance.get(k, 0.0) + v
+    return FoldOutput(
+        np.column_stack([o.valid_pred for o in outs]),
+        np.column_stack([o.test_pred for o in outs]),
+        int(round(float(np.mean([o.best_iteration for o in outs])))),
+        importance,
+    )
+
+
 def physical_cores() -> int:
     from joblib import cpu_count
 
@@ -131,23 +149,14 @@ class LightGBMAdapter:
     name: str = "lightgbm"
 
     def fit_fold(self, data: FoldData, settings: ModelSettings, callbacks=None) -> FoldOutput:
-        import numpy as np
 
         if data.y.ndim == 1:
             return self._fit_one(data, data.y, 0, settings, callbacks)
-        outs = [
-            self._fit_one(data, data.y[:, j], j, settings, callbacks)
-            for j in range(data.y.shape[1])
-        ]  # multitarget: one model per target, on the same rows
-        importance: dict[str, float] = {}
-        for o in outs:
-            for k, v in o.importance.items():
-                importance[k] = importance.get(k, 0.0) + v
-        return FoldOutput(
-            np.column_stack([o.valid_pred for o in outs]),
-            np.column_stack([o.test_pred for o in outs]),
-            int(round(float(np.mean([o.best_iteration for o in outs])))),
-            importance,
+        return stack_targets(
+            [
+                self._fit_one(data, data.y[:, j], j, settings, callbacks)
+                for j in range(data.y.shape[1])
+            ]
         )
 
     def _full_dataset(self, data: FoldData, y: np.ndarray, j: int, params: dict):

@@ -4,6 +4,7 @@ them, so a run killed half-way (no folder yet) never has a row, and a row is nev
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,11 @@ __all__ = [
     "rebuild_index",
     "record_submission",
     "INDEX_COLUMNS",
+    "STAGING",
+    "write_run",
 ]
+
+STAGING = ".kstarter/staging"
 
 INDEX_COLUMNS = [
     "run",
@@ -116,3 +121,28 @@ def record_submission(root: Path, run: RunRecord, entry: dict[str, Any]) -> RunR
     atomic_write_text(run.path / "submissions.json", json.dumps(subs, indent=2, default=str))
     rebuild_index(root)
     return RunRecord(run.id, run.path, run.metrics, subs)
+
+
+def write_run(root: Path, run_id: str, write_files: Callable[[Path], None]) -> Path:
+    """Fill a staging folder with ``write_files``, then rename it to ``runs/<run_id>``: a run
+    killed half-way leaves no run folder and no runs.csv row (what kill -9 leaves in staging
+    is swept by the next run)."""
+    import os
+    import shutil
+
+    from kstarter.io import staging_dir, sweep_stale_staging
+
+    parent = root / STAGING
+    sweep_stale_staging(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    (root / "runs").mkdir(exist_ok=True)
+    staging = staging_dir(parent, f"{run_id}.{os.getpid()}.")
+    try:
+        write_files(staging)
+        final = root / "runs" / run_id
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    rebuild_index(root)
+    return final

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -17,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from kstarter.config import Project, load_project
 from kstarter.errors import ConfigError
 from kstarter.folds import Folds, load_or_make_folds
-from kstarter.io import staging_dir, sweep_stale_staging
 from kstarter.models import (
     FoldData,
     FoldOutput,
@@ -27,7 +25,7 @@ from kstarter.models import (
     resolve_threads,
 )
 from kstarter.prepare import Matrices, Tables, encode_target, load_inputs
-from kstarter.runs import rebuild_index
+from kstarter.runs import write_run
 from kstarter.submission import build_submission, test_positions, validate_submission
 
 if TYPE_CHECKING:
@@ -49,7 +47,6 @@ __all__ = [
 ]
 
 TUNED_PARAMS = "tuned_params.yaml"
-STAGING = ".kstarter/staging"
 
 
 @dataclass(frozen=True)
@@ -194,7 +191,6 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     say = options.progress or (lambda _: None)
     started = time.perf_counter()
     project = load_project(project_dir)
-    sweep_stale_staging(project.path(STAGING))
     prep = prepare(project, refold=options.refold)
     spec, metric, folds, tables = project.spec, prep.metric, prep.folds, prep.tables
     seed = project.train.seed if options.seed is None else options.seed
@@ -283,20 +279,10 @@ def _new_run_id(project: Project, model: str) -> str:
 
 
 def _write_run(project, run_id, metrics, cv, y, folds, tables, matrices, submission) -> Path:
-    """Write everything into runs/.<id>.tmp, then rename: a killed run leaves nothing."""
-    project.runs_dir.mkdir(exist_ok=True)
-    parent = project.path(STAGING)
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_dir(parent, f"{run_id}.{os.getpid()}.")
-    try:
-        _write_run_files(staging, project, metrics, cv, y, folds, tables, matrices, submission)
-        final = project.runs_dir / run_id
-        staging.rename(final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    rebuild_index(project.root)
-    return final
+    def files(d: Path) -> None:
+        _write_run_files(d, project, metrics, cv, y, folds, tables, matrices, submission)
+
+    return write_run(project.root, run_id, files)
 
 
 def _write_run_files(d: Path, project, metrics, cv, y, folds, tables, matrices, submission) -> None:
