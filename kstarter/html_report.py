@@ -44,9 +44,10 @@ def write_report(
 ) -> Path:
     """Write ``run_dir/report.html`` and return its path.
 
-    ``check``: findings to show; when None and ``run_checks``, the brief check runs on
-    ``project`` (the folder above ``runs/`` when not given). A check that cannot run is shown
-    as such in the report, never raised: the report is advice about a finished run.
+    ``check``: findings to show; when None and ``run_checks``, the latest saved findings of a
+    check on ``project`` (the folder above ``runs/`` when not given; `kstarter init` and
+    `kstarter check` save them). Missing findings are shown as such, never raised: the report
+    is advice about a finished run.
     ``run_id`` defaults to the folder's name up to its first dot, so a staging folder
     ``<run-id>.<pid>.<random>`` is named like the run it becomes.
     """
@@ -90,17 +91,18 @@ def _read(path: Path) -> pd.DataFrame | None:
 
 
 def _check(run_dir: Path, project: Project | None) -> tuple[CheckReport | None, str | None]:
-    from kstarter.checks import BRIEF, check_project, run_check
-    from kstarter.errors import KstarterError
+    """The latest check's findings (init's brief check, or `kstarter check`): running the
+    check here would re-read the raw data at the end of every training."""
+    from kstarter.checks import saved_report
 
+    root = project.root if project is not None else run_dir.parent.parent
     try:
-        if project is not None:
-            return check_project(project, BRIEF), None
-        return run_check(run_dir.parent.parent, BRIEF), None
-    except KstarterError as exc:
-        return None, str(exc)
-    except Exception as exc:  # advice about a finished run must not fail it
-        return None, f"{type(exc).__name__}: {exc}"
+        report = saved_report(root)
+    except (ValueError, TypeError, KeyError) as exc:
+        return None, f"the saved check findings are unreadable ({exc}); run `kstarter check`"
+    if report is None:
+        return None, "no check has run on this project yet: run `kstarter check`"
+    return report, None
 
 
 def _context(run_dir, metrics, spec, oof, check, check_error) -> dict[str, Any]:

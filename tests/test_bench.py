@@ -79,3 +79,12 @@ def test_quality_scores_three_ways_on_the_private_board(tmp_path):
     for key in ("default", "tuned", "library_defaults"):
         assert 0.4 < row[key]["private"] <= 1.0, row
     assert quality.__doc__
+
+
+def test_threads_under_load_compares_both_settings(tmp_path):
+    import threads_under_load
+
+    (result,) = [threads_under_load.run(3000, tmp_path)]
+    for load in ("quiet", "hog"):
+        assert result[load]["kstarter_choice_s"] > 0 and result[load]["spinning_all_cores_s"] > 0
+    assert (tmp_path / "threads-binary-3000" / "kstarter.yaml").read_text().count("threads: 0")

@@ -129,20 +129,27 @@ def test_report_renders_in_chromium(chromium, tmp_path, name, model, images):
 
 
 def test_report_shows_check_findings(tmp_path):
-    """A planted leak appears in the report's findings, with what to do."""
+    """A planted leak found by `kstarter check` appears in every later run's report, with
+    what to do; the training itself does not re-run the check."""
     import pandas as pd
 
+    from kstarter.checks import run_check
+
     project = init_project("practice/diabetes-progression", tmp_path / "d").path
+    clean = train(project, TrainOptions(model="linear")).path
+    assert "Nothing alarming" in (clean / "report.html").read_text()  # init's brief check
     data = project / "data" / "train.csv"
     frame = pd.read_csv(data)
     frame["copy"] = frame["progression"] * 2 + 1
     frame.to_csv(data, index=False)
     test = pd.read_csv(project / "data" / "test.csv").assign(copy=0.0)
     test.to_csv(project / "data" / "test.csv", index=False)
+    run_check(project)
     run = train(project, TrainOptions(model="linear")).path
-    text = write_report(run).read_text()
+    text = (run / "report.html").read_text()
     assert "[warning]</b> Column &#39;copy&#39; alone predicts" in text
     assert "What to do:" in text and "competition.drop" in text
+    assert write_report(run).read_text() == text
 
 
 def test_runs_plot_draws_cv_against_public(ks, tmp_path):

@@ -11,7 +11,9 @@ to act on, with the numbers behind it:
 - class imbalance, and what the competition's metric does with it.
 
 ``run_check(dir)`` runs them all; ``run_check(dir, BRIEF)`` caps the rows and the rounds for
-the summary at the end of ``kstarter init``. A check never writes into the project.
+the summary at the end of ``kstarter init``. A check never writes folds.csv; it keeps its
+latest findings in ``.kstarter/check.json``, which every run's report shows (a training does
+not run the check again: at a million rows that would re-read the CSVs).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "check_project",
     "report_lines",
     "brief_lines",
+    "saved_report",
 ]
 
 
@@ -72,7 +75,7 @@ def check_project(project: Project, options: CheckOptions | None = None) -> Chec
     checked = ("drift", "leak_feature", "id_leak", "row_order", "duplicates", "groups", "time",
                "imbalance")  # fmt: skip
     skipped = () if adv is not None else ("drift: fewer than 20 train or test rows",)
-    return CheckReport(
+    report = CheckReport(
         findings=tuple(findings),
         train_rows=len(inputs.X_train),
         test_rows=len(inputs.X_test),
@@ -83,6 +86,29 @@ def check_project(project: Project, options: CheckOptions | None = None) -> Chec
         skipped=skipped,
         seconds=round(time.perf_counter() - started, 2),
     )
+    _save(project, report)
+    return report
+
+
+SAVED = ".kstarter/check.json"
+
+
+def _save(project: Project, report: CheckReport) -> None:
+    import json
+
+    from kstarter.io import atomic_write_text
+
+    atomic_write_text(project.path(SAVED), json.dumps(report.to_dict(), indent=2, default=str))
+
+
+def saved_report(project_root: Path) -> CheckReport | None:
+    """The findings of the latest check on this project, if one ran."""
+    import json
+
+    path = Path(project_root) / SAVED
+    if not path.is_file():
+        return None
+    return CheckReport.from_dict(json.loads(path.read_text()))
 
 
 def _explain_drift(findings: list[Finding], adv: Adversarial | None) -> list[Finding]:

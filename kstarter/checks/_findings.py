@@ -59,6 +59,16 @@ class CheckReport:
         d["skipped"] = list(self.skipped)
         return d
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CheckReport:
+        findings = tuple(
+            Finding(**{**f, "columns": tuple(f.get("columns", ()))}) for f in d["findings"]
+        )
+        rest = {k: v for k, v in d.items() if k != "findings"}
+        rest["checked"] = tuple(rest.get("checked", ()))
+        rest["skipped"] = tuple(rest.get("skipped", ()))
+        return cls(findings=findings, **rest)
+
 
 def _clean_line(report: CheckReport) -> str:
     auc = report.adversarial_auc
