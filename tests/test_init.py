@@ -106,6 +106,8 @@ EXPECTED: dict[str, dict] = {
 SAMPLE_FILE = {"breast-cancer": "sampleSubmission.csv"}
 DIRECTION = {"auc": "maximize", "accuracy": "maximize", "mcc": "maximize"}  # others minimize
 GENERATED = {".gitignore", "README.md", "features.py", "kstarter.yaml", "notebooks/eda.ipynb"}
+# everything init writes besides data/: the templates and its brief check's saved findings
+PROJECT_FILES = GENERATED | {".kstarter/check.json"}
 TEMPLATE_SYNTAX = ("{{", "{%", "{#")
 HEAVY = {"pandas", "numpy", "lightgbm", "sklearn", "optuna", "kaggle", "matplotlib"}
 
@@ -235,8 +237,9 @@ def test_practice_project_file_set(practice_project) -> None:
     project, _ = practice_project
     sample = SAMPLE_FILE.get(project.name, "sample_submission.csv")
     data = {f"data/{n}" for n in ("train.csv", "test.csv", sample, "description.md")}
-    assert file_set(project) == GENERATED | data
-    assert sorted(p.name for p in project.iterdir() if p.is_dir()) == ["data", "notebooks"]
+    assert file_set(project) == PROJECT_FILES | data
+    dirs = sorted(p.name for p in project.iterdir() if p.is_dir())
+    assert dirs == [".kstarter", "data", "notebooks"]
 
 
 @pytest.mark.parametrize("practice_project", PRACTICE, indirect=True)
@@ -414,7 +417,7 @@ def test_titanic_zip(ks, tmp_path) -> None:
     files = titanic()
     proc, project = init_zip(ks, tmp_path, files, stem="titanic")
     assert listing(tmp_path) == ["titanic", "titanic.zip"]
-    assert file_set(project) == GENERATED | {f"data/{n}" for n in files}
+    assert file_set(project) == PROJECT_FILES | {f"data/{n}" for n in files}
     assert_data_untouched(project, files)
     spec = load_project(project).spec
     assert spec.name == "titanic"
@@ -985,7 +988,7 @@ def test_existing_folder_needs_force(ks, tmp_path) -> None:
     ks("init", str(archive), "--force", cwd=tmp_path)
     assert listing(tmp_path) == ["comp", "comp.zip"]  # no .comp.kstarter-old, no staging
     assert not (old / "notes.txt").exists()
-    assert file_set(old) == GENERATED | {f"data/{n}" for n in titanic()}
+    assert file_set(old) == PROJECT_FILES | {f"data/{n}" for n in titanic()}
     assert load_project(old).spec.targets == ("Survived",)
 
 
