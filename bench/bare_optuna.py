@@ -1,10 +1,16 @@
 """A bare Optuna loop over a kstarter project's folds and search space (no kstarter code).
 
-    python bench/bare_optuna.py PROJECT_DIR --trials 20 [--prune]
+    python bench/bare_optuna.py PROJECT_DIR --trials 20 [--prune] [--replay STUDY]
 
 What a Kaggler would write by hand: the reference loop's data and folds, TPE over
 configs/search_space.yaml, the project's base parameters, optionally a median pruner fed the
 running CV after each fold. Prints trials per minute measured from the trials' own times.
+
+``--replay STUDY`` enqueues the parameters of the finished trials of kstarter's study STUDY
+(in the project's journal), in their order, instead of sampling: both loops then train the
+very same parameter sets, so their trials per minute differ only by what each loop adds. A
+trial's cost depends strongly on its parameters (leaves, rounds to early stopping), so two
+TPE runs with different draws are not comparable.
 """
 
 from __future__ import annotations
@@ -34,11 +40,22 @@ def suggest(trial: optuna.Trial, space: dict) -> dict:
     return out
 
 
+def replay_params(project: Path, name: str) -> list[dict]:
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    path = str(project / ".kstarter" / "optuna.journal")
+    study = optuna.load_study(study_name=name, storage=JournalStorage(JournalFileBackend(path)))
+    done = [t for t in study.trials if t.state.name in ("COMPLETE", "PRUNED")]
+    return [t.params for t in sorted(done, key=lambda t: t.datetime_start)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("project", type=Path)
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--prune", action="store_true")
+    ap.add_argument("--replay", metavar="STUDY")
     args = ap.parse_args()
     base, config = newest_run(args.project)
     train, test, y, _, folds = load_data(args.project)
@@ -67,8 +84,14 @@ def main() -> None:
         sampler=optuna.samplers.TPESampler(seed=0),
         pruner=pruner,
     )
+    n_trials = args.trials
+    if args.replay:
+        replayed = replay_params(args.project, args.replay)
+        for params in replayed:
+            study.enqueue_trial(params)
+        n_trials = len(replayed)
     start = time.perf_counter()
-    study.optimize(objective, n_trials=args.trials)
+    study.optimize(objective, n_trials=n_trials)
     trials = [t for t in study.trials if t.datetime_complete is not None]
     span = (trials[-1].datetime_complete - trials[0].datetime_start).total_seconds()
     print(

@@ -29,11 +29,7 @@ def library_defaults(project: Path) -> tuple[float, float]:
     import numpy as np
 
     from kstarter.config import load_project
-    from kstarter.metrics import fit_decision
-    from kstarter.practice import answer_key
-    from kstarter.submission import build_submission, test_positions
-    from kstarter.submit import score_against_key
-    from kstarter.train import _scores, prepare
+    from kstarter.train import prepare
 
     prep = prepare(load_project(project))
     spec, X, X_test, y = prep.project.spec, prep.matrices.X_train, prep.matrices.X_test, prep.y
@@ -48,6 +44,19 @@ def library_defaults(project: Path) -> tuple[float, float]:
         oof = np.zeros((len(X), *p.shape[1:])) if oof is None else oof
         oof[va] = p
         test = test + t / prep.folds.n_splits
+    return cv_and_private(prep, oof, test)
+
+
+def cv_and_private(prep, oof, test) -> tuple[float, float]:
+    """The CV mean of OOF predictions (decision fitted on OOF, as `train` does) and the private
+    score of the submission built from the test predictions."""
+    from kstarter.metrics import fit_decision
+    from kstarter.practice import answer_key
+    from kstarter.submission import build_submission, test_positions
+    from kstarter.submit import score_against_key
+    from kstarter.train import _scores
+
+    spec, y = prep.project.spec, prep.y
     decision = fit_decision(prep.metric, y, oof, spec.n_classes)
     cv = _scores(prep.metric, y, oof, prep.folds, decision)["cv_mean"]
     sample = prep.tables.sample

@@ -2,11 +2,12 @@
 
     python bench/threads_under_load.py --rows 20000
 
-Trains the same project with kstarter's choice (passive OpenMP threads; one thread under
-50,000 rows, else the physical cores) and with LightGBM's usual setting (spinning threads,
-one per physical core: OMP_WAIT_POLICY=ACTIVE and model.threads set to the cores), each on
-a quiet machine and next to a CPU hog (one busy process per core minus one), as separate
-processes. Reports the wall times and the slowdown the hog causes.
+Trains the same project three ways: kstarter's choice (passive OpenMP threads; one thread
+below ``kstarter.models.SMALL_CELLS`` cells, rows x features, else the physical cores), one
+passive thread per physical core whatever the size, and LightGBM's usual setting (spinning
+threads, one per physical core: OMP_WAIT_POLICY=ACTIVE and model.threads set to the cores).
+Each runs on a quiet machine and next to a CPU hog (one busy process per core minus one), as
+separate processes. Reports the wall times and the slowdown the hog causes.
 """
 
 from __future__ import annotations
@@ -27,15 +28,18 @@ from measure import measure  # noqa: E402
 HOG = "import time\nend = time.time() + 600\nwhile time.time() < end: pass\n"
 
 
-def train_once(project: Path, spinning: bool, cores: int) -> float:
+VARIANTS = ("kstarter_choice", "passive_all_cores", "spinning_all_cores")
+
+
+def train_once(project: Path, variant: str, cores: int) -> float:
     env = dict(os.environ)
+    env.pop("OMP_WAIT_POLICY", None)  # kstarter then sets PASSIVE itself
     cfg = project / "kstarter.yaml"
     text = cfg.read_text()
-    if spinning:
-        env["OMP_WAIT_POLICY"] = "ACTIVE"
+    if variant != "kstarter_choice":
         cfg.write_text(text.replace("threads: 0", f"threads: {cores}"))
-    else:
-        env.pop("OMP_WAIT_POLICY", None)
+    if variant == "spinning_all_cores":
+        env["OMP_WAIT_POLICY"] = "ACTIVE"
     try:
         return measure([KSTARTER, "train", "-q"], cwd=str(project), env=env).seconds
     finally:
@@ -50,23 +54,20 @@ def run(rows: int, out: Path) -> dict:
         build(rows, data, "binary")
     project = bench_project(data, out / f"threads-binary-{rows}", "binary", 200, 50)
     cores = physical_cores()
-    train_once(project, False, cores)  # warm the cache: every timed run is a rerun
+    train_once(project, "kstarter_choice", cores)  # warm the cache: every timed run is a rerun
     result = {"rows": rows, "cores": cores, "machine": machine()}
     for load in ("quiet", "hog"):
         hogs = [] if load == "quiet" else [
             subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(max(1, cores - 1))
         ]  # fmt: skip
         try:
-            result[load] = {
-                "kstarter_choice_s": round(train_once(project, False, cores), 2),
-                "spinning_all_cores_s": round(train_once(project, True, cores), 2),
-            }
+            result[load] = {f"{v}_s": round(train_once(project, v, cores), 2) for v in VARIANTS}
         finally:
             for h in hogs:
                 h.kill()
                 h.wait()
-    for key in ("kstarter_choice_s", "spinning_all_cores_s"):
-        result[f"slowdown_{key[:-2]}"] = round(result["hog"][key] / result["quiet"][key], 2)
+    for v in VARIANTS:
+        result[f"slowdown_{v}"] = round(result["hog"][f"{v}_s"] / result["quiet"][f"{v}_s"], 2)
     return result
 
 

@@ -2,10 +2,11 @@
 
     python bench/tune_speed.py --rows 20000 --trials 20
 
-Trials per minute (from the trials' own start and end times, so start-up is left out) of:
-the bare loop (bench/bare_optuna.py) without and with a median pruner; kstarter tune without
-and with pruning; kstarter tune with 2 workers. Also the share of trials pruned, the folds
-trained (the compute pruning saves) and the best CV each found.
+Trials per minute (from the trials' own start and end times, so start-up is left out) of
+kstarter tune without pruning, with the median pruner, and with 2 workers; after each, the
+bare loop (bench/bare_optuna.py, one process) replays the very parameters kstarter's trials
+drew, with the same pruner, so each ratio compares the two loops on identical work. Also the
+trials pruned, the folds trained (the compute pruning saves) and the best CV each found.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from common import HERE, OUT, bench_project, kstarter, machine  # noqa: E402
 from make_data import build  # noqa: E402
 
 
-def bare(project: Path, trials: int, prune: bool) -> dict:
-    cmd = [sys.executable, str(HERE / "bare_optuna.py"), str(project), "--trials", str(trials)]
+def bare(project: Path, replay: str, prune: bool) -> dict:
+    cmd = [sys.executable, str(HERE / "bare_optuna.py"), str(project), "--replay", replay]
     out = subprocess.run(cmd + (["--prune"] if prune else []), capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
@@ -37,7 +38,7 @@ def kstarter_tune(project: Path, trials: int, pruner: str, workers: int) -> dict
     study = f"{pruner}-w{workers}"
     args = ["tune", "--trials", str(trials), "--study", study, "--workers", str(workers)]
     kstarter(*args, cwd=project)
-    return _study_figures(project, study)
+    return {"study": study, **_study_figures(project, study)}
 
 
 def _study_figures(project: Path, name: str) -> dict:
@@ -66,17 +67,11 @@ def run(rows: int, trials: int, out: Path) -> dict:
     project = bench_project(data, out / f"tune-binary-{rows}", "binary", 200, 50)
     kstarter("train", "-q", cwd=project)  # folds and the base parameters
     result = {"rows": rows, "trials": trials, "machine": machine()}
-    result["bare"] = bare(project, trials, prune=False)
-    result["kstarter"] = kstarter_tune(project, trials, "none", 1)
-    result["bare_pruned"] = bare(project, trials, prune=True)
-    result["kstarter_pruned"] = kstarter_tune(project, trials, "median", 1)
-    result["kstarter_2_workers"] = kstarter_tune(project, trials, "none", 2)
-    result["ratio"] = round(
-        result["kstarter"]["trials_per_min"] / result["bare"]["trials_per_min"], 3
-    )
-    result["ratio_pruned"] = round(
-        result["kstarter_pruned"]["trials_per_min"] / result["bare_pruned"]["trials_per_min"], 3
-    )
+    variants = {"": ("none", 1), "_pruned": ("median", 1), "_2_workers": ("none", 2)}
+    for suffix, (pruner, workers) in variants.items():
+        ks = result[f"kstarter{suffix}"] = kstarter_tune(project, trials, pruner, workers)
+        base = result[f"bare{suffix}"] = bare(project, ks["study"], prune=pruner != "none")
+        result[f"ratio{suffix}"] = round(ks["trials_per_min"] / base["trials_per_min"], 3)
     return result
 
 

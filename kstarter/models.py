@@ -40,9 +40,11 @@ __all__ = [
 # Read by libgomp when lightgbm loads it, so it is set before any lightgbm import.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-# Below this many rows one thread beats several: per-iteration synchronisation costs more
-# than the split finding it parallelises (bench/RESULTS.md).
-SMALL_ROWS = 50_000
+# Below this many cells (rows x features) one thread is as fast as several: with passive
+# threads, waking them at every split costs as much as the histogram work they share. Measured
+# on 2 cores with 100 features: one thread 7.9 s vs two 10.8 s at 20k rows, 17.8 vs 18.8 s at
+# 50k, 42 vs 37-43 s at 200k (bench/RESULTS.md, "Threads").
+SMALL_CELLS = 10_000_000
 
 # Parameters that shape LightGBM's binned Dataset: a Dataset is reused across folds (and
 # tuning trials) only while these are the same.
@@ -113,12 +115,12 @@ def physical_cores() -> int:
     return max(1, int(cpu_count(only_physical_cores=True)))
 
 
-def resolve_threads(requested: int, rows: int, workers: int = 1) -> int:
+def resolve_threads(requested: int, rows: int, features: int, workers: int = 1) -> int:
     """LightGBM threads, chosen on purpose: the user's number, else one for small tables,
     else the physical cores split between the processes that train at once."""
     if requested > 0:
         return requested
-    if rows < SMALL_ROWS:
+    if rows * max(1, features) < SMALL_CELLS:
         return 1
     return max(1, physical_cores() // max(1, workers))
 

@@ -169,7 +169,7 @@ def evaluate(
     from kstarter.metrics import fit_decision
 
     project, metric, y = prep.project, prep.metric, prep.y
-    threads = resolve_threads(project.model.threads, len(y))
+    threads = resolve_threads(project.model.threads, *prep.matrices.X_train.shape)
     params = lightgbm_params(project.spec, metric, overrides, seed, threads)
     settings = ModelSettings(
         params, project.model.num_boost_round, project.model.early_stopping_rounds
@@ -199,7 +199,8 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     say(
         f"{spec.name}: {len(prep.y)} rows x {prep.matrices.X_train.shape[1]} features, "
         f"{folds.n_splits} folds, {model_name}, metric {metric.name}, "
-        f"{resolve_threads(project.model.threads, len(prep.y))} LightGBM thread(s)"
+        f"{resolve_threads(project.model.threads, *prep.matrices.X_train.shape)} "
+        "LightGBM thread(s)"
     )
 
     def on_fold(k: int, out: FoldOutput, va: np.ndarray) -> None:

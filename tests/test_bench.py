@@ -62,10 +62,16 @@ def test_scaling_table_and_plot(tmp_path):
 
 def test_tune_speed_compares_like_with_like(tmp_path):
     result = tune_speed.run(3000, 4, tmp_path)
-    for key in ("bare", "kstarter", "bare_pruned", "kstarter_pruned", "kstarter_2_workers"):
-        assert result[key]["trials"] >= 4, key
-        assert result[key]["trials_per_min"] > 0
+    for suffix in ("", "_pruned", "_2_workers"):
+        ks, bare = result[f"kstarter{suffix}"], result[f"bare{suffix}"]
+        assert ks["trials"] >= 4 and ks["trials_per_min"] > 0, suffix
+        # the bare loop replays exactly the parameters kstarter's trials drew
+        assert bare["trials"] == ks["trials"], suffix
+        assert result[f"ratio{suffix}"] > 0
     assert result["kstarter"]["folds_trained"] == 4 * 5  # no pruner: every fold of every trial
+    # the same parameters on the same folds: the same best CV, up to kstarter's binning of
+    # all train rows at once (the bare loop bins each fold's rows)
+    assert result["bare"]["best"] == pytest.approx(result["kstarter"]["best"], abs=0.02)
 
 
 def test_quality_scores_three_ways_on_the_private_board(tmp_path):
@@ -81,10 +87,43 @@ def test_quality_scores_three_ways_on_the_private_board(tmp_path):
     assert quality.__doc__
 
 
-def test_threads_under_load_compares_both_settings(tmp_path):
+def test_defaults_ranks_every_candidate_by_cv(tmp_path):
+    import defaults
+
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "defaults.py"), "--only", "heart-disease", "breast-cancer",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert [r["competition"] for r in result["rows"]] == ["heart-disease", "breast-cancer"]
+    for row in result["rows"]:
+        for cand in defaults.CANDIDATES:
+            assert 0.4 < row[cand]["private"] <= 1.0 and 0.4 < row[cand]["cv"] <= 1.0, row
+    # two competitions, six candidates: mean ranks lie in 1..6 and sum to 1+..+6
+    assert sum(result["mean_rank_cv"].values()) == pytest.approx(21)
+    assert all(1 <= r <= 6 for r in result["mean_rank_cv"].values())
+
+
+def test_ranks_share_ties_and_respect_the_direction():
+    import defaults
+
+    names = list(defaults.CANDIDATES)
+    rows = [
+        {"direction": "maximize", **{c: {"cv": 0.5} for c in names}, names[0]: {"cv": 0.9}},
+        {"direction": "minimize", **{c: {"cv": 2.0} for c in names}, names[0]: {"cv": 1.0}},
+    ]
+    got = defaults.ranks(rows, "cv")
+    assert got[names[0]] == 1.0  # best on both, whatever the direction
+    assert got[names[1]] == pytest.approx((2 + 6) / 2)  # tied for 2nd..6th: shares rank 4
+
+
+def test_threads_under_load_compares_the_three_settings(tmp_path):
     import threads_under_load
 
     (result,) = [threads_under_load.run(3000, tmp_path)]
     for load in ("quiet", "hog"):
-        assert result[load]["kstarter_choice_s"] > 0 and result[load]["spinning_all_cores_s"] > 0
+        assert set(result[load]) == {f"{v}_s" for v in threads_under_load.VARIANTS}
+        assert all(seconds > 0 for seconds in result[load].values())
     assert (tmp_path / "threads-binary-3000" / "kstarter.yaml").read_text().count("threads: 0")

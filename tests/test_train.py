@@ -273,3 +273,15 @@ def test_rerun_from_the_cache_without_test_ids(ks, tmp_path):
     assert len(runs) == 2
     first, second = ((r / "submission.csv").read_bytes() for r in runs)
     assert first == second and len(first.splitlines()) == 1 + 450
+
+
+def test_threads_are_chosen_from_the_table_size():
+    from kstarter.models import SMALL_CELLS, physical_cores, resolve_threads
+
+    cores = physical_cores()
+    assert resolve_threads(0, 20_000, 100) == 1  # 2M cells: one thread is faster here
+    assert resolve_threads(0, SMALL_CELLS // 10, 10) == cores  # exactly the threshold
+    assert resolve_threads(0, 1_000_000, 3) == 1  # many rows but few columns: 3M cells
+    assert resolve_threads(0, 4_000_000, 3) == cores
+    assert resolve_threads(0, 1_000_000, 100, workers=cores) == 1  # split between workers
+    assert resolve_threads(3, 10, 1) == 3  # the user's number always wins

@@ -54,7 +54,7 @@ def adversarial(inputs: CheckInputs, options: CheckOptions) -> Adversarial | Non
         "objective": "binary", "learning_rate": 0.1, "num_leaves": 15,
         "min_child_samples": 20, "feature_fraction": 0.9, "lambda_l2": 1.0, "verbosity": -1,
         "seed": inputs.seed, "deterministic": True, "force_row_wise": True,
-        "num_threads": resolve_threads(0, len(X)), "feature_pre_filter": False, "max_bin": 63,
+        "num_threads": resolve_threads(0, *X.shape), "feature_pre_filter": False, "max_bin": 63,
     }  # fmt: skip
     full = lgb.Dataset(
         X, label=label, params={k_: params[k_] for k_ in ("verbosity", "max_bin", "seed",
