@@ -24,34 +24,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, kstarter, machine  # noqa: E402
 from quality import cv_and_private  # noqa: E402
 
-SAMPLING = {"feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1}
+# the previous defaults; the other kstarter candidates say how they differ from them
+PREVIOUS = {
+    "learning_rate": 0.05, "num_leaves": 31, "min_child_samples": 20, "feature_fraction": 0.8,
+    "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l1": 0.0, "lambda_l2": 1.0,
+}  # fmt: skip
 CANDIDATES = {
     # LightGBM's own values, with kstarter's early stopping
     "library": {
-        "learning_rate": 0.1, "num_leaves": 31, "min_child_samples": 20,
-        "feature_fraction": 1.0, "bagging_fraction": 1.0, "bagging_freq": 0,
-        "lambda_l1": 0.0, "lambda_l2": 0.0,
+        **PREVIOUS, "learning_rate": 0.1, "feature_fraction": 1.0, "bagging_fraction": 1.0,
+        "bagging_freq": 0, "lambda_l2": 0.0,
     },
-    "lr0.05-31": {
-        "learning_rate": 0.05, "num_leaves": 31, "min_child_samples": 20, **SAMPLING,
-        "lambda_l1": 0.0, "lambda_l2": 1.0,
-    },
-    "lr0.05-15": {
-        "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 10, **SAMPLING,
-        "feature_fraction": 0.7, "lambda_l1": 0.0, "lambda_l2": 1.0,
-    },
+    "lr0.05-31": PREVIOUS,
+    "lr0.05-15": {**PREVIOUS, "num_leaves": 15, "min_child_samples": 10, "feature_fraction": 0.7},
     "lr0.05-63": {
-        "learning_rate": 0.05, "num_leaves": 63, "min_child_samples": 30, **SAMPLING,
-        "feature_fraction": 0.7, "lambda_l1": 0.0, "lambda_l2": 2.0,
+        **PREVIOUS, "num_leaves": 63, "min_child_samples": 30, "feature_fraction": 0.7,
+        "lambda_l2": 2.0,
     },
-    "lr0.05-31-reg": {
-        "learning_rate": 0.05, "num_leaves": 31, "min_child_samples": 20, **SAMPLING,
-        "feature_fraction": 0.5, "lambda_l1": 0.1, "lambda_l2": 5.0,
-    },
-    "lr0.02-31": {
-        "learning_rate": 0.02, "num_leaves": 31, "min_child_samples": 20, **SAMPLING,
-        "feature_fraction": 0.7, "lambda_l1": 0.0, "lambda_l2": 1.0,
-    },
+    "lr0.05-31-reg": {**PREVIOUS, "feature_fraction": 0.5, "lambda_l1": 0.1, "lambda_l2": 5.0},
+    "lr0.02-31": {**PREVIOUS, "learning_rate": 0.02, "feature_fraction": 0.7},
 }  # fmt: skip
 
 
