@@ -11,7 +11,10 @@ last. Prints trials per minute measured from the trials' own times.
 (in the project's journal), in their order, instead of sampling: both loops then train the
 very same parameter sets, so their trials per minute differ only by what each loop adds. A
 trial's cost depends strongly on its parameters (leaves, rounds to early stopping), so two
-TPE runs with different draws are not comparable.
+TPE runs with different draws are not comparable. With ``--prune`` a replayed trial also stops
+after the folds kstarter's trial trained (the pruner still runs, its decision is kstarter's):
+the fold scores of the two loops differ in the fourth decimal, enough to flip a decision
+near the median and make the two loops train different amounts.
 """
 
 from __future__ import annotations
@@ -41,14 +44,16 @@ def suggest(trial: optuna.Trial, space: dict) -> dict:
     return out
 
 
-def replay_params(project: Path, name: str) -> list[dict]:
+def replay_trials(project: Path, name: str) -> list[tuple[dict, int]]:
+    """(parameters, folds trained) of the study's finished trials, in the order they started."""
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
     path = str(project / ".kstarter" / "optuna.journal")
     study = optuna.load_study(study_name=name, storage=JournalStorage(JournalFileBackend(path)))
     done = [t for t in study.trials if t.state.name in ("COMPLETE", "PRUNED")]
-    return [t.params for t in sorted(done, key=lambda t: t.datetime_start)]
+    done.sort(key=lambda t: t.datetime_start)
+    return [(t.params, int(t.user_attrs.get("folds_trained", 0))) for t in done]
 
 
 def main() -> None:
@@ -74,7 +79,13 @@ def main() -> None:
             # the rows done so far stays near its first fold's, which then never gets pruned
             fold_scores.append(score(params, y[va], oof[va]))
             trial.report(float(np.mean(fold_scores)), k + 1)
-            if args.prune and k + 1 < n_folds and trial.should_prune():
+            trial.set_user_attr("folds_trained", k + 1)
+            if not args.prune or k + 1 == n_folds:
+                return
+            prune = trial.should_prune()  # asked in either case: its cost belongs to the loop
+            if replayed:  # kstarter's decision for this trial
+                prune = k + 1 >= replayed[trial.number][1]
+            if prune:
                 raise optuna.TrialPruned()
 
         oof, _ = cross_validate(
@@ -91,11 +102,10 @@ def main() -> None:
         pruner=pruner,
     )
     n_trials = args.trials
-    if args.replay:
-        replayed = replay_params(args.project, args.replay)
-        for params in replayed:
-            study.enqueue_trial(params)
-        n_trials = len(replayed)
+    replayed = replay_trials(args.project, args.replay) if args.replay else []
+    for params, _ in replayed:
+        study.enqueue_trial(params)
+    n_trials = len(replayed) or n_trials
     start = time.perf_counter()
     study.optimize(objective, n_trials=n_trials)
     trials = [t for t in study.trials if t.datetime_complete is not None]
@@ -107,6 +117,7 @@ def main() -> None:
                 "trials_per_min": round(60 * len(trials) / span, 2),
                 "best": study.best_value,
                 "pruned": sum(t.state.name == "PRUNED" for t in trials),
+                "folds_trained": sum(t.user_attrs.get("folds_trained", 0) for t in trials),
                 "wall": round(time.perf_counter() - start, 2),
             }
         )

@@ -67,6 +67,8 @@ def test_tune_speed_compares_like_with_like(tmp_path):
         assert ks["trials"] >= 4 and ks["trials_per_min"] > 0, suffix
         # the bare loop replays exactly the parameters kstarter's trials drew
         assert bare["trials"] == ks["trials"], suffix
+        # ... and, pruned, trains the same folds of each: the same work in both loops
+        assert (bare["folds_trained"], bare["pruned"]) == (ks["folds_trained"], ks["pruned"])
         assert result[f"ratio{suffix}"] > 0
     assert result["kstarter"]["folds_trained"] == 4 * 5  # no pruner: every fold of every trial
     # the same parameters on the same folds: the same best CV, up to kstarter's binning of
