@@ -101,13 +101,11 @@ def main() -> None:
         sampler=optuna.samplers.TPESampler(seed=0),
         pruner=pruner,
     )
-    n_trials = args.trials
     replayed = replay_trials(args.project, args.replay) if args.replay else []
     for params, _ in replayed:
         study.enqueue_trial(params)
-    n_trials = len(replayed) or n_trials
     start = time.perf_counter()
-    study.optimize(objective, n_trials=n_trials)
+    study.optimize(objective, n_trials=len(replayed) or args.trials)
     trials = [t for t in study.trials if t.datetime_complete is not None]
     span = (trials[-1].datetime_complete - trials[0].datetime_start).total_seconds()
     print(

@@ -121,7 +121,7 @@ def test_ranks_share_ties_and_respect_the_direction():
     assert got[names[1]] == pytest.approx((2 + 6) / 2)  # tied for 2nd..6th: shares rank 4
 
 
-def test_threads_under_load_compares_the_three_settings(tmp_path):
+def test_threads_under_load_times_every_setting(tmp_path):
     import threads_under_load
 
     (result,) = [threads_under_load.run(3000, tmp_path, spin_counts=(1000,))]
