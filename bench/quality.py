@@ -25,26 +25,33 @@ def private_of_newest(project: Path) -> tuple[float, float]:
 
 def library_defaults(project: Path) -> tuple[float, float]:
     """LGBMClassifier()/LGBMRegressor() untouched, on kstarter's folds and matrices."""
-    import lightgbm as lgb
-    import numpy as np
-
     from kstarter.config import load_project
     from kstarter.train import prepare
 
     prep = prepare(load_project(project))
-    spec, X, X_test, y = prep.project.spec, prep.matrices.X_train, prep.matrices.X_test, prep.y
+    spec, matrices = prep.project.spec, prep.matrices
+    oof, test = library_cv(spec, matrices.X_train, prep.y, prep.folds, matrices.X_test)
+    return cv_and_private(prep, oof, test)
+
+
+def library_cv(spec, X, y, folds, X_test):
+    """OOF and fold-averaged test predictions of LightGBM's library defaults, untouched:
+    LGBMClassifier() / LGBMRegressor(), 100 rounds, no early stopping."""
+    import lightgbm as lgb
+    import numpy as np
+
     make = lgb.LGBMRegressor if spec.task == "regression" else lgb.LGBMClassifier
     oof, test = None, 0.0
-    for _, tr, va in prep.folds.splits():
+    for _, tr, va in folds.splits():
         model = make(verbose=-1, random_state=0, n_jobs=1).fit(X.iloc[tr], y[tr])
         raw = model.predict if spec.task == "regression" else model.predict_proba
         p, t = raw(X.iloc[va]), raw(X_test)
         if spec.task == "binary":
             p, t = p[:, 1], t[:, 1]
-        oof = np.zeros((len(X), *p.shape[1:])) if oof is None else oof
+        oof = np.full((len(X), *p.shape[1:]), np.nan) if oof is None else oof
         oof[va] = p
-        test = test + t / prep.folds.n_splits
-    return cv_and_private(prep, oof, test)
+        test = test + t / folds.n_splits
+    return oof, test
 
 
 def cv_and_private(prep, oof, test) -> tuple[float, float]:
@@ -97,6 +104,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--out", type=Path, default=OUT / "quality")
     args = ap.parse_args()
+    args.out = args.out.resolve()  # kstarter runs in other directories
     args.out.mkdir(parents=True, exist_ok=True)
     names = args.only or [p.name for p in list_practice()]
     rows = [one(n, args.out, args.timeout) for n in names]

@@ -89,12 +89,12 @@ def test_quality_scores_three_ways_on_the_private_board(tmp_path):
     assert quality.__doc__
 
 
-def test_defaults_ranks_every_candidate_by_cv(tmp_path):
+def test_defaults_ranks_every_candidate_by_nested_cv(tmp_path):
     import defaults
 
     out = subprocess.run(
         [sys.executable, str(BENCH / "defaults.py"), "--only", "heart-disease", "breast-cancer",
-         "--out", str(tmp_path)],
+         "--repeats", "1", "--jobs", "2", "--out", str(tmp_path)],
         capture_output=True, text=True,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
@@ -102,23 +102,68 @@ def test_defaults_ranks_every_candidate_by_cv(tmp_path):
     assert [r["competition"] for r in result["rows"]] == ["heart-disease", "breast-cancer"]
     for row in result["rows"]:
         for cand in defaults.CANDIDATES:
-            assert 0.4 < row[cand]["private"] <= 1.0 and 0.4 < row[cand]["cv"] <= 1.0, row
-    # two competitions, six candidates: mean ranks lie in 1..6 and sum to 1+..+6
-    assert sum(result["mean_rank_cv"].values()) == pytest.approx(21)
-    assert all(1 <= r <= 6 for r in result["mean_rank_cv"].values())
+            got = row[cand]
+            assert len(got["holdout_scores"]) == defaults.OUTER, cand  # one per outer fold
+            for key in ("holdout", "cv", "private"):
+                assert 0.4 < got[key] <= 1.0, (cand, key, got)
+    n = len(defaults.CANDIDATES)
+    for key in ("holdout", "cv", "private"):
+        ranks = result[f"mean_rank_{key}"]
+        assert sum(ranks.values()) == pytest.approx(n * (n + 1) / 2)
+        assert all(1 <= r <= n for r in ranks.values())
+        # against the library defaults: a win, a tie or a loss on each of the two
+        assert all(sum(t) == 2 for t in result[f"vs_library_{key}"].values())
+
+
+def test_nested_cv_never_trains_on_the_rows_it_scores(tmp_path, monkeypatch):
+    import defaults
+    import numpy as np
+    from common import kstarter
+
+    from kstarter.config import load_project
+    from kstarter.train import prepare
+
+    kstarter("init", "practice/heart-disease", "--dir", str(tmp_path / "p"), cwd=tmp_path)
+    prep = prepare(load_project(tmp_path / "p"))
+    seen, real = [], defaults.predict
+
+    def spy(prep_, matrices, y, folds, params, seed):
+        seen.append((matrices.X_train.index.to_numpy(), matrices.X_test.index.to_numpy(), folds))
+        return real(prep_, matrices, y, folds, params, seed)
+
+    monkeypatch.setattr(defaults, "predict", spy)
+    cands = {"library": None, "lr0.05-15": defaults.CANDIDATES["lr0.05-15"]}
+    got = defaults.holdout_scores(prep, cands, repeats=2)
+    per_repeat = defaults.OUTER * len(cands)
+    assert len(seen) == 2 * per_repeat
+    for r in range(2):
+        held = []
+        for trained, scored, folds in seen[r * per_repeat : (r + 1) * per_repeat : len(cands)]:
+            assert not set(trained) & set(scored)  # the held-out rows never train
+            assert len(folds.assignment) == len(trained) and folds.n_splits == 5
+            held.extend(scored)
+        assert sorted(held) == list(range(len(prep.y)))  # each row held out once a repeat
+    for cand in cands:
+        assert len(got[cand]["holdout_scores"]) == 2 * defaults.OUTER
+        assert 0.5 < got[cand]["holdout"] <= 1.0
+    # the two repeats cut the rows differently
+    assert not np.array_equal(seen[0][1], seen[per_repeat][1])
 
 
 def test_ranks_share_ties_and_respect_the_direction():
     import defaults
 
     names = list(defaults.CANDIDATES)
+    n = len(names)
     rows = [
         {"direction": "maximize", **{c: {"cv": 0.5} for c in names}, names[0]: {"cv": 0.9}},
         {"direction": "minimize", **{c: {"cv": 2.0} for c in names}, names[0]: {"cv": 1.0}},
     ]
     got = defaults.ranks(rows, "cv")
     assert got[names[0]] == 1.0  # best on both, whatever the direction
-    assert got[names[1]] == pytest.approx((2 + 6) / 2)  # tied for 2nd..6th: shares rank 4
+    assert got[names[1]] == pytest.approx((2 + n) / 2)  # tied for 2nd..nth: shares the mean
+    tally = defaults.wins(rows, "cv", against=names[1])
+    assert tally[names[0]] == [2, 0, 0] and tally[names[2]] == [0, 2, 0]
 
 
 def test_threads_under_load_times_every_setting(tmp_path):
