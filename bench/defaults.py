@@ -62,19 +62,17 @@ CANDIDATES: dict[str, dict | None] = {
 }  # fmt: skip
 
 
-def predict(prep, matrices, y, folds, params: dict | None, seed: int):
-    """(OOF, fold-averaged test predictions) of one candidate trained as `kstarter train`
-    trains (or as the untouched library defaults) on ``folds`` of ``matrices``."""
-    from kstarter.models import LightGBMAdapter, ModelSettings, lightgbm_params
-    from kstarter.train import cross_validate
+def predict(prep, params: dict | None, seed: int):
+    """(OOF, fold-averaged test predictions) of one candidate on ``prep``'s folds and
+    matrices: trained by `kstarter train`'s own ``evaluate``, or as the untouched library
+    defaults."""
+    from kstarter.train import evaluate
 
-    spec, model = prep.project.spec, prep.project.model
     if params is LIBRARY:
-        return library_cv(spec, matrices.X_train, y, folds, matrices.X_test)
-    full = lightgbm_params(spec, prep.metric, params, seed, threads=1)
-    settings = ModelSettings(full, model.num_boost_round, model.early_stopping_rounds)
-    cv = cross_validate(matrices, y, folds, LightGBMAdapter(prep.metric), settings)
-    return cv.oof, cv.test
+        m = prep.matrices
+        return library_cv(prep.project.spec, m.X_train, prep.y, prep.folds, m.X_test)
+    ev = evaluate(prep, params, seed)
+    return ev.cv.oof, ev.cv.test
 
 
 def holdout_scores(prep, candidates: dict, repeats: int) -> dict[str, dict]:
@@ -104,9 +102,10 @@ def holdout_scores(prep, candidates: dict, repeats: int) -> dict[str, dict]:
             # fresh matrices (and so a fresh binned Dataset) per outer fold: the held-out rows
             # must not shape the bins, as the test rows do not in kstarter
             matrices = Matrices(X.iloc[inner], X.iloc[hold], prep.matrices.names)
+            sub = replace(prep, y=y[inner], matrices=matrices, folds=folds)
             for name, params in candidates.items():
                 start = time.perf_counter()
-                oof, test = predict(prep, matrices, y[inner], folds, params, project.train.seed)
+                oof, test = predict(sub, params, project.train.seed)
                 valid = folds.validated
                 decision = fit_decision(metric, y[inner][valid], oof[valid], spec.n_classes)
                 got[name]["scores"].append(float(metric.score(y[hold], decision.apply(test))))
@@ -133,9 +132,7 @@ def one(name: str, out: Path, repeats: int) -> dict:
            "task": prep.project.spec.task, "rows": len(prep.y)}  # fmt: skip
     nested = holdout_scores(prep, CANDIDATES, repeats)
     for cand, params in CANDIDATES.items():
-        oof, test = predict(
-            prep, prep.matrices, prep.y, prep.folds, params, prep.project.train.seed
-        )
+        oof, test = predict(prep, params, prep.project.train.seed)
         cv, private = cv_and_private(prep, oof, test)
         row[cand] = {**nested[cand], "cv": cv, "private": private}
     return row

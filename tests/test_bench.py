@@ -127,9 +127,10 @@ def test_nested_cv_never_trains_on_the_rows_it_scores(tmp_path, monkeypatch):
     prep = prepare(load_project(tmp_path / "p"))
     seen, real = [], defaults.predict
 
-    def spy(prep_, matrices, y, folds, params, seed):
-        seen.append((matrices.X_train.index.to_numpy(), matrices.X_test.index.to_numpy(), folds))
-        return real(prep_, matrices, y, folds, params, seed)
+    def spy(sub, params, seed):
+        m = sub.matrices
+        seen.append((m.X_train.index.to_numpy(), m.X_test.index.to_numpy(), sub.folds))
+        return real(sub, params, seed)
 
     monkeypatch.setattr(defaults, "predict", spy)
     cands = {"library": None, "lr0.05-15": defaults.CANDIDATES["lr0.05-15"]}
