@@ -168,7 +168,7 @@ def wins(rows: list[dict], key: str, against: str = "library") -> dict[str, list
 def main() -> None:
     from concurrent.futures import ProcessPoolExecutor
 
-    from kstarter.practice import list_practice
+    from kstarter.sources import list_practice
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*")

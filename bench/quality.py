@@ -57,9 +57,9 @@ def library_cv(spec, X, y, folds, X_test):
 def cv_and_private(prep, oof, test) -> tuple[float, float]:
     """The CV mean of OOF predictions (decision fitted on OOF, as `train` does) and the private
     score of the submission built from the test predictions."""
+    from kstarter.competition import build_submission, test_positions
     from kstarter.metrics import fit_decision
-    from kstarter.practice import answer_key
-    from kstarter.submission import build_submission, test_positions
+    from kstarter.sources import answer_key
     from kstarter.submit import score_against_key
     from kstarter.train import _scores
 
@@ -97,7 +97,7 @@ def one(name: str, out: Path, timeout: float) -> dict:
 
 
 def main() -> None:
-    from kstarter.practice import list_practice
+    from kstarter.sources import list_practice
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--timeout", type=float, default=60)

@@ -118,7 +118,7 @@ def blend(project_dir: Path | str | None, options: BlendOptions) -> BlendResult:
 
 
 def _combine_runs(project: Project, metric: Metric, inputs: _Inputs, method: str) -> _Blend:
-    from kstarter.prepare import encode_target
+    from kstarter.competition import encode_target
 
     spec = project.spec
     y = encode_target(spec, inputs.oof[list(spec.targets)])
@@ -396,9 +396,13 @@ def _write(b: _Blend) -> Path:
 
 
 def _write_files(d: Path, b: _Blend) -> None:
-    from kstarter.data import read_table
-    from kstarter.html_report import write_report
-    from kstarter.submission import build_submission, test_positions, validate_submission
+    from kstarter.competition import (
+        build_submission,
+        read_table,
+        test_positions,
+        validate_submission,
+    )
+    from kstarter.runs import write_report
 
     spec, inputs = b.project.spec, b.inputs
     name = spec.files.sample_submission

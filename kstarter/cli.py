@@ -64,7 +64,7 @@ def init(source: str, directory: Path | None, metric, targets, id_col, force: bo
       kstarter init ./titanic.zip --metric accuracy
       kstarter init ./my-comp --target price --id Id --dir work/my-comp
     """
-    from kstarter.inspect import Overrides
+    from kstarter.competition import Overrides
     from kstarter.project import init_project, summary_lines
 
     overrides = Overrides(targets=tuple(targets), id=id_col, metric=metric)
@@ -81,7 +81,7 @@ def practice() -> None:
     Example:
       kstarter practice && kstarter init practice/penguins-species
     """
-    from kstarter.practice import list_practice
+    from kstarter.sources import list_practice
 
     for info in list_practice():
         click.echo(f"practice/{info.name:<22} {info.task:<11} {info.rows:>6} rows  {info.summary}")
@@ -191,9 +191,9 @@ def tune(project_dir: Path, trials, timeout, storage, study_name, workers, show,
       kstarter tune --trials 200 --workers 2
       kstarter tune --show && kstarter train --params tuned
     """
-    from kstarter.tune import TuneOptions, summary_lines
-    from kstarter.tune import show as show_study
-    from kstarter.tune import tune as run_tune
+    from kstarter.tuning import TuneOptions, summary_lines
+    from kstarter.tuning import show as show_study
+    from kstarter.tuning import tune as run_tune
 
     if show:
         for line in show_study(project_dir, storage, study_name):
@@ -243,7 +243,7 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
         for line in _runs_table(rows, private):
             click.echo(line)
     if plot:
-        from kstarter.report import plot_ledger
+        from kstarter.runs import plot_ledger
 
         result = plot_ledger(find_project(project_dir), private)
         r = "n/a below 3 runs" if result.pearson is None else f"{result.pearson:.2f}"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kstarter.atomic import atomic_write_bytes, atomic_write_text
 from kstarter.errors import ConfigError, TrainError
-from kstarter.io import atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -231,7 +231,7 @@ def _is_orderable(s: pd.Series) -> bool:
 
 def _parse_times(s: pd.Series) -> pd.Series:
     """Dates as the raw file holds them (ISO or one other format; see kstarter.dates)."""
-    from kstarter.dates import parse_dates
+    from kstarter.columns import parse_dates
 
     try:
         parsed = parse_dates(s)

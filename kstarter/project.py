@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from kstarter import __version__
+from kstarter.atomic import staging_dir
+from kstarter.competition import Inspection, Overrides, inspect_competition
 from kstarter.errors import KstarterError, SourceError
-from kstarter.inspect import Inspection, Overrides, inspect_competition
-from kstarter.io import staging_dir
 from kstarter.render import render_project
 from kstarter.sources import resolve_source
 

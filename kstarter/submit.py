@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kstarter.competition import read_submission, validate_submission
 from kstarter.config import load_project
 from kstarter.errors import SubmissionError
 from kstarter.prepare import read_sample
 from kstarter.runs import RunRecord, get_run, record_submission
-from kstarter.submission import read_submission, validate_submission
 
 if TYPE_CHECKING:
     import numpy as np
@@ -87,7 +87,7 @@ def _submit_kaggle(
     project: Project, run: RunRecord, sub_path: Path, options: SubmitOptions
 ) -> dict[str, Any]:
     """Submit to Kaggle; a failed attempt is recorded on the run, then its error raised."""
-    from kstarter.kaggle_source import KaggleSubmissionError, submit_to_kaggle
+    from kstarter.kaggle_client import KaggleSubmissionError, submit_to_kaggle
 
     try:
         return submit_to_kaggle(project, run, sub_path, options)
@@ -97,7 +97,7 @@ def _submit_kaggle(
 
 
 def _score_practice(spec: Spec, run: RunRecord, sub: pd.DataFrame, message: str) -> dict[str, Any]:
-    from kstarter.practice import answer_key
+    from kstarter.sources import answer_key
 
     key = answer_key(spec.source.split("/", 1)[1])
     public, private = score_against_key(spec, sub, key)
@@ -130,7 +130,7 @@ def score_against_key(spec: Spec, sub: pd.DataFrame, key: pd.DataFrame) -> tuple
 
 
 def _encode_truth(spec: Spec, merged: pd.DataFrame, truth_cols: list[str]) -> np.ndarray:
-    from kstarter.prepare import encode_target
+    from kstarter.competition import encode_target
 
     cols = [f"{c}_true" if f"{c}_true" in merged.columns else c for c in truth_cols]
     if spec.task == "multitarget":
@@ -145,7 +145,7 @@ def _encode_truth(spec: Spec, merged: pd.DataFrame, truth_cols: list[str]) -> np
 def _encode_pred(spec: Spec, merged: pd.DataFrame) -> np.ndarray:
     import numpy as np
 
-    from kstarter.prepare import encode_target
+    from kstarter.competition import encode_target
 
     if spec.kind == "label":
         return encode_target(

@@ -13,6 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kstarter.competition import (
+    build_submission,
+    encode_target,
+    test_positions,
+    validate_submission,
+)
 from kstarter.config import Project, load_project
 from kstarter.errors import ConfigError
 from kstarter.folds import Folds, load_or_make_folds
@@ -24,9 +30,8 @@ from kstarter.models import (
     lightgbm_params,
     resolve_threads,
 )
-from kstarter.prepare import Matrices, Tables, encode_target, load_inputs
+from kstarter.prepare import Matrices, Tables, load_inputs
 from kstarter.runs import write_run
-from kstarter.submission import build_submission, test_positions, validate_submission
 
 if TYPE_CHECKING:
     import numpy as np
@@ -175,7 +180,7 @@ def evaluate(
         params, project.model.num_boost_round, project.model.early_stopping_rounds
     )
     if model_name == "linear":  # record the parameters the model really used
-        from kstarter.linear import linear_params
+        from kstarter.models import linear_params
 
         params = {**params, **linear_params(params)}
     adapter = get_adapter(model_name, metric)
@@ -287,7 +292,7 @@ def _write_run(project, run_id, metrics, cv, y, folds, tables, matrices, submiss
 
 
 def _write_run_files(d: Path, project, metrics, cv, y, folds, tables, matrices, submission) -> None:
-    from kstarter.report import importance_frame, plot_importance, prediction_frames
+    from kstarter.runs import importance_frame, plot_importance, prediction_frames
 
     spec = project.spec
     shutil.copy2(project.path("kstarter.yaml"), d / "config.yaml")
@@ -302,7 +307,7 @@ def _write_run_files(d: Path, project, metrics, cv, y, folds, tables, matrices, 
     imp.to_csv(d / "importance.csv", index=False, lineterminator="\n")
     plot_importance(imp, d / "importance.png", title=f"{spec.name}: feature importance (gain)")
     (d / "train.log").write_text(_log_text(metrics))
-    from kstarter.html_report import write_report
+    from kstarter.runs import write_report
 
     write_report(d, project)
 

@@ -84,6 +84,6 @@ def csv_text(header: list[str], rows: list[list]) -> str:
 
 @pytest.fixture(scope="session")
 def practice_names() -> list[str]:
-    from kstarter.practice import list_practice
+    from kstarter.sources import list_practice
 
     return [p.name for p in list_practice()]

@@ -119,7 +119,7 @@ COMPETITIONS = {
 @functools.cache
 def competition_zip(practice: str) -> bytes:
     """The competition's files as Kaggle serves them: one zip, files at its root."""
-    from kstarter.practice import build
+    from kstarter.sources import build
 
     with tempfile.TemporaryDirectory() as tmp:
         build(practice, Path(tmp))
@@ -133,8 +133,8 @@ def competition_zip(practice: str) -> bytes:
 @functools.cache
 def _scoring(practice: str) -> tuple[Any, Any]:
     """The spec kstarter infers for the practice data, and its answer key."""
-    from kstarter.inspect import Meta, Overrides, inspect_competition
-    from kstarter.practice import answer_key, build, get_practice
+    from kstarter.competition import Meta, Overrides, inspect_competition
+    from kstarter.sources import answer_key, build, get_practice
 
     with tempfile.TemporaryDirectory() as tmp:
         build(practice, Path(tmp))

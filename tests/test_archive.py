@@ -13,8 +13,8 @@ from typing import IO, Any, NamedTuple
 
 import pytest
 
-from kstarter.archive import is_archive, safe_extract, unwrap_nested
 from kstarter.errors import SourceError
+from kstarter.sources import is_archive, safe_extract, unwrap_nested
 
 TRAIN = b"id,feature,target\n" + b"".join(b"%d,%d.5,%d\n" % (i, i * 7, i % 2) for i in range(3000))
 TEST = b"id,feature\n" + b"".join(b"%d,%d.5\n" % (i, i * 3) for i in range(3000, 4000))

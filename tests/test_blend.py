@@ -13,10 +13,10 @@ import pytest
 from conftest import assert_clean_error
 
 from kstarter.blend import BlendOptions, blend
+from kstarter.competition import read_submission, validate_submission
 from kstarter.config import load_project
 from kstarter.metrics import get_metric
 from kstarter.project import init_project
-from kstarter.submission import read_submission, validate_submission
 
 RUN_FILES = {
     "config.yaml", "metrics.json", "oof.csv", "test_pred.csv", "submission.csv", "blend.log",

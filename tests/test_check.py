@@ -18,7 +18,7 @@ import pytest
 from conftest import assert_clean_error
 
 from kstarter.checks import BRIEF, run_check
-from kstarter.practice import answer_key, list_practice
+from kstarter.sources import answer_key, list_practice
 
 PRACTICE = [p.name for p in list_practice()]
 

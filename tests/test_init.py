@@ -21,7 +21,7 @@ import pytest
 from conftest import Runner, assert_clean_error, csv_text, make_zip
 
 from kstarter.config import load_project
-from kstarter.practice import list_practice
+from kstarter.sources import list_practice
 
 PRACTICE = [info.name for info in list_practice()]
 

@@ -11,9 +11,8 @@ import pytest
 from conftest import assert_clean_error
 
 from kstarter.config import load_project
-from kstarter.linear import LinearAdapter
 from kstarter.metrics import get_metric
-from kstarter.models import FoldData, ModelSettings, get_adapter
+from kstarter.models import FoldData, LinearAdapter, ModelSettings, get_adapter
 from kstarter.prepare import Matrices
 from kstarter.project import init_project
 from kstarter.train import TrainOptions, train

@@ -9,8 +9,8 @@ import nbclient
 import nbformat
 import pytest
 
-from kstarter.practice import list_practice
 from kstarter.project import init_project
+from kstarter.sources import list_practice
 
 PRACTICE = [info.name for info in list_practice()]
 SECTIONS = {

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kstarter import practice
 from kstarter.errors import SourceError
+from kstarter.sources import _practice as practice
 
 NAMES = [info.name for info in practice.list_practice()]
 REPO = Path(__file__).resolve().parents[1]

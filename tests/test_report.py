@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kstarter.html_report import write_report
 from kstarter.project import init_project
+from kstarter.runs import write_report
 from kstarter.train import TrainOptions, train
 
 SECTIONS = ["Fold scores", "Out-of-fold predictions vs target", "Feature importance",

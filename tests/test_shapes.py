@@ -18,12 +18,11 @@ import pandas as pd
 import pytest
 from conftest import make_zip
 
+from kstarter.columns import date_format, looks_like_dates, looks_like_text, parse_dates
 from kstarter.config import load_project
-from kstarter.dates import date_format, looks_like_dates, parse_dates
 from kstarter.folds import MultilabelStratifiedKFold
 from kstarter.metrics import get_metric
 from kstarter.prepare import build_matrices, load_tables
-from kstarter.text import looks_like_text
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -386,7 +385,7 @@ def test_practice_scoring_of_several_targets_uses_every_column() -> None:
 
 
 def test_zipped_and_gzipped_csvs_are_read_in_place(tmp_path) -> None:
-    from kstarter.data import read_table, table_name
+    from kstarter.competition import read_table, table_name
 
     frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     make_zip(tmp_path / "t.csv.zip", {"t.csv": csv(frame)})
@@ -415,7 +414,7 @@ def test_hand_edited_shape_fields_are_checked(field, value, needle) -> None:
 
 
 def test_date_parts_include_the_hour_only_when_there_is_one() -> None:
-    from kstarter.dates import date_parts, has_time_of_day
+    from kstarter.columns import date_parts, has_time_of_day
 
     timed = parse_dates(pd.Series(["2024-03-01 13:45:00", None, "2024-03-02 00:00:00"]))
     parts = date_parts(timed, "t", hour=has_time_of_day(timed))

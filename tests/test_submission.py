@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kstarter.competition import build_submission, validate_submission
 from kstarter.errors import SubmissionError
 from kstarter.metrics import Decision, get_metric
 from kstarter.spec import Spec
-from kstarter.submission import build_submission, validate_submission
 
 SAMPLE = pd.DataFrame({"id": [10, 11, 12], "y": [False, False, False]})
 LABELS = Spec(

@@ -15,7 +15,7 @@ from conftest import assert_clean_error, csv_text, kstarter_command, make_zip
 
 from kstarter.config import load_project
 from kstarter.metrics import get_metric
-from kstarter.practice import list_practice
+from kstarter.sources import list_practice
 
 PRACTICE = [p.name for p in list_practice()]
 

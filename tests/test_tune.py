@@ -22,7 +22,7 @@ import yaml
 from conftest import Runner, assert_clean_error, kstarter_command
 
 from kstarter.errors import ConfigError
-from kstarter.tuning.space import parse_space
+from kstarter.tuning import parse_space
 
 COMP = "diabetes-progression"  # 442 rows, regression, MAE: a trial takes well under a second
 JOURNAL = ".kstarter/optuna.journal"
@@ -400,7 +400,7 @@ def test_help_explains_storage_and_dashboard(ks, tmp_path):
 def test_trials_of_dead_workers_on_this_machine_are_failed():
     import optuna
 
-    from kstarter.tuning.workers import fail_dead_workers, worker_id
+    from kstarter.tuning import fail_dead_workers, worker_id
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     gone = subprocess.Popen(["true"])

@@ -96,7 +96,7 @@ SAVED = ".kstarter/check.json"
 def _save(project: Project, report: CheckReport) -> None:
     import json
 
-    from kstarter.io import atomic_write_text
+    from kstarter.atomic import atomic_write_text
 
     atomic_write_text(project.path(SAVED), json.dumps(report.to_dict(), indent=2, default=str))
 

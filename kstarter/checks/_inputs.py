@@ -57,9 +57,10 @@ class CheckInputs:
 def load_inputs(project: Project, options: CheckOptions) -> CheckInputs:
     import numpy as np
 
+    from kstarter.competition import encode_target
     from kstarter.folds import Folds
     from kstarter.metrics import get_metric
-    from kstarter.prepare import build_matrices, encode_target, load_tables
+    from kstarter.prepare import build_matrices, load_tables
 
     metric = get_metric(project.spec.metric)
     tables = load_tables(project)

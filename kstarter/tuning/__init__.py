@@ -1,25 +1,87 @@
-"""The pieces of ``kstarter tune``, one concept a module (optuna is imported inside functions):
+"""``kstarter tune``: an Optuna study on the project's saved folds, one concept a module (optuna
+is imported inside functions):
 
-- :mod:`~kstarter.tuning.space`: the search space (data in ``configs/search_space.yaml``);
-- :mod:`~kstarter.tuning.storage`: where a study lives, and why a journal file by default;
-- :mod:`~kstarter.tuning.study`: create once / load and refuse a study made on other folds;
-- :mod:`~kstarter.tuning.objective`: a trial is a ``train`` CV, pruned fold by fold;
-- :mod:`~kstarter.tuning.workers`: worker processes, the run's budget, trials of dead workers;
-- :mod:`~kstarter.tuning.results`: ``tuned_params.yaml``, the plot, the table of trials.
+- ``_space``: the search space (data in ``configs/search_space.yaml``);
+- ``_storage``: where a study lives, and why a journal file by default;
+- ``_study``: create once / load and refuse a study made on other folds;
+- ``_objective``: a trial is a ``train`` CV, pruned fold by fold;
+- ``_workers``: worker processes, the run's budget, trials of dead workers
+  (``python -m kstarter.tuning`` is one worker);
+- ``_results``: ``tuned_params.yaml``, the plot, the table of trials;
+- ``_tune``: the command itself.
 """
 
 from __future__ import annotations
 
-from kstarter.tuning.space import Dimension, load_space, parse_space, suggest
-from kstarter.tuning.storage import DEFAULT_JOURNAL, StorageRef, open_storage, resolve_storage
+from kstarter.tuning._objective import Objective, trial_overrides
+from kstarter.tuning._results import (
+    after_trial,
+    best_trial,
+    plot_path,
+    plot_study,
+    trial_table,
+    write_tuned_params,
+)
+from kstarter.tuning._space import Dimension, distribution, load_space, parse_space, suggest
+from kstarter.tuning._storage import (
+    DEFAULT_JOURNAL,
+    HEARTBEAT,
+    StorageRef,
+    open_storage,
+    resolve_storage,
+)
+from kstarter.tuning._study import (
+    check_attrs,
+    check_space,
+    create_or_load,
+    default_study_name,
+    load,
+    make_pruner,
+    study_attrs,
+)
+from kstarter.tuning._tune import TuneOptions, TuneResult, show, summary_lines, tune
+from kstarter.tuning._workers import (
+    WorkerPlan,
+    fail_dead_workers,
+    run_worker,
+    run_workers,
+    worker_id,
+)
 
 __all__ = [
     "Dimension",
     "load_space",
     "parse_space",
     "suggest",
-    "DEFAULT_JOURNAL",
+    "distribution",
     "StorageRef",
-    "open_storage",
+    "DEFAULT_JOURNAL",
     "resolve_storage",
+    "open_storage",
+    "HEARTBEAT",
+    "default_study_name",
+    "study_attrs",
+    "create_or_load",
+    "load",
+    "check_attrs",
+    "check_space",
+    "make_pruner",
+    "Objective",
+    "trial_overrides",
+    "after_trial",
+    "best_trial",
+    "write_tuned_params",
+    "plot_study",
+    "trial_table",
+    "plot_path",
+    "WorkerPlan",
+    "run_worker",
+    "run_workers",
+    "fail_dead_workers",
+    "worker_id",
+    "TuneOptions",
+    "TuneResult",
+    "tune",
+    "show",
+    "summary_lines",
 ]

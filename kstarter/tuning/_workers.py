@@ -57,11 +57,11 @@ def run_worker(plan: WorkerPlan, prep: Prepared | None = None) -> None:
 
     from kstarter.config import load_project
     from kstarter.train import prepare
-    from kstarter.tuning.objective import Objective
-    from kstarter.tuning.results import after_trial
-    from kstarter.tuning.space import load_space
-    from kstarter.tuning.storage import StorageRef, open_storage
-    from kstarter.tuning.study import check_attrs, load, study_attrs
+    from kstarter.tuning._objective import Objective
+    from kstarter.tuning._results import after_trial
+    from kstarter.tuning._space import load_space
+    from kstarter.tuning._storage import StorageRef, open_storage
+    from kstarter.tuning._study import check_attrs, load, study_attrs
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     _quiet_interrupts()
@@ -104,7 +104,7 @@ def run_workers(plan: WorkerPlan, n: int) -> None:
         for i in range(n):
             spec = asdict(replace(plan, seed=plan.seed + i, parent=os.getpid()))
             proc = subprocess.Popen(
-                [sys.executable, "-m", "kstarter.tuning.worker"], stdin=subprocess.PIPE, text=True
+                [sys.executable, "-m", "kstarter.tuning"], stdin=subprocess.PIPE, text=True
             )
             # the plan (and any storage password in it) goes through a pipe, not argv
             proc.stdin.write(json.dumps(spec))
@@ -161,7 +161,7 @@ def _in_flight(trial: optuna.trial.FrozenTrial, heartbeat: bool) -> bool:
     """Whether a RUNNING trial will surely finish or be failed: with RDB heartbeats always; in a
     journal only a trial of a live worker on this machine (``fail_dead_workers`` failed the
     rest). A journal trial of another machine cannot be checked: it is not waited for."""
-    from kstarter.tuning.objective import WORKER
+    from kstarter.tuning._objective import WORKER
 
     return heartbeat or _worker(trial)[0] == socket.gethostname() or WORKER not in trial.user_attrs
 
@@ -193,7 +193,7 @@ def fail_dead_workers(study: optuna.Study) -> list[int]:
 
 def _worker(trial: optuna.trial.FrozenTrial) -> tuple[str | None, int, str]:
     """(host, pid, start time) of the worker that runs ``trial``; host None if not recorded."""
-    from kstarter.tuning.objective import WORKER
+    from kstarter.tuning._objective import WORKER
 
     parts = str(trial.user_attrs.get(WORKER, "")).rsplit(":", 2)
     if len(parts) != 3 or not parts[1].isdigit():

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kstarter.atomic import atomic_write_text
 from kstarter.errors import ConfigError
-from kstarter.io import atomic_write_text
 
 __all__ = [
     "RunRecord",
@@ -130,7 +130,7 @@ def write_run(root: Path, run_id: str, write_files: Callable[[Path], None]) -> P
     import os
     import shutil
 
-    from kstarter.io import staging_dir, sweep_stale_staging
+    from kstarter.atomic import staging_dir, sweep_stale_staging
 
     parent = root / STAGING
     sweep_stale_staging(parent)

@@ -243,7 +243,7 @@ def get_adapter(name: str, metric: Metric) -> Adapter:
     if name == "lightgbm":
         return LightGBMAdapter(metric)
     if name == "linear":
-        from kstarter.linear import LinearAdapter
+        from kstarter.models._linear import LinearAdapter
 
         return LinearAdapter(metric)
     raise ConfigError(f"Unknown model {name!r}: the models are lightgbm, linear.")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kstarter.competition._labels import decode_labels
 from kstarter.errors import SubmissionError
-from kstarter.prepare import decode_labels
 
 if TYPE_CHECKING:
     import numpy as np

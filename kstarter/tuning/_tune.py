@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
     from kstarter.config import Project, TuneConfig
     from kstarter.train import Prepared
-    from kstarter.tuning.storage import StorageRef
-    from kstarter.tuning.workers import WorkerPlan
+    from kstarter.tuning._storage import StorageRef
+    from kstarter.tuning._workers import WorkerPlan
 
 __all__ = ["TuneOptions", "TuneResult", "tune", "show", "summary_lines"]
 
@@ -86,10 +86,10 @@ def _open(project: Project, options: TuneOptions) -> tuple[Prepared, StorageRef,
     before any worker starts), the storage, and the study (created here, or loaded and
     checked); trials of dead workers are marked failed."""
     from kstarter.train import prepare
-    from kstarter.tuning.space import load_space
-    from kstarter.tuning.storage import open_storage, resolve_storage
-    from kstarter.tuning.study import check_space, create_or_load, default_study_name
-    from kstarter.tuning.workers import fail_dead_workers
+    from kstarter.tuning._space import load_space
+    from kstarter.tuning._storage import open_storage, resolve_storage
+    from kstarter.tuning._study import check_space, create_or_load, default_study_name
+    from kstarter.tuning._workers import fail_dead_workers
 
     space = load_space(project)  # a bad search space stops here, before anything is created
     prep = prepare(project)
@@ -101,7 +101,7 @@ def _open(project: Project, options: TuneOptions) -> tuple[Prepared, StorageRef,
 
 
 def _result(study, ref, metric, added, stale, saved, seconds: float) -> TuneResult:
-    from kstarter.tuning.results import best_trial
+    from kstarter.tuning._results import best_trial
 
     best = best_trial(study)
     return TuneResult(
@@ -125,9 +125,9 @@ def show(
 ) -> list[str]:
     """The study's trials as text lines (number, state, CV, folds, seconds, params) and its
     best trial."""
-    from kstarter.tuning.results import trial_table
-    from kstarter.tuning.storage import open_storage, resolve_storage
-    from kstarter.tuning.study import default_study_name, load
+    from kstarter.tuning._results import trial_table
+    from kstarter.tuning._storage import open_storage, resolve_storage
+    from kstarter.tuning._study import default_study_name, load
 
     _quiet_optuna()
     project = load_project(project_dir)
@@ -165,7 +165,7 @@ def _plan(
 ) -> WorkerPlan:
     """What every worker of this run gets: the target count of finished trials in the study
     (finished now + --trials), the deadline, its seed and LightGBM threads."""
-    from kstarter.tuning.workers import WorkerPlan
+    from kstarter.tuning._workers import WorkerPlan
 
     n_before, done_now = counts
     trials, timeout = _budget(options, project.tune)
@@ -214,7 +214,7 @@ def _quiet_optuna() -> None:
 
 
 def _run(plan: WorkerPlan, workers: int, prep: Prepared | None) -> None:
-    from kstarter.tuning.workers import run_worker, run_workers
+    from kstarter.tuning._workers import run_worker, run_workers
 
     if workers <= 1:
         run_worker(plan, prep)
@@ -223,7 +223,7 @@ def _run(plan: WorkerPlan, workers: int, prep: Prepared | None) -> None:
 
 
 def _save(project: Project, study: optuna.Study) -> tuple[Path | None, Path | None]:
-    from kstarter.tuning.results import best_trial, plot_path, plot_study, write_tuned_params
+    from kstarter.tuning._results import best_trial, plot_path, plot_study, write_tuned_params
 
     best = best_trial(study)
     params = write_tuned_params(project, study, best) if best is not None else None

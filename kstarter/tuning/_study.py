@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
     from kstarter.config import Project, TuneConfig
     from kstarter.train import Prepared
-    from kstarter.tuning.space import Dimension
-    from kstarter.tuning.storage import StorageRef
+    from kstarter.tuning._space import Dimension
+    from kstarter.tuning._storage import StorageRef
 
 __all__ = [
     "default_study_name",
@@ -127,7 +127,7 @@ def check_space(study: optuna.Study, space: list[Dimension]) -> None:
     linear, other choices) than earlier trials of the study did; new bounds are fine."""
     from optuna.distributions import check_distribution_compatibility
 
-    from kstarter.tuning.space import distribution
+    from kstarter.tuning._space import distribution
 
     earlier: dict[str, Any] = {}
     for t in study.get_trials(deepcopy=False):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from kstarter.competition import Meta
 from kstarter.errors import SourceError
-from kstarter.inspect import Meta
 
 __all__ = ["Source", "PracticeSource", "ZipSource", "FolderSource", "resolve_source"]
 
@@ -39,7 +39,7 @@ class PracticeSource:
     name: str
 
     def fetch(self, data_dir: Path) -> Meta:
-        from kstarter import practice
+        from kstarter.sources import _practice as practice
 
         info = practice.build(self.name, data_dir)
         return Meta(
@@ -56,7 +56,7 @@ class ZipSource:
     name: str
 
     def fetch(self, data_dir: Path) -> Meta:
-        from kstarter.archive import safe_extract, unwrap_nested
+        from kstarter.sources._archive import safe_extract, unwrap_nested
 
         safe_extract(self.path, data_dir)
         unwrap_nested(data_dir)
@@ -69,7 +69,7 @@ class FolderSource:
     name: str
 
     def fetch(self, data_dir: Path) -> Meta:
-        from kstarter.archive import is_archive, safe_extract, unwrap_nested
+        from kstarter.sources._archive import is_archive, safe_extract, unwrap_nested
 
         for item in sorted(self.path.iterdir()):
             if item.name.startswith(".") or item.is_symlink():
@@ -88,7 +88,7 @@ class FolderSource:
 def resolve_source(text: str) -> Source:
     """Turn the SOURCE argument of ``kstarter init`` into a source."""
     if text.startswith("practice/"):
-        from kstarter.practice import get_practice
+        from kstarter.sources._practice import get_practice
 
         return PracticeSource(get_practice(text.split("/", 1)[1]).name)
     path = Path(text).expanduser()
@@ -98,7 +98,7 @@ def resolve_source(text: str) -> Source:
         )
         if path.is_dir():
             return FolderSource(path.resolve(), name)
-        from kstarter.archive import is_archive
+        from kstarter.sources._archive import is_archive
 
         if not is_archive(path):
             raise SourceError(
@@ -108,7 +108,7 @@ def resolve_source(text: str) -> Source:
         return ZipSource(path.resolve(), name)
     url = _URL.match(text)
     if url or (_SLUG.match(text) and "/" not in text and not text.endswith(".zip")):
-        from kstarter.kaggle_source import KaggleSource
+        from kstarter.kaggle_client import KaggleSource
 
         return KaggleSource(url.group(3).lower() if url else text)
     raise SourceError(

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kstarter.data import is_table, read_table
+from kstarter.competition._csv import is_table, read_table
+from kstarter.competition._shapes import find_shapes
 from kstarter.errors import MetricError, SpecError
-from kstarter.shapes import find_shapes
 from kstarter.spec import Files, Spec
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import sys
 
 def main() -> int:
     from kstarter.errors import KstarterError
-    from kstarter.tuning.workers import WorkerPlan, run_worker
+    from kstarter.tuning._workers import WorkerPlan, run_worker
 
     # `kill` (and the parent stopping its workers) fails the trial in flight like Ctrl-C does
     signal.signal(signal.SIGTERM, signal.default_int_handler)

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kstarter.io import atomic_write_bytes, atomic_write_text
+from kstarter.atomic import atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -53,7 +53,7 @@ def write_tuned_params(
     import yaml
 
     from kstarter.train import TUNED_PARAMS
-    from kstarter.tuning.study import FOLDS, METRIC
+    from kstarter.tuning._study import FOLDS, METRIC
 
     attrs = study.user_attrs
     finished = len(study.get_trials(deepcopy=False, states=_finished_states()))
@@ -103,7 +103,7 @@ def plot_study(study: optuna.Study, path: Path) -> Path | None:
 def _history(ax: Any, study: optuna.Study, done: list) -> None:
     from optuna.trial import TrialState
 
-    from kstarter.tuning.study import METRIC
+    from kstarter.tuning._study import METRIC
 
     complete = [t for t in done if t.state == TrialState.COMPLETE]
     pruned = [t for t in done if t.state == TrialState.PRUNED and t.intermediate_values]
@@ -143,7 +143,7 @@ def _importances(ax: Any, study: optuna.Study) -> None:
 
 def trial_table(study: optuna.Study) -> list[str]:
     """One line per trial: number, state, CV, folds trained, seconds, parameters."""
-    from kstarter.tuning.objective import FOLDS, SECONDS
+    from kstarter.tuning._objective import FOLDS, SECONDS
 
     lines = [f"{'trial':>5}  {'state':<8} {'CV':>12} {'folds':>5} {'seconds':>8}  params"]
     for t in study.get_trials(deepcopy=False):
@@ -158,7 +158,7 @@ def trial_table(study: optuna.Study) -> list[str]:
 
 
 def _progress_line(study, trial, best, prep: Prepared) -> str:
-    from kstarter.tuning.objective import FOLDS, SECONDS
+    from kstarter.tuning._objective import FOLDS, SECONDS
 
     n = prep.folds.n_splits
     best_text = f"best {best.value:.6g} (trial {best.number})" if best is not None else ""

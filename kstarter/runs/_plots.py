@@ -102,8 +102,8 @@ def plot_ledger(root: Path, private: bool = False, path: Path | None = None) -> 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from kstarter.io import atomic_write_bytes
-    from kstarter.runs import list_runs
+    from kstarter.atomic import atomic_write_bytes
+    from kstarter.runs._ledger import list_runs
 
     runs = [r for r in list_runs(root) if r.latest_scored and _number(r.metrics.get("cv_mean"))]
     scored = [(r, r.latest_scored) for r in runs if _number(r.latest_scored.get("public"))]

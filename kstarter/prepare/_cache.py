@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kstarter import __version__
-from kstarter.io import staging_dir
+from kstarter.atomic import staging_dir
+from kstarter.prepare._matrices import Matrices, matrix_inputs
+from kstarter.prepare._tables import Tables, read_sample
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from kstarter.config import Project
-    from kstarter.prepare import Matrices, Tables
 
 __all__ = ["CACHE_DIR", "cache_key", "load_cached", "store", "clear"]
 
@@ -32,8 +33,6 @@ _FILES = ("X_train", "X_test", "train", "test")
 
 
 def cache_key(project: Project) -> str:
-    from kstarter.prepare import matrix_inputs
-
     spec, cv = project.spec, project.cv
     parts: list[object] = [__version__, spec.targets, spec.drop, spec.id, spec.sample_id]
     parts += [spec.classes, cv.groups, cv.time, *matrix_inputs(project)]  # dates, text, extras
@@ -47,8 +46,6 @@ def cache_key(project: Project) -> str:
 
 
 def load_cached(project: Project, key: str) -> tuple[Tables, Matrices] | None:
-
-    from kstarter.prepare import Matrices, Tables, read_sample
 
     folder = project.path(CACHE_DIR) / key
     if not (folder / "names.json").exists():

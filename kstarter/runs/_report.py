@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kstarter import __version__
-from kstarter.io import atomic_write_text
+from kstarter.atomic import atomic_write_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -230,8 +230,8 @@ def _img(alt: str, data: str) -> dict[str, str]:
 def _oof_images(spec: Spec, metrics: dict, oof: pd.DataFrame | None) -> tuple[list[dict], str]:
     import numpy as np
 
+    from kstarter.competition import encode_target
     from kstarter.metrics import Decision
-    from kstarter.prepare import encode_target
 
     if oof is None:
         return [], "This run has no oof.csv."

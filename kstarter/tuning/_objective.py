@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from kstarter.models import FoldOutput
     from kstarter.train import Prepared
-    from kstarter.tuning.space import Dimension
+    from kstarter.tuning._space import Dimension
 
 __all__ = ["Objective", "trial_overrides"]
 
@@ -40,7 +40,7 @@ class Objective:
 
     def __call__(self, trial: optuna.Trial) -> float:
         from kstarter.train import evaluate
-        from kstarter.tuning.space import suggest
+        from kstarter.tuning._space import suggest
 
         trial.set_user_attr(WORKER, self.worker)
         overrides = trial_overrides(self.prep, suggest(trial, self.space))

@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kstarter.competition import Meta
 from kstarter.errors import KaggleError
-from kstarter.inspect import Meta
 
 if TYPE_CHECKING:
     from kstarter.config import Project
@@ -104,7 +104,7 @@ def _get_competition(api: Any, slug: str) -> Any:
 
 def _download(api: Any, slug: str, data_dir: Path) -> None:
     """Download into a hidden folder beside ``data_dir``; it goes away whatever happens."""
-    from kstarter.archive import is_archive, safe_extract, unwrap_nested
+    from kstarter.sources import is_archive, safe_extract, unwrap_nested
 
     tmp = Path(tempfile.mkdtemp(prefix=".kaggle-download-", dir=data_dir.parent))
     try:

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kstarter.data import is_table, read_header
-from kstarter.dates import has_time_of_day, looks_like_dates, parse_dates
-from kstarter.text import looks_like_text
+from kstarter.columns import has_time_of_day, looks_like_dates, looks_like_text, parse_dates
+from kstarter.competition._csv import is_table, read_header
 
 if TYPE_CHECKING:
     import pandas as pd

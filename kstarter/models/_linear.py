@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kstarter.errors import ConfigError
-from kstarter.models import FoldData, FoldOutput, ModelSettings, stack_targets
+from kstarter.models._lightgbm import FoldData, FoldOutput, ModelSettings, stack_targets
 
 if TYPE_CHECKING:
     import numpy as np

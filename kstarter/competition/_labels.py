@@ -1,0 +1,74 @@
+"""The labels codec: a competition's targets as the models see them (class index 0..k-1, or
+floats) and class indices back in the train's own encoding (0/1, True/False, strings).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kstarter.errors import TrainError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from kstarter.spec import Spec
+
+__all__ = ["encode_target", "decode_labels"]
+
+
+def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
+    """Targets as the model sees them: class index 0..k-1, or floats; 2-D for multitarget."""
+    import numpy as np
+
+    missing = [t for t in spec.targets if t not in train.columns]
+    if missing:
+        raise TrainError(
+            f"Target column {missing[0]!r} is not in data/{spec.files.train}: fix "
+            "competition.targets in kstarter.yaml."
+        )
+    if spec.task == "multitarget":
+        y = train[list(spec.targets)].to_numpy(dtype=float)
+        if np.isnan(y).any():
+            raise TrainError("A target column has missing values; fill or drop those rows.")
+        return y
+    col = train[spec.targets[0]]
+    if col.isna().any():
+        raise TrainError(
+            f"Target {spec.targets[0]!r} has {int(col.isna().sum())} missing values: drop those "
+            "rows in features.py or fix the data."
+        )
+    if spec.task == "regression":
+        return col.to_numpy(dtype=float)
+    index = {_key(c): i for i, c in enumerate(spec.classes)}
+    codes = col.map(lambda v: index.get(_key(v), -1)).to_numpy(dtype=int)
+    if (codes < 0).any():
+        bad = col[codes < 0].iloc[0]
+        raise TrainError(
+            f"Target value {bad!r} is not among competition.classes {list(spec.classes)}: fix "
+            "the classes in kstarter.yaml."
+        )
+    if len(np.unique(codes)) < 2:
+        raise TrainError(
+            f"Target {spec.targets[0]!r} has one class only ({spec.classes[codes[0]]!r}): there "
+            "is nothing to learn; check the train file and competition.targets."
+        )
+    return codes
+
+
+def _key(v: Any) -> str:
+    """Compare labels across YAML and pandas types: 1 == 1.0 == '1', True == 'True'."""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v)
+
+
+def decode_labels(spec: Spec, codes: np.ndarray) -> list[Any]:
+    """Class indices back to the train's own encoding (0/1, True/False, strings)."""
+    cast = {"int": int, "bool": _as_bool, "str": str, "float": float}[spec.label_dtype]
+    classes = [cast(c) for c in spec.classes]
+    return [classes[int(i)] for i in codes]
+
+
+def _as_bool(v: Any) -> bool:
+    return v if isinstance(v, bool) else str(v) == "True"

@@ -1,0 +1,42 @@
+"""Run records: the run folders, the ``runs.csv`` index, a run's tables, plots and report."""
+
+from __future__ import annotations
+
+from kstarter.runs._ledger import (
+    INDEX_COLUMNS,
+    STAGING,
+    RunRecord,
+    get_run,
+    list_runs,
+    rebuild_index,
+    record_submission,
+    write_run,
+)
+from kstarter.runs._plots import (
+    LEDGER_PNG,
+    LedgerPlot,
+    importance_frame,
+    plot_importance,
+    plot_ledger,
+    prediction_frames,
+)
+from kstarter.runs._report import REPORT_NAME, write_report
+
+__all__ = [
+    "RunRecord",
+    "list_runs",
+    "get_run",
+    "rebuild_index",
+    "record_submission",
+    "INDEX_COLUMNS",
+    "STAGING",
+    "write_run",
+    "prediction_frames",
+    "importance_frame",
+    "plot_importance",
+    "LedgerPlot",
+    "plot_ledger",
+    "LEDGER_PNG",
+    "REPORT_NAME",
+    "write_report",
+]
