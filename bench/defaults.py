@@ -66,7 +66,7 @@ def predict(prep, params: dict | None, seed: int):
     """(OOF, fold-averaged test predictions) of one candidate on ``prep``'s folds and
     matrices: trained by `kstarter train`'s own ``evaluate``, or as the untouched library
     defaults."""
-    from kstarter.train import evaluate
+    from kstarter.crossval import evaluate
 
     if params is LIBRARY:
         m = prep.matrices
@@ -122,7 +122,7 @@ def holdout_scores(prep, candidates: dict, repeats: int) -> dict[str, dict]:
 
 def one(name: str, out: Path, repeats: int) -> dict:
     from kstarter.config import load_project
-    from kstarter.train import prepare
+    from kstarter.crossval import prepare
 
     project = out / name
     shutil.rmtree(project, ignore_errors=True)

@@ -26,7 +26,7 @@ def private_of_newest(project: Path) -> tuple[float, float]:
 def library_defaults(project: Path) -> tuple[float, float]:
     """LGBMClassifier()/LGBMRegressor() untouched, on kstarter's folds and matrices."""
     from kstarter.config import load_project
-    from kstarter.train import prepare
+    from kstarter.crossval import prepare
 
     prep = prepare(load_project(project))
     spec, matrices = prep.project.spec, prep.matrices
@@ -58,10 +58,10 @@ def cv_and_private(prep, oof, test) -> tuple[float, float]:
     """The CV mean of OOF predictions (decision fitted on OOF, as `train` does) and the private
     score of the submission built from the test predictions."""
     from kstarter.competition import build_submission, test_positions
+    from kstarter.crossval import _scores
     from kstarter.metrics import fit_decision
     from kstarter.sources import answer_key
     from kstarter.submit import score_against_key
-    from kstarter.train import _scores
 
     spec, y = prep.project.spec, prep.y
     decision = fit_decision(prep.metric, y, oof, spec.n_classes)

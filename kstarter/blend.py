@@ -24,8 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kstarter import paths
 from kstarter.config import load_project
 from kstarter.errors import ConfigError
+from kstarter.paths import RunFiles
 from kstarter.runs import RunRecord, get_run, write_run
 
 if TYPE_CHECKING:
@@ -180,8 +182,8 @@ def _load(project: Project, run_ids: tuple[str, ...], metric: Metric) -> _Inputs
             f"Run {first.id} was scored with {first.metrics.get('metric')}, but kstarter.yaml's "
             f"metric is now {metric.name}: train the runs again before blending them."
         )
-    frames = [_read_csv(r, "oof.csv") for r in records]
-    tests = [_read_csv(r, "test_pred.csv") for r in records]
+    frames = [_read_csv(r, RunFiles.OOF) for r in records]
+    tests = [_read_csv(r, RunFiles.TEST_PRED) for r in records]
     pred_cols = [c for c in frames[0].columns if str(c).startswith("pred")]
     for r, f, t in zip(records, frames, tests, strict=True):
         cols = [c for c in f.columns if str(c).startswith("pred")]
@@ -410,14 +412,14 @@ def _write_files(d: Path, b: _Blend) -> None:
     sample_raw = b.test[test_positions(spec, sample, inputs.test)]
     submission = build_submission(spec, b.metric, sample, sample_raw, b.decision)
     validate_submission(submission, sample, spec)
-    shutil.copy2(b.project.path("kstarter.yaml"), d / "config.yaml")
-    (d / "metrics.json").write_text(json.dumps(b.metrics, indent=2, default=str))
-    submission.to_csv(d / "submission.csv", index=False, lineterminator="\n")
+    shutil.copy2(b.project.path(paths.CONFIG), d / RunFiles.CONFIG)
+    (d / RunFiles.METRICS).write_text(json.dumps(b.metrics, indent=2, default=str))
+    submission.to_csv(d / RunFiles.SUBMISSION, index=False, lineterminator="\n")
     oof = _with_preds(inputs.oof, inputs.pred_cols, b.oof)
-    oof.to_csv(d / "oof.csv", index=False, lineterminator="\n")
+    oof.to_csv(d / RunFiles.OOF, index=False, lineterminator="\n")
     test = _with_preds(inputs.test, inputs.pred_cols, b.test)
-    test.to_csv(d / "test_pred.csv", index=False, lineterminator="\n")
-    (d / "blend.log").write_text(_log_text(b.metrics))
+    test.to_csv(d / RunFiles.TEST_PRED, index=False, lineterminator="\n")
+    (d / RunFiles.BLEND_LOG).write_text(_log_text(b.metrics))
     write_report(d, b.project, run_id=b.run_id)
 
 

@@ -11,10 +11,8 @@ from pathlib import Path
 
 import click
 
-from kstarter import __version__
+from kstarter import __version__, paths
 from kstarter.errors import KstarterError
-
-LEDGER_PNG = "cv_vs_public.png"  # kstarter.report.LEDGER_PNG, without importing matplotlib
 
 PROJECT_DIR = click.option(
     "-C",
@@ -212,7 +210,9 @@ def tune(project_dir: Path, trials, timeout, storage, study_name, workers, show,
 @PROJECT_DIR
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
 @click.option("--private", is_flag=True, help="Show private scores (practice competitions).")
-@click.option("--plot", is_flag=True, help=f"Save a PNG of CV vs public score ({LEDGER_PNG}).")
+@click.option(
+    "--plot", is_flag=True, help=f"Save a PNG of CV vs public score ({paths.LEDGER_PNG})."
+)
 def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
     """List every run: CV mean ± std, public (and private) score, time.
 

@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from kstarter import paths
 from kstarter.errors import ConfigError
 from kstarter.resources import load_config_yaml
 from kstarter.spec import KINDS, TASKS, Spec
 
 __all__ = [
-    "CONFIG_NAME",
     "CVConfig",
     "ModelConfig",
     "TrainConfig",
@@ -25,7 +25,6 @@ __all__ = [
     "defaults",
 ]
 
-CONFIG_NAME = "kstarter.yaml"
 PRUNERS = ("median", "percentile", "hyperband", "successive_halving", "none")
 
 
@@ -81,11 +80,11 @@ class Project:
 
     @property
     def data_dir(self) -> Path:
-        return self.root / "data"
+        return self.root / paths.DATA
 
     @property
     def runs_dir(self) -> Path:
-        return self.root / "runs"
+        return self.root / paths.RUNS
 
     def path(self, name: str) -> Path:
         return self.root / name
@@ -101,9 +100,9 @@ def defaults() -> dict[str, Any]:
 
 def find_project(directory: Path | str | None) -> Path:
     root = Path(directory or ".").resolve()
-    if not (root / CONFIG_NAME).is_file():
+    if not (root / paths.CONFIG).is_file():
         raise ConfigError(
-            f"No {CONFIG_NAME} in {root}: run this inside a project made by `kstarter init`, "
+            f"No {paths.CONFIG} in {root}: run this inside a project made by `kstarter init`, "
             "or point at one with -C DIR."
         )
     return root
@@ -113,7 +112,7 @@ def load_project(directory: Path | str | None = None) -> Project:
     import yaml
 
     root = find_project(directory)
-    path = root / CONFIG_NAME
+    path = root / paths.CONFIG
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
@@ -126,7 +125,7 @@ def load_project(directory: Path | str | None = None) -> Project:
 
 
 def _validate(root: Path, raw: dict[str, Any]) -> Project:
-    where = root / CONFIG_NAME
+    where = root / paths.CONFIG
     allowed = {"competition", "cv", "model", "train", "tune"}
     _no_unknown(where, "top level", raw, allowed)
     if "competition" not in raw:

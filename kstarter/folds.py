@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kstarter import paths
 from kstarter.atomic import atomic_write_bytes, atomic_write_text
 from kstarter.errors import ConfigError, TrainError
 
@@ -32,9 +33,6 @@ __all__ = [
     "TimeBlockSplit",
     "MultilabelStratifiedKFold",
 ]
-
-FOLDS_NAME = "folds.csv"
-META_NAME = ".kstarter/folds.json"
 
 
 @dataclass(frozen=True)
@@ -249,8 +247,8 @@ def load_or_make_folds(
     project: Project, train: pd.DataFrame, y: np.ndarray, refold: bool = False
 ) -> Folds:
     """The project's folds: read folds.csv, or make and save it on the first run / --refold."""
-    path = project.path(FOLDS_NAME)
-    meta_path = project.path(META_NAME)
+    path = project.path(paths.FOLDS)
+    meta_path = project.path(paths.FOLDS_META)
     wanted = project.cv.fingerprint()
     if path.exists() and not refold:
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kstarter import __version__
+from kstarter import __version__, paths
 from kstarter.atomic import staging_dir
 from kstarter.competition import Inspection, Overrides, inspect_competition
 from kstarter.errors import KstarterError, SourceError
@@ -50,7 +50,7 @@ def init_project(
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(dest.parent, f".{dest.name}.kstarter-")
     try:
-        data = staging / "data"
+        data = staging / paths.DATA
         data.mkdir()
         meta = src.fetch(data)
         result = inspect_competition(data, meta, overrides or Overrides())

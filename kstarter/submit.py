@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kstarter.competition import read_submission, validate_submission
 from kstarter.config import load_project
 from kstarter.errors import SubmissionError
+from kstarter.paths import RunFiles
 from kstarter.prepare import read_sample
 from kstarter.runs import RunRecord, get_run, record_submission
 
@@ -70,7 +71,7 @@ def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResu
     run = get_run(project.root, options.run)
     left = check_budget(project, run, options.force)
     sample = read_sample(project)  # only the sample: train and test stay unread
-    sub_path = run.path / "submission.csv"
+    sub_path = run.path / RunFiles.SUBMISSION
     if not sub_path.exists():
         raise SubmissionError(f"Run {run.id} has no submission.csv: train again.")
     sub = read_submission(sub_path)

@@ -8,50 +8,33 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kstarter import paths
 from kstarter.competition import (
     build_submission,
-    encode_target,
     test_positions,
     validate_submission,
 )
 from kstarter.config import Project, load_project
+from kstarter.crossval import evaluate, prepare
 from kstarter.errors import ConfigError
-from kstarter.folds import Folds, load_or_make_folds
 from kstarter.models import (
-    FoldData,
     FoldOutput,
-    ModelSettings,
-    get_adapter,
-    lightgbm_params,
     resolve_threads,
 )
-from kstarter.prepare import Matrices, Tables, load_inputs
+from kstarter.paths import RunFiles
 from kstarter.runs import write_run
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from kstarter.metrics import Decision, Metric
+    from kstarter.metrics import Metric
 
-__all__ = [
-    "TrainOptions",
-    "CVResult",
-    "RunResult",
-    "Prepared",
-    "Evaluation",
-    "prepare",
-    "evaluate",
-    "train",
-    "cross_validate",
-    "resolve_params",
-]
-
-TUNED_PARAMS = "tuned_params.yaml"
+__all__ = ["TrainOptions", "RunResult", "train", "resolve_params"]
 
 
 @dataclass(frozen=True)
@@ -61,15 +44,6 @@ class TrainOptions:
     seed: int | None = None
     refold: bool = False
     progress: Callable[[str], None] | None = None
-
-
-@dataclass
-class CVResult:
-    oof: np.ndarray  # raw OOF predictions (NaN where a row is never validated)
-    test: np.ndarray  # raw test predictions averaged over folds, in test row order
-    best_iterations: list[int]
-    importance: dict[str, list[float]]
-    fold_seconds: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -85,7 +59,7 @@ def resolve_params(project: Project, which: str) -> dict[str, Any]:
 
     if which == "default":
         return dict(project.model.params)
-    path = project.path(TUNED_PARAMS) if which == "tuned" else Path(which)
+    path = project.path(paths.TUNED_PARAMS) if which == "tuned" else Path(which)
     if not path.is_file():
         hint = "run `kstarter tune` first" if which == "tuned" else "check the path"
         raise ConfigError(f"No parameter file {path}: {hint}, or use --params default.")
@@ -94,101 +68,6 @@ def resolve_params(project: Project, which: str) -> dict[str, Any]:
     if not isinstance(params, dict):
         raise ConfigError(f"{path} must hold a mapping of LightGBM parameters.")
     return {**project.model.params, **params}
-
-
-def cross_validate(
-    matrices: Matrices,
-    y: np.ndarray,
-    folds: Folds,
-    adapter: Any,
-    settings: ModelSettings,
-    on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
-    fold_callbacks: Callable[[int], list] | None = None,
-) -> CVResult:
-    """Train one model per fold, one alive at a time; OOF and fold-averaged test predictions."""
-    import numpy as np
-
-    X = matrices.X_train
-    oof: np.ndarray | None = None
-    test_sum: np.ndarray | None = None
-    best, seconds = [], []
-    importance: dict[str, list[float]] = {}
-    for k, tr, va in folds.splits():
-        start = time.perf_counter()
-        extra = fold_callbacks(k) if fold_callbacks else None
-        out = adapter.fit_fold(FoldData(matrices, y, tr, va), settings, extra)
-        if oof is None:
-            oof = np.full((len(X), *out.valid_pred.shape[1:]), np.nan)
-            test_sum = np.zeros(out.test_pred.shape)
-        oof[va] = out.valid_pred
-        test_sum += out.test_pred
-        best.append(out.best_iteration)
-        seconds.append(time.perf_counter() - start)
-        for name, gain in out.importance.items():
-            importance.setdefault(name, []).append(gain)
-        if on_fold:
-            on_fold(k, out, va)
-    return CVResult(oof, test_sum / folds.n_splits, best, importance, seconds)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Everything a training needs that does not depend on the model parameters: made once,
-    shared by ``train`` and by every tuning trial, so both score the same way."""
-
-    project: Project
-    metric: Metric
-    tables: Tables
-    y: np.ndarray
-    matrices: Matrices
-    folds: Folds
-
-
-@dataclass
-class Evaluation:
-    cv: CVResult
-    decision: Decision
-    scores: dict[str, Any]
-    params: dict[str, Any]
-
-
-def prepare(project: Project, refold: bool = False) -> Prepared:
-    from kstarter.metrics import get_metric
-
-    metric = get_metric(project.spec.metric)
-    tables, matrices = load_inputs(project)
-    y = encode_target(project.spec, tables.train)
-    folds = load_or_make_folds(project, tables.train, y, refold=refold)
-    return Prepared(project, metric, tables, y, matrices, folds)
-
-
-def evaluate(
-    prep: Prepared,
-    overrides: dict[str, Any],
-    seed: int,
-    model_name: str = "lightgbm",
-    on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
-    fold_callbacks: Callable[[int], list] | None = None,
-) -> Evaluation:
-    """Cross-validate one parameter set on the saved folds and score it with the metric."""
-    from kstarter.metrics import fit_decision
-
-    project, metric, y = prep.project, prep.metric, prep.y
-    threads = resolve_threads(project.model.threads, *prep.matrices.X_train.shape)
-    params = lightgbm_params(project.spec, metric, overrides, seed, threads)
-    settings = ModelSettings(
-        params, project.model.num_boost_round, project.model.early_stopping_rounds
-    )
-    if model_name == "linear":  # record the parameters the model really used
-        from kstarter.models import linear_params
-
-        params = {**params, **linear_params(params)}
-    adapter = get_adapter(model_name, metric)
-    cv = cross_validate(prep.matrices, y, prep.folds, adapter, settings, on_fold, fold_callbacks)
-    valid = prep.folds.validated
-    decision = fit_decision(metric, y[valid], cv.oof[valid], project.spec.n_classes)
-    scores = _scores(metric, y, cv.oof, prep.folds, decision)
-    return Evaluation(cv, decision, scores, params)
 
 
 def train(project_dir: Path | str | None = None, options: TrainOptions | None = None) -> RunResult:
@@ -256,21 +135,6 @@ def _quick_fold_score(metric: Metric, spec, y_va, pred) -> float | None:
     return float(metric.score(y_va, pred))
 
 
-def _scores(metric: Metric, y, oof, folds: Folds, decision: Decision) -> dict[str, Any]:
-    import numpy as np
-
-    fold_scores = []
-    for _, _, va in folds.splits():
-        fold_scores.append(float(metric.score(y[va], decision.apply(oof[va]))))
-    valid = folds.validated
-    return {
-        "fold_scores": fold_scores,
-        "cv_mean": float(np.mean(fold_scores)),
-        "cv_std": float(np.std(fold_scores)),
-        "oof_score": float(metric.score(y[valid], decision.apply(oof[valid]))),
-    }
-
-
 def _hash(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
@@ -295,18 +159,20 @@ def _write_run_files(d: Path, project, metrics, cv, y, folds, tables, matrices, 
     from kstarter.runs import importance_frame, plot_importance, prediction_frames
 
     spec = project.spec
-    shutil.copy2(project.path("kstarter.yaml"), d / "config.yaml")
-    if project.path("features.py").exists():
-        shutil.copy2(project.path("features.py"), d / "features.py")
-    (d / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
-    submission.to_csv(d / "submission.csv", index=False, lineterminator="\n")
+    shutil.copy2(project.path(paths.CONFIG), d / RunFiles.CONFIG)
+    if project.path(paths.FEATURES).exists():
+        shutil.copy2(project.path(paths.FEATURES), d / RunFiles.FEATURES)
+    (d / RunFiles.METRICS).write_text(json.dumps(metrics, indent=2, default=str))
+    submission.to_csv(d / RunFiles.SUBMISSION, index=False, lineterminator="\n")
     oof, test_pred = prediction_frames(spec, tables, cv, y, folds)
-    oof.to_csv(d / "oof.csv", index=False, lineterminator="\n")
-    test_pred.to_csv(d / "test_pred.csv", index=False, lineterminator="\n")
+    oof.to_csv(d / RunFiles.OOF, index=False, lineterminator="\n")
+    test_pred.to_csv(d / RunFiles.TEST_PRED, index=False, lineterminator="\n")
     imp = importance_frame(cv.importance, matrices.names)
-    imp.to_csv(d / "importance.csv", index=False, lineterminator="\n")
-    plot_importance(imp, d / "importance.png", title=f"{spec.name}: feature importance (gain)")
-    (d / "train.log").write_text(_log_text(metrics))
+    imp.to_csv(d / RunFiles.IMPORTANCE, index=False, lineterminator="\n")
+    plot_importance(
+        imp, d / RunFiles.IMPORTANCE_PNG, title=f"{spec.name}: feature importance (gain)"
+    )
+    (d / RunFiles.TRAIN_LOG).write_text(_log_text(metrics))
     from kstarter.runs import write_report
 
     write_report(d, project)

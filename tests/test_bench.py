@@ -121,7 +121,7 @@ def test_nested_cv_never_trains_on_the_rows_it_scores(tmp_path, monkeypatch):
     from common import kstarter
 
     from kstarter.config import load_project
-    from kstarter.train import prepare
+    from kstarter.crossval import prepare
 
     kstarter("init", "practice/heart-disease", "--dir", str(tmp_path / "p"), cwd=tmp_path)
     prep = prepare(load_project(tmp_path / "p"))

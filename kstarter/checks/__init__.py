@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kstarter import paths
 from kstarter.checks._findings import SEVERITIES, CheckReport, Finding, brief_lines, report_lines
 from kstarter.checks._inputs import BRIEF, CheckOptions
 
@@ -90,22 +91,21 @@ def check_project(project: Project, options: CheckOptions | None = None) -> Chec
     return report
 
 
-SAVED = ".kstarter/check.json"
-
-
 def _save(project: Project, report: CheckReport) -> None:
     import json
 
     from kstarter.atomic import atomic_write_text
 
-    atomic_write_text(project.path(SAVED), json.dumps(report.to_dict(), indent=2, default=str))
+    atomic_write_text(
+        project.path(paths.CHECK), json.dumps(report.to_dict(), indent=2, default=str)
+    )
 
 
 def saved_report(project_root: Path) -> CheckReport | None:
     """The findings of the latest check on this project, if one ran."""
     import json
 
-    path = Path(project_root) / SAVED
+    path = Path(project_root) / paths.CHECK
     if not path.is_file():
         return None
     return CheckReport.from_dict(json.loads(path.read_text()))

@@ -112,10 +112,11 @@ def _sample(n: int, cap: int | None, rng: np.random.Generator) -> np.ndarray:
 def _folds(project: Project, train: pd.DataFrame, y: np.ndarray) -> tuple[Folds, str]:
     """The saved folds when they are current; else the folds `kstarter train` would make,
     made in memory: a check never writes folds.csv, so changing cv: after it needs no refold."""
-    from kstarter.folds import FOLDS_NAME, Folds, load_or_make_folds, make_assignment
+    from kstarter.folds import Folds, load_or_make_folds, make_assignment
+    from kstarter.paths import FOLDS
 
     note = "the cv: settings (folds.csv does not exist yet)"
-    if project.path(FOLDS_NAME).exists():
+    if project.path(FOLDS).exists():
         try:
             return load_or_make_folds(project, train, y), "folds.csv"
         except KstarterError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kstarter.prepare._cache import CACHE_DIR, cache_key, clear, load_cached, store
+from kstarter.prepare._cache import cache_key, clear, load_cached, store
 from kstarter.prepare._extra import ExtraTables
 from kstarter.prepare._features import user_features
 from kstarter.prepare._load import load_inputs
@@ -19,7 +19,6 @@ __all__ = [
     "Matrices",
     "build_matrices",
     "matrix_inputs",
-    "CACHE_DIR",
     "cache_key",
     "load_cached",
     "store",

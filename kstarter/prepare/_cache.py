@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kstarter import __version__
+from kstarter import __version__, paths
 from kstarter.atomic import staging_dir
 from kstarter.prepare._matrices import Matrices, matrix_inputs
 from kstarter.prepare._tables import Tables, read_sample
@@ -26,9 +26,8 @@ if TYPE_CHECKING:
 
     from kstarter.config import Project
 
-__all__ = ["CACHE_DIR", "cache_key", "load_cached", "store", "clear"]
+__all__ = ["cache_key", "load_cached", "store", "clear"]
 
-CACHE_DIR = ".kstarter/cache"
 _FILES = ("X_train", "X_test", "train", "test")
 
 
@@ -39,7 +38,7 @@ def cache_key(project: Project) -> str:
     for name in (spec.files.train, spec.files.test):
         st = (project.data_dir / name).stat()
         parts.append((name, st.st_size, st.st_mtime_ns))
-    features = project.path("features.py")
+    features = project.path(paths.FEATURES)
     parts.append(features.read_bytes() if features.exists() else b"")
     blob = json.dumps([p.hex() if isinstance(p, bytes) else p for p in parts], default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
@@ -47,7 +46,7 @@ def cache_key(project: Project) -> str:
 
 def load_cached(project: Project, key: str) -> tuple[Tables, Matrices] | None:
 
-    folder = project.path(CACHE_DIR) / key
+    folder = project.path(paths.CACHE) / key
     if not (folder / "names.json").exists():
         return None
     frames = {name: _read(folder / f"{name}.parquet") for name in _FILES}
@@ -64,7 +63,7 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Path:
-    root = project.path(CACHE_DIR)
+    root = project.path(paths.CACHE)
     root.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(root, f".{key}.")
     try:
@@ -88,4 +87,4 @@ def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Pat
 
 
 def clear(project: Project) -> None:
-    shutil.rmtree(project.path(CACHE_DIR), ignore_errors=True)
+    shutil.rmtree(project.path(paths.CACHE), ignore_errors=True)

@@ -11,6 +11,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kstarter import paths
 from kstarter.errors import KstarterError, TrainError
 from kstarter.prepare._extra import ExtraTables
 
@@ -26,7 +27,7 @@ __all__ = ["user_features"]
 def user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.DataFrame]:
     import pandas as pd
 
-    path = project.path("features.py")
+    path = project.path(paths.FEATURES)
     if not path.exists():
         return tables.train.copy(deep=False), tables.test.copy(deep=False)
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from kstarter.runs._ledger import (
     INDEX_COLUMNS,
-    STAGING,
     RunRecord,
     get_run,
     list_runs,
@@ -13,14 +12,13 @@ from kstarter.runs._ledger import (
     write_run,
 )
 from kstarter.runs._plots import (
-    LEDGER_PNG,
     LedgerPlot,
     importance_frame,
     plot_importance,
     plot_ledger,
     prediction_frames,
 )
-from kstarter.runs._report import REPORT_NAME, write_report
+from kstarter.runs._report import write_report
 
 __all__ = [
     "RunRecord",
@@ -29,14 +27,11 @@ __all__ = [
     "rebuild_index",
     "record_submission",
     "INDEX_COLUMNS",
-    "STAGING",
     "write_run",
     "prediction_frames",
     "importance_frame",
     "plot_importance",
     "LedgerPlot",
     "plot_ledger",
-    "LEDGER_PNG",
-    "REPORT_NAME",
     "write_report",
 ]

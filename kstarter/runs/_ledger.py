@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kstarter import paths
 from kstarter.atomic import atomic_write_text
 from kstarter.errors import ConfigError
 
@@ -19,11 +20,9 @@ __all__ = [
     "rebuild_index",
     "record_submission",
     "INDEX_COLUMNS",
-    "STAGING",
     "write_run",
 ]
 
-STAGING = ".kstarter/staging"
 
 INDEX_COLUMNS = [
     "run",
@@ -73,15 +72,15 @@ class RunRecord:
 
 def list_runs(root: Path) -> list[RunRecord]:
     """Every complete run, oldest first."""
-    runs_dir = root / "runs"
+    runs_dir = root / paths.RUNS
     if not runs_dir.is_dir():
         return []
     out = []
     for d in runs_dir.iterdir():
-        metrics = d / "metrics.json"
+        metrics = d / paths.RunFiles.METRICS
         if d.name.startswith(".") or not metrics.is_file():
             continue
-        subs_path = d / "submissions.json"
+        subs_path = d / paths.RunFiles.SUBMISSIONS
         subs = json.loads(subs_path.read_text()) if subs_path.exists() else []
         out.append(RunRecord(d.name, d, json.loads(metrics.read_text()), subs))
     return sorted(out, key=lambda r: (r.metrics.get("created", ""), r.id))
@@ -111,14 +110,16 @@ def rebuild_index(root: Path) -> Path:
     writer.writeheader()
     for r in list_runs(root):
         writer.writerow(r.row())
-    path = root / "runs.csv"
+    path = root / paths.RUNS_INDEX
     atomic_write_text(path, buf.getvalue())
     return path
 
 
 def record_submission(root: Path, run: RunRecord, entry: dict[str, Any]) -> RunRecord:
     subs = [*run.submissions, entry]
-    atomic_write_text(run.path / "submissions.json", json.dumps(subs, indent=2, default=str))
+    atomic_write_text(
+        run.path / paths.RunFiles.SUBMISSIONS, json.dumps(subs, indent=2, default=str)
+    )
     rebuild_index(root)
     return RunRecord(run.id, run.path, run.metrics, subs)
 
@@ -132,14 +133,14 @@ def write_run(root: Path, run_id: str, write_files: Callable[[Path], None]) -> P
 
     from kstarter.atomic import staging_dir, sweep_stale_staging
 
-    parent = root / STAGING
+    parent = root / paths.STAGING
     sweep_stale_staging(parent)
     parent.mkdir(parents=True, exist_ok=True)
-    (root / "runs").mkdir(exist_ok=True)
+    (root / paths.RUNS).mkdir(exist_ok=True)
     staging = staging_dir(parent, f"{run_id}.{os.getpid()}.")
     try:
         write_files(staging)
-        final = root / "runs" / run_id
+        final = root / paths.RUNS / run_id
         staging.rename(final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kstarter import paths
 from kstarter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -19,7 +20,6 @@ __all__ = [
     "plot_importance",
     "LedgerPlot",
     "plot_ledger",
-    "LEDGER_PNG",
 ]
 
 
@@ -83,9 +83,6 @@ def plot_importance(frame: pd.DataFrame, path: Path, title: str, top: int = 30) 
     plt.close(fig)
 
 
-LEDGER_PNG = "cv_vs_public.png"
-
-
 @dataclass(frozen=True)
 class LedgerPlot:
     path: Path
@@ -121,7 +118,7 @@ def plot_ledger(root: Path, private: bool = False, path: Path | None = None) -> 
     _scatter(left, cv, public, priv, metric, pearson, spearman)
     _timeline(right, [r.id for r, _ in scored], cv, public, priv, metric)
     fig.tight_layout()
-    out = path or root / LEDGER_PNG
+    out = path or root / paths.LEDGER_PNG
     import io
 
     buf = io.BytesIO()

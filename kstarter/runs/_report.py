@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kstarter import __version__
 from kstarter.atomic import atomic_write_text
+from kstarter.paths import RunFiles
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,9 +30,8 @@ if TYPE_CHECKING:
     from kstarter.config import Project
     from kstarter.spec import Spec
 
-__all__ = ["REPORT_NAME", "write_report"]
+__all__ = ["write_report"]
 
-REPORT_NAME = "report.html"
 _MAX_POINTS = 5000  # scatter points drawn (a fixed sample beyond this)
 
 
@@ -56,9 +56,9 @@ def write_report(
     from kstarter.resources import templates_dir
 
     run_dir = Path(run_dir)
-    metrics = json.loads((run_dir / "metrics.json").read_text())
+    metrics = json.loads((run_dir / RunFiles.METRICS).read_text())
     spec = _spec(run_dir)
-    oof = _read(run_dir / "oof.csv")
+    oof = _read(run_dir / RunFiles.OOF)
     check_error = None
     if check is None and run_checks:
         check, check_error = _check(run_dir, project)
@@ -70,7 +70,7 @@ def write_report(
     context = _context(run_dir, metrics, spec, oof, check, check_error)
     context["run_id"] = run_id or run_dir.name.split(".", 1)[0]
     html = env.get_template("run.html.j2").render(**context)
-    path = run_dir / REPORT_NAME
+    path = run_dir / RunFiles.REPORT
     atomic_write_text(path, html)
     return path
 
@@ -80,7 +80,7 @@ def _spec(run_dir: Path) -> Spec:
 
     from kstarter.spec import Spec
 
-    raw = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {}
+    raw = yaml.safe_load((run_dir / RunFiles.CONFIG).read_text(encoding="utf-8")) or {}
     return Spec.from_dict(raw.get("competition") or {})
 
 
@@ -108,8 +108,8 @@ def _check(run_dir: Path, project: Project | None) -> tuple[CheckReport | None, 
 def _context(run_dir, metrics, spec, oof, check, check_error) -> dict[str, Any]:
     import pandas as pd
 
-    imp = _read(run_dir / "importance.csv")
-    subs_path = run_dir / "submissions.json"
+    imp = _read(run_dir / RunFiles.IMPORTANCE)
+    subs_path = run_dir / RunFiles.SUBMISSIONS
     submissions = json.loads(subs_path.read_text()) if subs_path.is_file() else []
     n_folds = len(metrics.get("fold_scores") or [])
     iterations = metrics.get("best_iterations") or []

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     import numpy as np
     import optuna
 
+    from kstarter.crossval import Prepared
     from kstarter.models import FoldOutput
-    from kstarter.train import Prepared
     from kstarter.tuning._space import Dimension
 
 __all__ = ["Objective", "trial_overrides"]
@@ -39,7 +39,7 @@ class Objective:
     worker: str  # "host:pid:start" of this process, to find trials of dead workers
 
     def __call__(self, trial: optuna.Trial) -> float:
-        from kstarter.train import evaluate
+        from kstarter.crossval import evaluate
         from kstarter.tuning._space import suggest
 
         trial.set_user_attr(WORKER, self.worker)

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kstarter import paths
 from kstarter.atomic import atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     import optuna
 
     from kstarter.config import Project
-    from kstarter.train import Prepared
+    from kstarter.crossval import Prepared
 
 __all__ = [
     "after_trial",
@@ -27,8 +28,6 @@ __all__ = [
     "trial_table",
     "plot_path",
 ]
-
-PLOT_DIR = "tuning"
 
 
 def after_trial(prep: Prepared, progress: bool) -> Callable[[optuna.Study, Any], None]:
@@ -52,7 +51,7 @@ def write_tuned_params(
     kstarter.yaml's model.params with the drawn values over them, exactly as the trial ran."""
     import yaml
 
-    from kstarter.train import TUNED_PARAMS
+    from kstarter.paths import TUNED_PARAMS
     from kstarter.tuning._study import FOLDS, METRIC
 
     attrs = study.user_attrs
@@ -72,7 +71,7 @@ def write_tuned_params(
 
 
 def plot_path(project: Project, study_name: str) -> Path:
-    return project.path(PLOT_DIR) / (re.sub(r"[^A-Za-z0-9._-]+", "_", study_name) + ".png")
+    return project.path(paths.STUDY_PLOTS) / (re.sub(r"[^A-Za-z0-9._-]+", "_", study_name) + ".png")
 
 
 def plot_study(study: optuna.Study, path: Path) -> Path | None:

@@ -46,13 +46,13 @@ class Dimension:
 
 def load_space(project: Project) -> list[Dimension]:
     """The project's search space: the shipped one, then kstarter.yaml's entries over it."""
-    from kstarter.config import CONFIG_NAME
+    from kstarter.paths import CONFIG
     from kstarter.resources import load_config_yaml
 
     base = load_config_yaml(SPACE_FILE) or {}
     merged = {**base, **project.tune.search_space}
     entries = {k: v for k, v in merged.items() if v is not None}
-    where = f"{project.path(CONFIG_NAME)} (tune.search_space) over configs/{SPACE_FILE}"
+    where = f"{project.path(CONFIG)} (tune.search_space) over configs/{SPACE_FILE}"
     if not entries:
         raise ConfigError(f"{where}: the search space is empty; add at least one parameter.")
     base_params = _base_params(project)

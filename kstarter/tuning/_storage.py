@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kstarter import paths
 from kstarter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["StorageRef", "DEFAULT_JOURNAL", "resolve_storage", "open_storage", "HEARTBEAT"]
 
-DEFAULT_JOURNAL = ".kstarter/optuna.journal"
+DEFAULT_JOURNAL = paths.JOURNAL
 RDB_SCHEMES = ("sqlite", "postgresql")
 HEARTBEAT = 30  # seconds between an RDB worker's heartbeats; stale after 3 missed beats
 _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from optuna.storages import BaseStorage
 
     from kstarter.config import Project, TuneConfig
-    from kstarter.train import Prepared
+    from kstarter.crossval import Prepared
     from kstarter.tuning._space import Dimension
     from kstarter.tuning._storage import StorageRef
 

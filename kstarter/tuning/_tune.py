@@ -1,6 +1,6 @@
 """``kstarter tune``: an Optuna study of LightGBM parameters on the project's saved folds.
 
-Each trial is a ``kstarter train`` cross-validation (through :func:`kstarter.train.evaluate`),
+Each trial is a ``kstarter train`` cross-validation (through :func:`kstarter.crossval.evaluate`),
 pruned fold by fold, in a study that survives crashes and is shared by any number of workers.
 The pieces live in :mod:`kstarter.tuning`; this module runs them in order.
 """
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import optuna
 
     from kstarter.config import Project, TuneConfig
-    from kstarter.train import Prepared
+    from kstarter.crossval import Prepared
     from kstarter.tuning._storage import StorageRef
     from kstarter.tuning._workers import WorkerPlan
 
@@ -85,7 +85,7 @@ def _open(project: Project, options: TuneOptions) -> tuple[Prepared, StorageRef,
     """Everything checked before a trial runs: the search space, the folds (made here, once,
     before any worker starts), the storage, and the study (created here, or loaded and
     checked); trials of dead workers are marked failed."""
-    from kstarter.train import prepare
+    from kstarter.crossval import prepare
     from kstarter.tuning._space import load_space
     from kstarter.tuning._storage import open_storage, resolve_storage
     from kstarter.tuning._study import check_space, create_or_load, default_study_name

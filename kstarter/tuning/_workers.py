@@ -27,7 +27,7 @@ from kstarter.errors import TrainError
 if TYPE_CHECKING:
     import optuna
 
-    from kstarter.train import Prepared
+    from kstarter.crossval import Prepared
 
 __all__ = ["WorkerPlan", "run_worker", "run_workers", "fail_dead_workers", "worker_id"]
 
@@ -56,7 +56,7 @@ def run_worker(plan: WorkerPlan, prep: Prepared | None = None) -> None:
     from lightgbm.basic import LightGBMError
 
     from kstarter.config import load_project
-    from kstarter.train import prepare
+    from kstarter.crossval import prepare
     from kstarter.tuning._objective import Objective
     from kstarter.tuning._results import after_trial
     from kstarter.tuning._space import load_space

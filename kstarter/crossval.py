@@ -1,0 +1,149 @@
+"""Cross-validation on the saved folds: the inputs made once (:func:`prepare`), then one
+parameter set trained fold by fold and scored with the competition's metric (:func:`evaluate`).
+
+``kstarter train``, every tuning trial and the benchmarks score through :func:`evaluate`, so
+they score the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kstarter.competition import encode_target
+from kstarter.folds import Folds, load_or_make_folds
+from kstarter.metrics import fit_decision, get_metric
+from kstarter.models import (
+    FoldData,
+    FoldOutput,
+    ModelSettings,
+    get_adapter,
+    lightgbm_params,
+    resolve_threads,
+)
+from kstarter.prepare import Matrices, Tables, load_inputs
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from kstarter.config import Project
+    from kstarter.metrics import Decision, Metric
+
+__all__ = ["CVResult", "Prepared", "Evaluation", "prepare", "evaluate", "cross_validate"]
+
+
+@dataclass
+class CVResult:
+    oof: np.ndarray  # raw OOF predictions (NaN where a row is never validated)
+    test: np.ndarray  # raw test predictions averaged over folds, in test row order
+    best_iterations: list[int]
+    importance: dict[str, list[float]]
+    fold_seconds: list[float] = field(default_factory=list)
+
+
+def cross_validate(
+    matrices: Matrices,
+    y: np.ndarray,
+    folds: Folds,
+    adapter: Any,
+    settings: ModelSettings,
+    on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+    fold_callbacks: Callable[[int], list] | None = None,
+) -> CVResult:
+    """Train one model per fold, one alive at a time; OOF and fold-averaged test predictions."""
+    import numpy as np
+
+    X = matrices.X_train
+    oof: np.ndarray | None = None
+    test_sum: np.ndarray | None = None
+    best, seconds = [], []
+    importance: dict[str, list[float]] = {}
+    for k, tr, va in folds.splits():
+        start = time.perf_counter()
+        extra = fold_callbacks(k) if fold_callbacks else None
+        out = adapter.fit_fold(FoldData(matrices, y, tr, va), settings, extra)
+        if oof is None:
+            oof = np.full((len(X), *out.valid_pred.shape[1:]), np.nan)
+            test_sum = np.zeros(out.test_pred.shape)
+        oof[va] = out.valid_pred
+        test_sum += out.test_pred
+        best.append(out.best_iteration)
+        seconds.append(time.perf_counter() - start)
+        for name, gain in out.importance.items():
+            importance.setdefault(name, []).append(gain)
+        if on_fold:
+            on_fold(k, out, va)
+    return CVResult(oof, test_sum / folds.n_splits, best, importance, seconds)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a training needs that does not depend on the model parameters: made once,
+    shared by ``train`` and by every tuning trial, so both score the same way."""
+
+    project: Project
+    metric: Metric
+    tables: Tables
+    y: np.ndarray
+    matrices: Matrices
+    folds: Folds
+
+
+@dataclass
+class Evaluation:
+    cv: CVResult
+    decision: Decision
+    scores: dict[str, Any]
+    params: dict[str, Any]
+
+
+def prepare(project: Project, refold: bool = False) -> Prepared:
+    metric = get_metric(project.spec.metric)
+    tables, matrices = load_inputs(project)
+    y = encode_target(project.spec, tables.train)
+    folds = load_or_make_folds(project, tables.train, y, refold=refold)
+    return Prepared(project, metric, tables, y, matrices, folds)
+
+
+def evaluate(
+    prep: Prepared,
+    overrides: dict[str, Any],
+    seed: int,
+    model_name: str = "lightgbm",
+    on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+    fold_callbacks: Callable[[int], list] | None = None,
+) -> Evaluation:
+    """Cross-validate one parameter set on the saved folds and score it with the metric."""
+    project, metric, y = prep.project, prep.metric, prep.y
+    threads = resolve_threads(project.model.threads, *prep.matrices.X_train.shape)
+    params = lightgbm_params(project.spec, metric, overrides, seed, threads)
+    settings = ModelSettings(
+        params, project.model.num_boost_round, project.model.early_stopping_rounds
+    )
+    if model_name == "linear":  # record the parameters the model really used
+        from kstarter.models import linear_params
+
+        params = {**params, **linear_params(params)}
+    adapter = get_adapter(model_name, metric)
+    cv = cross_validate(prep.matrices, y, prep.folds, adapter, settings, on_fold, fold_callbacks)
+    valid = prep.folds.validated
+    decision = fit_decision(metric, y[valid], cv.oof[valid], project.spec.n_classes)
+    scores = _scores(metric, y, cv.oof, prep.folds, decision)
+    return Evaluation(cv, decision, scores, params)
+
+
+def _scores(metric: Metric, y, oof, folds: Folds, decision: Decision) -> dict[str, Any]:
+    import numpy as np
+
+    fold_scores = []
+    for _, _, va in folds.splits():
+        fold_scores.append(float(metric.score(y[va], decision.apply(oof[va]))))
+    valid = folds.validated
+    return {
+        "fold_scores": fold_scores,
+        "cv_mean": float(np.mean(fold_scores)),
+        "cv_std": float(np.std(fold_scores)),
+        "oof_score": float(metric.score(y[valid], decision.apply(oof[valid]))),
+    }

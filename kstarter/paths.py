@@ -1,0 +1,83 @@
+"""Every file of a generated project, named once.
+
+A project folder (``kstarter init`` makes it) and a run folder (``kstarter train`` and
+``kstarter blend`` make them) hold the files below, relative to the project root or to the run
+folder. Every module reads the names from here, so a file is renamed in one place::
+
+    <project>/
+      kstarter.yaml            CONFIG        the spec and the pipeline config
+      features.py              FEATURES      make_features(train, test[, extra])
+      README.md                README
+      notebooks/eda.ipynb      NOTEBOOK
+      data/                    DATA          the raw competition files, untouched
+      folds.csv                FOLDS         made once, reused by every run and trial
+      runs.csv                 RUNS_INDEX    one row a run, rebuilt from runs/
+      runs/<run>/              RUNS          see RunFiles
+      tuned_params.yaml        TUNED_PARAMS  the best trial's parameters
+      tuning/<study>.png       STUDY_PLOTS   one plot a study
+      cv_vs_public.png         LEDGER_PNG    ``kstarter runs --plot``
+      .kstarter/               STATE         kstarter's own state, never edited by hand
+        folds.json             FOLDS_META    the cv settings the folds were made with
+        check.json             CHECK         the latest ``kstarter check`` findings
+        optuna.journal         JOURNAL       the default tuning study
+        cache/                 CACHE         parsed inputs, keyed by what they depend on
+        staging/               STAGING       runs being written (renamed into runs/)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CONFIG",
+    "FEATURES",
+    "README",
+    "NOTEBOOK",
+    "DATA",
+    "FOLDS",
+    "RUNS_INDEX",
+    "RUNS",
+    "TUNED_PARAMS",
+    "LEDGER_PNG",
+    "STATE",
+    "FOLDS_META",
+    "CHECK",
+    "JOURNAL",
+    "STUDY_PLOTS",
+    "CACHE",
+    "STAGING",
+    "RunFiles",
+]
+
+CONFIG = "kstarter.yaml"
+FEATURES = "features.py"
+README = "README.md"
+NOTEBOOK = "notebooks/eda.ipynb"
+DATA = "data"
+FOLDS = "folds.csv"
+RUNS_INDEX = "runs.csv"
+RUNS = "runs"
+TUNED_PARAMS = "tuned_params.yaml"
+LEDGER_PNG = "cv_vs_public.png"
+STATE = ".kstarter"
+FOLDS_META = f"{STATE}/folds.json"
+CHECK = f"{STATE}/check.json"
+JOURNAL = f"{STATE}/optuna.journal"
+STUDY_PLOTS = "tuning"
+CACHE = f"{STATE}/cache"
+STAGING = f"{STATE}/staging"
+
+
+class RunFiles:
+    """The files of one ``runs/<run>/`` folder."""
+
+    CONFIG = "config.yaml"  # kstarter.yaml as the run saw it
+    FEATURES = "features.py"  # features.py as the run saw it (when the project has one)
+    METRICS = "metrics.json"  # the run record: scores, parameters, hashes, timings
+    SUBMISSION = "submission.csv"  # exactly like the sample submission
+    OOF = "oof.csv"  # out-of-fold predictions, raw model output
+    TEST_PRED = "test_pred.csv"  # test predictions averaged over folds, raw model output
+    IMPORTANCE = "importance.csv"
+    IMPORTANCE_PNG = "importance.png"
+    TRAIN_LOG = "train.log"
+    BLEND_LOG = "blend.log"
+    REPORT = "report.html"
+    SUBMISSIONS = "submissions.json"  # every submission of this run and its score
