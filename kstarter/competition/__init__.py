@@ -3,7 +3,6 @@ and a submission built and validated exactly like the sample."""
 
 from __future__ import annotations
 
-from kstarter.competition._csv import TABLE_SUFFIXES, is_table, read_header, read_table, table_name
 from kstarter.competition._inspect import (
     Inspection,
     Meta,
@@ -12,6 +11,7 @@ from kstarter.competition._inspect import (
     inspect_competition,
 )
 from kstarter.competition._labels import decode_labels, encode_target
+from kstarter.competition._read import TABLE_SUFFIXES, is_table, read_header, read_table, table_name
 from kstarter.competition._shapes import Shapes, find_extra_tables, find_shapes
 from kstarter.competition._submission import (
     build_submission,

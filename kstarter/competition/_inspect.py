@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kstarter.competition._csv import is_table, read_table
+from kstarter.competition._read import is_table, read_table
 from kstarter.competition._shapes import find_shapes
 from kstarter.errors import MetricError, SpecError
 from kstarter.spec import Files, Spec

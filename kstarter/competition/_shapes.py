@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kstarter.columns import has_time_of_day, looks_like_dates, looks_like_text, parse_dates
-from kstarter.competition._csv import is_table, read_header
+from kstarter.competition._read import is_table, read_header
 
 if TYPE_CHECKING:
     import pandas as pd
