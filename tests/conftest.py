@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,30 @@ def practice_names() -> list[str]:
     from kstarter.sources import list_practice
 
     return [p.name for p in list_practice()]
+
+
+@pytest.fixture(scope="session")
+def practice_run(tmp_path_factory) -> tuple[Path, dict[str, subprocess.CompletedProcess]]:
+    """Every practice competition, made once by the installed command: (folder, processes)."""
+    from kstarter.sources import list_practice
+
+    names = [info.name for info in list_practice()]
+    run = Runner(tmp_path_factory.mktemp("home"))
+    cwd = tmp_path_factory.mktemp("practice")
+
+    def init(name: str) -> subprocess.CompletedProcess:
+        return run("init", f"practice/{name}", cwd=cwd, check=False)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        procs = dict(zip(names, pool.map(init, names), strict=True))
+    return cwd, procs
+
+
+@pytest.fixture
+def practice_project(practice_run, request) -> tuple[Path, subprocess.CompletedProcess]:
+    """One of :func:`practice_run`'s projects, by name: parametrize it with ``indirect=True``."""
+    cwd, procs = practice_run
+    name = request.param
+    proc = procs[name]
+    assert proc.returncode == 0, proc.stderr
+    return cwd / name, proc
