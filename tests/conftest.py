@@ -55,6 +55,16 @@ class Runner:
         return proc
 
 
+# A test that runs the installed command is end to end: `-m "not slow"` leaves it out.
+SLOW_FIXTURES = {"ks", "practice_run"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def ks(tmp_path_factory) -> Runner:
     """Run the installed command: ``ks("init", "practice/x", cwd=tmp_path)``."""

@@ -8,6 +8,7 @@ packages first, so a green run means "no cycle", not "the walker saw nothing".
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from collections import deque
 from collections.abc import Iterator, Mapping
@@ -112,8 +113,13 @@ def imported_names(
     """(absolute module name, line) of each import in ``module``, in file order."""
     path = modules[module]
     collector = _Imports(module, path.name == "__init__.py", modules, typing)
-    collector.visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+    collector.visit(_parse(path))
     return collector.found
+
+
+@functools.cache
+def _parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
 def _ancestors(module: str) -> list[str]:
@@ -128,7 +134,8 @@ def _existing(name: str, modules: Mapping[str, Path]) -> str | None:
     return name or None
 
 
-def import_edges(root: Path, package: str) -> list[Edge]:
+@functools.cache
+def import_edges(root: Path, package: str) -> tuple[Edge, ...]:
     """What importing each module of ``package`` runs, inside the package.
 
     ``import pkg.a.b`` runs ``pkg/a/__init__.py`` before ``b``: that is an edge too, unless
@@ -147,10 +154,10 @@ def import_edges(root: Path, package: str) -> list[Edge]:
                 for pkg in _ancestors(target)
                 if pkg not in own and pkg != module
             ]
-    return edges
+    return tuple(edges)
 
 
-def _graph(edges: list[Edge]) -> dict[str, dict[str, Edge]]:
+def _graph(edges: tuple[Edge, ...]) -> dict[str, dict[str, Edge]]:
     graph: dict[str, dict[str, Edge]] = {}
     for edge in edges:
         graph.setdefault(edge.source, {}).setdefault(edge.target, edge)

@@ -18,6 +18,8 @@ from kstarter.config import load_project
 from kstarter.metrics import get_metric
 from kstarter.project import init_project
 
+pytestmark = pytest.mark.slow  # every test blends runs trained on practice data
+
 RUN_FILES = {
     "config.yaml", "metrics.json", "oof.csv", "test_pred.csv", "submission.csv", "blend.log",
     "report.html",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 HEAVY = {"pandas", "numpy", "lightgbm", "sklearn", "optuna", "kaggle", "matplotlib"}
 
 
@@ -24,6 +26,7 @@ def test_every_command_has_help_with_an_example(ks, tmp_path) -> None:
             assert proc.stderr == ""
 
 
+@pytest.mark.slow  # runs the command
 def test_python_dash_m_kstarter(tmp_path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "kstarter", "--help"],

@@ -15,6 +15,8 @@ from kstarter.config import load_project
 from kstarter.project import init_project
 from kstarter.submit import PRACTICE_DAILY_LIMIT, daily_limit, submitted_today
 
+pytestmark = pytest.mark.slow  # every test submits a run trained on practice data
+
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> tuple[Path, dict[str, str]]:

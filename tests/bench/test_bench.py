@@ -22,6 +22,8 @@ import scaling  # noqa: E402
 import train_speed  # noqa: E402
 import tune_speed  # noqa: E402
 
+pytestmark = pytest.mark.slow  # every benchmark script runs end to end
+
 
 def test_make_data_is_kaggle_shaped_and_seeded(tmp_path):
     import pandas as pd

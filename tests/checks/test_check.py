@@ -59,6 +59,7 @@ def _only(report: dict, check: str) -> dict:
 # ---------------------------------------------------------------- clean data
 
 
+@pytest.mark.slow  # the drift check trains LightGBM on every practice competition
 @pytest.mark.parametrize("name", PRACTICE)
 def test_practice_competitions_are_clean(tmp_path, name):
     from kstarter.project import init_project, summary_lines

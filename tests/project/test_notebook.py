@@ -12,6 +12,8 @@ import pytest
 from kstarter.project import init_project
 from kstarter.sources import list_practice
 
+pytestmark = pytest.mark.slow  # the notebook of every practice project, executed
+
 PRACTICE = [info.name for info in list_practice()]
 SECTIONS = {
     "shapes": r"shape",

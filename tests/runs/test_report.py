@@ -16,6 +16,8 @@ from kstarter.project import init_project
 from kstarter.runs import write_report
 from kstarter.train import TrainOptions, train
 
+pytestmark = pytest.mark.slow  # reports of real trainings, opened in Chromium
+
 SECTIONS = ["Fold scores", "Out-of-fold predictions vs target", "Feature importance",
             "Check findings"]  # fmt: skip
 
