@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -38,7 +39,9 @@ class Runner:
     def __init__(self, home: Path) -> None:
         self.env = clean_env(home)
 
-    def __call__(self, *args: str, cwd: Path, check: bool = True, timeout: float = 300):
+    def __call__(
+        self, *args: str, cwd: Path, check: bool = True, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [kstarter_command(), *args],
             cwd=cwd,
@@ -66,12 +69,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def ks(tmp_path_factory) -> Runner:
+def ks(tmp_path_factory: pytest.TempPathFactory) -> Runner:
     """Run the installed command: ``ks("init", "practice/x", cwd=tmp_path)``."""
     return Runner(tmp_path_factory.mktemp("home"))
 
 
-def assert_clean_error(proc, *needles: str) -> None:
+def assert_clean_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
     """A foreseeable problem: non-zero exit, one ``Error:`` sentence, no traceback."""
     assert proc.returncode != 0, proc.stdout
     assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
@@ -81,7 +84,7 @@ def assert_clean_error(proc, *needles: str) -> None:
         assert needle in errors[0], errors[0]
 
 
-def make_zip(path: Path, files: dict[str, str | bytes]) -> Path:
+def make_zip(path: Path, files: Mapping[str, str | bytes]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, content in files.items():
             zf.writestr(name, content)
@@ -101,7 +104,9 @@ def practice_names() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def practice_run(tmp_path_factory) -> tuple[Path, dict[str, subprocess.CompletedProcess]]:
+def practice_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, subprocess.CompletedProcess]]:
     """Every practice competition, made once by the installed command: (folder, processes)."""
     from kstarter.sources import list_practice
 
@@ -118,7 +123,10 @@ def practice_run(tmp_path_factory) -> tuple[Path, dict[str, subprocess.Completed
 
 
 @pytest.fixture
-def practice_project(practice_run, request) -> tuple[Path, subprocess.CompletedProcess]:
+def practice_project(
+    practice_run: tuple[Path, dict[str, subprocess.CompletedProcess[str]]],
+    request: pytest.FixtureRequest,
+) -> tuple[Path, subprocess.CompletedProcess]:
     """One of :func:`practice_run`'s projects, by name: parametrize it with ``indirect=True``."""
     cwd, procs = practice_run
     name = request.param

@@ -11,11 +11,11 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
-from conftest import csv_text, make_zip
+from conftest import Runner, csv_text, make_zip
 
 from kstarter.config import load_project
 
@@ -26,7 +26,7 @@ PROJECT_FILES = GENERATED | {".kstarter/check.json"}
 TITANIC_HEADER = "PassengerId,Survived,Pclass,Sex,Age,Embarked\n"
 
 
-def spec_fields(project: Path, names) -> dict:
+def spec_fields(project: Path, names: list[str]) -> dict:
     spec = load_project(project).spec
     return {k: getattr(spec, k) for k in names}
 
@@ -75,7 +75,9 @@ def tail(columns: dict[str, list], n: int) -> dict[str, list]:
     return {k: v[n:] for k, v in columns.items()}
 
 
-def with_blanks(values, rng: np.random.Generator, share: float, always=(3,)) -> list:
+def with_blanks(
+    values: np.ndarray, rng: np.random.Generator, share: float, always: tuple[int, ...] = (3,)
+) -> list:
     blank = rng.random(len(values)) < share
     blank[list(always)] = True
     return [None if b else v for v, b in zip(values.tolist(), blank, strict=True)]
@@ -152,44 +154,46 @@ def comp(
     }
 
 
-def binary_target(latent, rng) -> dict[str, list]:
+def binary_target(latent: np.ndarray, rng: np.random.Generator) -> dict[str, list]:
     return {"y": (latent > 0).astype(int).tolist()}
 
 
-def binary_sample(ids) -> dict[str, list]:
+def binary_sample(ids: list[int]) -> dict[str, list]:
     return {"id": ids, "y": [0] * len(ids)}
 
 
-def float_target(latent, rng) -> dict[str, list]:
+def float_target(latent: np.ndarray, rng: np.random.Generator) -> dict[str, list]:
     return {"y": np.round(100 + 20 * latent, 3).tolist()}
 
 
-def float_sample(ids) -> dict[str, list]:
+def float_sample(ids: list[int]) -> dict[str, list]:
     return {"id": ids, "y": [0.0] * len(ids)}
 
 
-def init_zip(ks, tmp_path: Path, files: dict[str, str | bytes], *args: str, stem="comp"):
+def init_zip(
+    ks: Runner, tmp_path: Path, files: Mapping[str, str | bytes], *args: str, stem: str = "comp"
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     """Zip ``files`` as ``<stem>.zip`` in tmp_path, init it there; return the process and path."""
     archive = make_zip(tmp_path / f"{stem}.zip", files)
     proc = ks("init", str(archive), *args, cwd=tmp_path)
     return proc, tmp_path / stem
 
 
-def assert_data_untouched(project: Path, files: dict[str, str | bytes]) -> None:
+def assert_data_untouched(project: Path, files: Mapping[str, str | bytes]) -> None:
     assert listing(project / "data") == sorted(files)
     for name, content in files.items():
         raw = content.encode() if isinstance(content, str) else content
         assert (project / "data" / name).read_bytes() == raw, name
 
 
-def species_target(latent, rng) -> dict[str, list]:
+def species_target(latent: np.ndarray, rng: np.random.Generator) -> dict[str, list]:
     names = np.array(["Iris-setosa", "Iris-versicolor", "Iris-virginica"])
     return {"Species": names[np.digitize(latent, [-0.7, 0.7])].tolist()}
 
 
-def species_sample(ids) -> dict[str, list]:
+def species_sample(ids: list[int]) -> dict[str, list]:
     return {"id": ids, "Species": ["Iris-setosa"] * len(ids)}
 
 
-def two_species_target(latent, rng) -> dict[str, list]:
+def two_species_target(latent: np.ndarray, rng: np.random.Generator) -> dict[str, list]:
     return {"Species": np.where(latent > 0, "Iris-virginica", "Iris-setosa").tolist()}

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from conftest import Runner
 
 HEAVY = {"pandas", "numpy", "lightgbm", "sklearn", "optuna", "kaggle", "matplotlib"}
 
 
-def test_every_command_has_help_with_an_example(ks, tmp_path) -> None:
+def test_every_command_has_help_with_an_example(ks: Runner, tmp_path: Path) -> None:
     from kstarter.cli import cli
 
     commands = sorted(cli.commands)
@@ -27,7 +29,7 @@ def test_every_command_has_help_with_an_example(ks, tmp_path) -> None:
 
 
 @pytest.mark.slow  # runs the command
-def test_python_dash_m_kstarter(tmp_path) -> None:
+def test_python_dash_m_kstarter(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "kstarter", "--help"],
         cwd=tmp_path,
@@ -40,7 +42,7 @@ def test_python_dash_m_kstarter(tmp_path) -> None:
     assert "init" in proc.stdout
 
 
-def test_help_imports_no_heavy_module(tmp_path) -> None:
+def test_help_imports_no_heavy_module(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from kstarter.cli import cli\n"

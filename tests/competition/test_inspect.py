@@ -4,9 +4,11 @@ task, submission kind, classes, metric) and the options that fix a wrong guess.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from conftest import assert_clean_error, make_zip
+from conftest import Runner, assert_clean_error, make_zip
 from kaggle_shaped import (
     PROJECT_FILES,
     assert_data_untouched,
@@ -35,7 +37,7 @@ from kaggle_shaped import (
 from kstarter.config import load_project
 
 
-def test_titanic_zip(ks, tmp_path) -> None:
+def test_titanic_zip(ks: Runner, tmp_path: Path) -> None:
     files = titanic()
     proc, project = init_zip(ks, tmp_path, files, stem="titanic")
     assert listing(tmp_path) == ["titanic", "titanic.zip"]
@@ -66,7 +68,7 @@ def test_titanic_zip(ks, tmp_path) -> None:
     assert ruff("check", cwd=project, home=tmp_path).returncode == 0
 
 
-def test_titanic_zip_with_metric_auc_submits_probabilities(ks, tmp_path) -> None:
+def test_titanic_zip_with_metric_auc_submits_probabilities(ks: Runner, tmp_path: Path) -> None:
     proc, project = init_zip(ks, tmp_path, titanic(), "--metric", "auc", stem="titanic")
     spec = load_project(project).spec
     assert (spec.task, spec.kind, spec.metric, spec.metric_guessed) == (
@@ -79,7 +81,7 @@ def test_titanic_zip_with_metric_auc_submits_probabilities(ks, tmp_path) -> None
     assert "guess" not in proc.stdout
 
 
-def test_kaggle_display_name_as_metric(ks, tmp_path) -> None:
+def test_kaggle_display_name_as_metric(ks: Runner, tmp_path: Path) -> None:
     proc, project = init_zip(
         ks, tmp_path, titanic(), "--metric", "Area Under Receiver Operating Characteristic Curve"
     )
@@ -90,7 +92,7 @@ def test_kaggle_display_name_as_metric(ks, tmp_path) -> None:
     }
 
 
-def test_renamed_sample_submission(ks, tmp_path) -> None:
+def test_renamed_sample_submission(ks: Runner, tmp_path: Path) -> None:
     files = comp(binary_target, binary_sample, sample_name="sampleSubmission.csv")
     proc, project = init_zip(ks, tmp_path, files)
     spec = load_project(project).spec
@@ -117,7 +119,7 @@ def digits(n_train: int = 160, n_test: int = 60, seed: int = 3) -> dict[str, str
     }
 
 
-def test_no_id_in_test(ks, tmp_path) -> None:
+def test_no_id_in_test(ks: Runner, tmp_path: Path) -> None:
     proc, project = init_zip(ks, tmp_path, digits())
     assert spec_fields(
         project, ["id", "sample_id", "targets", "pred_columns", "task", "kind", "classes"]
@@ -158,7 +160,7 @@ def spaceship(n_train: int = 180, n_test: int = 70, seed: int = 4) -> dict[str, 
     }
 
 
-def test_bool_labels(ks, tmp_path) -> None:
+def test_bool_labels(ks: Runner, tmp_path: Path) -> None:
     _, project = init_zip(ks, tmp_path, spaceship())
     spec = load_project(project).spec
     assert (spec.task, spec.kind, spec.label_dtype, spec.id) == (
@@ -172,7 +174,7 @@ def test_bool_labels(ks, tmp_path) -> None:
     assert spec.targets == ("Transported",)
 
 
-def test_string_labels_multiclass(ks, tmp_path) -> None:
+def test_string_labels_multiclass(ks: Runner, tmp_path: Path) -> None:
     proc, project = init_zip(ks, tmp_path, comp(species_target, species_sample))
     spec = load_project(project).spec
     assert (spec.task, spec.kind, spec.label_dtype, spec.metric) == (
@@ -185,7 +187,7 @@ def test_string_labels_multiclass(ks, tmp_path) -> None:
     assert summary_value(proc.stdout, "task") == "multiclass (3 classes)"
 
 
-def test_string_labels_binary(ks, tmp_path) -> None:
+def test_string_labels_binary(ks: Runner, tmp_path: Path) -> None:
     _, project = init_zip(ks, tmp_path, comp(two_species_target, species_sample))
     assert spec_fields(project, ["task", "kind", "label_dtype", "classes"]) == {
         "task": "binary",
@@ -195,17 +197,19 @@ def test_string_labels_binary(ks, tmp_path) -> None:
     }
 
 
-def status_target(latent, rng) -> dict[str, list]:
+def status_target(latent: np.ndarray, rng: np.random.Generator) -> dict[str, list]:
     return {"Status": np.array(["C", "CL", "D"])[np.digitize(latent, [0.3, 0.9])].tolist()}
 
 
 @pytest.mark.parametrize(
     "order", [("C", "CL", "D"), ("D", "C", "CL")], ids=["kaggle-order", "shuffled"]
 )
-def test_one_probability_column_per_class(ks, tmp_path, order) -> None:
+def test_one_probability_column_per_class(
+    ks: Runner, tmp_path: Path, order: tuple[str, ...]
+) -> None:
     share = {"C": 0.628, "CL": 0.034, "D": 0.338}  # Kaggle's cirrhosis sample values
 
-    def sample(ids):
+    def sample(ids: list[int]) -> dict[str, list]:
         return {"id": ids} | {f"Status_{c}": [share[c]] * len(ids) for c in order}
 
     proc, project = init_zip(ks, tmp_path, comp(status_target, sample))
@@ -223,7 +227,7 @@ def test_one_probability_column_per_class(ks, tmp_path, order) -> None:
     assert summary_value(proc.stdout, "submission") == "one probability column per class"
 
 
-def test_float_regression(ks, tmp_path) -> None:
+def test_float_regression(ks: Runner, tmp_path: Path) -> None:
     proc, project = init_zip(ks, tmp_path, comp(float_target, float_sample))
     assert spec_fields(project, ["targets", "task", "kind", "metric", "classes"]) == {
         "targets": ("y",),
@@ -235,14 +239,14 @@ def test_float_regression(ks, tmp_path) -> None:
     assert summary_value(proc.stdout, "metric").startswith("rmse (minimize)")
 
 
-def test_multi_target(ks, tmp_path) -> None:
-    def targets(latent, rng):
+def test_multi_target(ks: Runner, tmp_path: Path) -> None:
+    def targets(latent: np.ndarray, rng: np.random.Generator) -> dict[str, list]:
         return {
             "target_a": np.round(latent, 4).tolist(),
             "target_b": np.round(2 * latent + rng.normal(size=len(latent)), 4).tolist(),
         }
 
-    def sample(ids):
+    def sample(ids: list[int]) -> dict[str, list]:
         return {"id": ids, "target_a": [0.0] * len(ids), "target_b": [0.0] * len(ids)}
 
     proc, project = init_zip(ks, tmp_path, comp(targets, sample))
@@ -256,8 +260,8 @@ def test_multi_target(ks, tmp_path) -> None:
     assert summary_value(proc.stdout, "target") == "target_a, target_b"
 
 
-def test_train_only_columns_are_dropped(ks, tmp_path) -> None:
-    def train_only(latent, rng):
+def test_train_only_columns_are_dropped(ks: Runner, tmp_path: Path) -> None:
+    def train_only(latent: np.ndarray, rng: np.random.Generator) -> dict[str, list]:
         return {
             "y_log": np.round(np.log1p(np.abs(latent)), 4).tolist(),
             "outcome_date": ["2024-01-01"] * len(latent),
@@ -276,16 +280,16 @@ def test_train_only_columns_are_dropped(ks, tmp_path) -> None:
 def ambiguous(seed: int = 5) -> dict[str, str]:
     """Two train-only columns, a sample column named after neither, and `Id` against `id`."""
 
-    def targets(latent, rng):
+    def targets(latent: np.ndarray, rng: np.random.Generator) -> dict[str, list]:
         return float_target(latent, rng) | {"y_raw": np.round(latent, 4).tolist()}
 
-    def sample(ids):
+    def sample(ids: list[int]) -> dict[str, list]:
         return {"Id": ids, "prediction": [0.0] * len(ids)}
 
     return comp(targets, sample, seed=seed)
 
 
-def test_overrides_fix_wrong_guesses(ks, tmp_path) -> None:
+def test_overrides_fix_wrong_guesses(ks: Runner, tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "comp.zip", ambiguous())
     guessed = ks("init", str(archive), cwd=tmp_path, check=False)
     assert_clean_error(guessed, "Cannot tell the target", "y, y_raw", "--target")

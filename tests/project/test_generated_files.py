@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,9 @@ def umask() -> int:
 
 
 @pytest.mark.parametrize("practice_project", PRACTICE, indirect=True)
-def test_practice_project_file_set(practice_project) -> None:
+def test_practice_project_file_set(
+    practice_project: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     project, _ = practice_project
     sample = SAMPLE_FILE.get(project.name, "sample_submission.csv")
     data = {f"data/{n}" for n in ("train.csv", "test.csv", sample, "description.md")}
@@ -39,7 +42,9 @@ def test_practice_project_file_set(practice_project) -> None:
 
 
 @pytest.mark.parametrize("practice_project", PRACTICE, indirect=True)
-def test_practice_no_template_syntax_survives(practice_project) -> None:
+def test_practice_no_template_syntax_survives(
+    practice_project: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     project, _ = practice_project
     for rel in sorted(GENERATED):
         text = (project / rel).read_text(encoding="utf-8")
@@ -49,21 +54,27 @@ def test_practice_no_template_syntax_survives(practice_project) -> None:
 
 
 @pytest.mark.parametrize("practice_project", PRACTICE, indirect=True)
-def test_practice_features_py_passes_ruff_check(practice_project, tmp_path) -> None:
+def test_practice_features_py_passes_ruff_check(
+    practice_project: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
     project, _ = practice_project
     proc = ruff("check", cwd=project, home=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("practice_project", PRACTICE, indirect=True)
-def test_practice_features_py_is_ruff_formatted(practice_project, tmp_path) -> None:
+def test_practice_features_py_is_ruff_formatted(
+    practice_project: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
     project, _ = practice_project
     proc = ruff("format", "--check", cwd=project, home=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("practice_project", PRACTICE, indirect=True)
-def test_practice_project_has_the_users_permissions(practice_project) -> None:
+def test_practice_project_has_the_users_permissions(
+    practice_project: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     project, _ = practice_project
     expected = 0o777 & ~umask()
     assert mode(project) != 0o700

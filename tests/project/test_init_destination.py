@@ -5,14 +5,15 @@ without ever losing the old project to a failed init.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from conftest import assert_clean_error, make_zip
+from conftest import Runner, assert_clean_error, make_zip
 from kaggle_shaped import PROJECT_FILES, TITANIC_HEADER, file_set, listing, titanic
 
 from kstarter.config import load_project
 
 
-def test_dir_puts_the_project_where_asked(ks, tmp_path) -> None:
+def test_dir_puts_the_project_where_asked(ks: Runner, tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "comp.zip", titanic())
     proc = ks("init", str(archive), "--dir", "work/projects/titanic-1", cwd=tmp_path)
     project = tmp_path / "work" / "projects" / "titanic-1"
@@ -23,7 +24,7 @@ def test_dir_puts_the_project_where_asked(ks, tmp_path) -> None:
     assert load_project(project).spec.name == "comp"
 
 
-def test_next_step_leads_to_the_project_made_with_dir(ks, tmp_path) -> None:
+def test_next_step_leads_to_the_project_made_with_dir(ks: Runner, tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "comp.zip", titanic())
     proc = ks("init", str(archive), "--dir", "work/titanic", cwd=tmp_path)
     found = re.search(r"^Next: cd (\S+) && kstarter train$", proc.stdout, re.MULTILINE)
@@ -31,7 +32,7 @@ def test_next_step_leads_to_the_project_made_with_dir(ks, tmp_path) -> None:
     assert (tmp_path / found.group(1) / "kstarter.yaml").is_file(), found.group(1)
 
 
-def test_existing_folder_needs_force(ks, tmp_path) -> None:
+def test_existing_folder_needs_force(ks: Runner, tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "comp.zip", titanic())
     old = tmp_path / "comp"
     old.mkdir()
@@ -48,7 +49,7 @@ def test_existing_folder_needs_force(ks, tmp_path) -> None:
     assert load_project(old).spec.targets == ("Survived",)
 
 
-def test_existing_empty_folder_is_used_without_force(ks, tmp_path) -> None:
+def test_existing_empty_folder_is_used_without_force(ks: Runner, tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "comp.zip", titanic())
     (tmp_path / "comp").mkdir()
     ks("init", str(archive), cwd=tmp_path)
@@ -56,7 +57,7 @@ def test_existing_empty_folder_is_used_without_force(ks, tmp_path) -> None:
     assert (tmp_path / "comp" / "kstarter.yaml").is_file()
 
 
-def test_force_keeps_the_old_project_when_init_fails(ks, tmp_path) -> None:
+def test_force_keeps_the_old_project_when_init_fails(ks: Runner, tmp_path: Path) -> None:
     good = make_zip(tmp_path / "comp.zip", titanic())
     ks("init", str(good), cwd=tmp_path)
     config = (tmp_path / "comp" / "kstarter.yaml").read_bytes()
@@ -67,7 +68,7 @@ def test_force_keeps_the_old_project_when_init_fails(ks, tmp_path) -> None:
     assert (tmp_path / "comp" / "kstarter.yaml").read_bytes() == config
 
 
-def test_force_over_a_file_leaves_nothing_behind(ks, tmp_path) -> None:
+def test_force_over_a_file_leaves_nothing_behind(ks: Runner, tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "comp.zip", titanic())
     (tmp_path / "comp").write_text("not a folder\n")
     assert_clean_error(ks("init", str(archive), cwd=tmp_path, check=False), "--force")

@@ -4,6 +4,9 @@ command (the ``practice_run`` fixture), gives the expected spec, summary and dat
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 from kaggle_shaped import SAMPLE_FILE, listing, spec_fields, summary_value
 
@@ -98,14 +101,18 @@ def test_every_practice_competition_has_an_expectation() -> None:
     assert sorted(EXPECTED) == sorted(PRACTICE)
 
 
-def test_practice_inits_leave_only_the_projects(practice_run) -> None:
+def test_practice_inits_leave_only_the_projects(
+    practice_run: tuple[Path, dict[str, subprocess.CompletedProcess[str]]],
+) -> None:
     cwd, procs = practice_run
     assert {name: p.returncode for name, p in procs.items()} == dict.fromkeys(PRACTICE, 0)
     assert listing(cwd) == sorted(PRACTICE)  # no staging folder, no .kstarter-old
 
 
 @pytest.mark.parametrize("practice_project", PRACTICE, indirect=True)
-def test_practice_summary_names_target_and_metric(practice_project) -> None:
+def test_practice_summary_names_target_and_metric(
+    practice_project: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     project, proc = practice_project
     want = EXPECTED[project.name]
     assert proc.stderr == ""
@@ -120,7 +127,7 @@ def test_practice_summary_names_target_and_metric(practice_project) -> None:
 
 
 @pytest.mark.parametrize("practice_project", PRACTICE, indirect=True)
-def test_practice_spec(practice_project) -> None:
+def test_practice_spec(practice_project: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     project, _ = practice_project
     want = EXPECTED[project.name]
     got = spec_fields(project, [*want, "metric_guessed", "source", "name"])
@@ -143,7 +150,9 @@ def test_practice_spec(practice_project) -> None:
 
 
 @pytest.mark.parametrize("practice_project", PRACTICE, indirect=True)
-def test_practice_answer_key_never_lands_in_the_project(practice_project) -> None:
+def test_practice_answer_key_never_lands_in_the_project(
+    practice_project: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     project, _ = practice_project
     sample = SAMPLE_FILE.get(project.name, "sample_submission.csv")
     assert listing(project / "data") == sorted(["train.csv", "test.csv", sample, "description.md"])

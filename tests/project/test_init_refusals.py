@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import assert_clean_error, make_zip
+from conftest import Runner, assert_clean_error, make_zip
 from kaggle_shaped import (
     TITANIC_HEADER,
     comp,
@@ -71,7 +71,7 @@ def _file(name: str, content: bytes) -> Callable[[Path], str]:
     return build
 
 
-def _comp(files_fn) -> Callable[[Path], str]:
+def _comp(files_fn: Callable[[], dict[str, str]]) -> Callable[[Path], str]:
     def build(folder: Path) -> str:
         return str(make_zip(folder / "comp.zip", files_fn()))
 
@@ -196,7 +196,11 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("make_source", "args", "needles"), BAD_INPUT)
 def test_bad_input_is_one_clear_error_and_leaves_nothing(
-    ks, tmp_path, make_source, args, needles
+    ks: Runner,
+    tmp_path: Path,
+    make_source: Callable[[Path], str],
+    args: tuple[str, ...],
+    needles: tuple[str, ...],
 ) -> None:
     inputs, cwd = tmp_path / "in", tmp_path / "work"
     inputs.mkdir()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import make_zip
+from conftest import Runner, make_zip
 from kaggle_shaped import (
     assert_data_untouched,
     comp,
@@ -26,11 +26,11 @@ def zip_bytes(tmp_path: Path, files: dict[str, str | bytes]) -> bytes:
     return make_zip(tmp_path / "inner.zip", files).read_bytes()
 
 
-def test_nested_kaggle_zip_unwraps(ks, tmp_path) -> None:
+def test_nested_kaggle_zip_unwraps(ks: Runner, tmp_path: Path) -> None:
     files = titanic()
     inner = tmp_path / "inner"
     inner.mkdir()
-    outer = {
+    outer: dict[str, str | bytes] = {
         "train.csv.zip": zip_bytes(inner, {"train.csv": files["train.csv"]}),
         "test.csv.zip": zip_bytes(inner, {"test.csv": files["test.csv"]}),
         "gender_submission.csv": files["gender_submission.csv"],
@@ -42,9 +42,12 @@ def test_nested_kaggle_zip_unwraps(ks, tmp_path) -> None:
     assert spec.targets == ("Survived",)
 
 
-def test_zip_with_a_top_folder_and_macos_junk(ks, tmp_path) -> None:
+def test_zip_with_a_top_folder_and_macos_junk(ks: Runner, tmp_path: Path) -> None:
     files = titanic()
-    junk = {"__MACOSX/titanic/._train.csv": b"\x00\x05\x16\x07junk", "titanic/.DS_Store": b"junk"}
+    junk: dict[str, str | bytes] = {
+        "__MACOSX/titanic/._train.csv": b"\x00\x05\x16\x07junk",
+        "titanic/.DS_Store": b"junk",
+    }
     _, project = init_zip(ks, tmp_path, {f"titanic/{k}": v for k, v in files.items()} | junk)
     assert file_set(project / "data") == {f"titanic/{name}" for name in files}
     spec = load_project(project).spec
@@ -56,11 +59,11 @@ def test_zip_with_a_top_folder_and_macos_junk(ks, tmp_path) -> None:
     assert (spec.targets, spec.id) == (("Survived",), "PassengerId")
 
 
-def test_folder_source_is_copied_untouched(ks, tmp_path) -> None:
+def test_folder_source_is_copied_untouched(ks: Runner, tmp_path: Path) -> None:
     folder = tmp_path / "inputs" / "house-prices"
     folder.mkdir(parents=True)
-    files = comp(float_target, float_sample)
-    files = {k: v.replace("\n", "\r\n").encode() for k, v in files.items()}  # Windows endings
+    text = comp(float_target, float_sample)
+    files = {k: v.replace("\n", "\r\n").encode() for k, v in text.items()}  # Windows endings
     files["data_description.txt"] = b"x1: a number\nx2: another\n"
     for name, raw in files.items():
         (folder / name).write_bytes(raw)
