@@ -149,7 +149,7 @@ def public_score(practice: str, data: bytes) -> float:
     """The public leaderboard score of an uploaded CSV (raises if it cannot be scored)."""
     import pandas as pd
 
-    from kstarter.submit import score_against_key
+    from kstarter.leaderboards import score_against_key
 
     spec, key = _scoring(practice)
     public, _private = score_against_key(spec, pd.read_csv(io.BytesIO(data)), key)
