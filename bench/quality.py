@@ -59,9 +59,9 @@ def cv_and_private(prep, oof, test) -> tuple[float, float]:
     score of the submission built from the test predictions."""
     from kstarter.competition import build_submission, test_positions
     from kstarter.crossval import _scores
+    from kstarter.leaderboards import score_against_key
     from kstarter.metrics import fit_decision
     from kstarter.sources import answer_key
-    from kstarter.submit import score_against_key
 
     spec, y = prep.project.spec, prep.y
     decision = fit_decision(prep.metric, y, oof, spec.n_classes)

@@ -1,10 +1,16 @@
-"""Kaggle through the official ``kaggle`` client: download a competition, submit and wait.
+"""Kaggle through the official ``kaggle`` client: download a competition, submit a file and
+wait for its score.
 
 This is the only module that touches the client and its exceptions. Every call to it runs
 inside :func:`_calling`, the one place that turns what the client raises (``requests`` errors,
 ``SystemExit`` from ``authenticate()``, unreadable answers) into a
 :class:`~kstarter.errors.KaggleError` sentence, and that keeps the client's own chatter (auth
 help, progress bars, chmod warnings) off kstarter's stdout and stderr.
+
+It speaks Kaggle, not kstarter: it takes a competition's slug and plain options and returns
+plain records (:class:`CompetitionInfo`, :class:`SubmissionResult`). What a project makes of
+them is :class:`kstarter.sources.KaggleSource` (init) and
+:class:`kstarter.leaderboards.KaggleLeaderboard` (submit).
 
 The API key is never printed, logged or written: messages are built from status codes and
 Kaggle's own error text, with any secret and any URL query or user-info removed.
@@ -19,28 +25,22 @@ import contextlib
 import io
 import os
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from kstarter.competition import Meta
 from kstarter.errors import KaggleError
 
-if TYPE_CHECKING:
-    from kstarter.config import Project
-    from kstarter.runs import RunRecord
-    from kstarter.submit import SubmitOptions
-
 __all__ = [
-    "KaggleSource",
+    "CompetitionInfo",
+    "download_competition",
+    "UploadOptions",
+    "SubmissionResult",
     "KaggleSubmissionError",
-    "submit_to_kaggle",
-    "competition_slug",
+    "submit_file",
     "competition_url",
     "rules_url",
     "MAX_WAIT_SECONDS",
@@ -57,14 +57,6 @@ _NO_CREDENTIALS = (
 )
 
 
-class KaggleSubmissionError(KaggleError):
-    """A submission was attempted and failed; ``entry`` records the attempt on the run."""
-
-    def __init__(self, message: str, entry: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.entry = entry
-
-
 def competition_url(slug: str) -> str:
     return f"{WEB}/competitions/{slug}"
 
@@ -73,24 +65,38 @@ def rules_url(slug: str) -> str:
     return f"{competition_url(slug)}/rules"
 
 
-def competition_slug(source: str, name: str) -> str:
-    """The Kaggle name of a project's competition: ``kaggle/<slug>`` sources, else its name."""
-    return source.split("/", 1)[1] if source.startswith("kaggle/") else name
-
-
-# --- init ------------------------------------------------------------------------------------
+# --- download --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class KaggleSource:
-    name: str
+class CompetitionInfo:
+    """What Kaggle says about a competition; None where it says nothing."""
 
-    def fetch(self, data_dir: Path) -> Meta:
-        """Read the competition's metadata, then download and safely unpack its files."""
-        api = _client(self.name)
-        comp = _get_competition(api, self.name)
-        _download(api, self.name, data_dir)
-        return _meta(self.name, comp)
+    title: str | None
+    url: str  # the competition's web page
+    metric: str | None  # Kaggle's name for the evaluation metric
+    deadline: str | None  # ISO 8601, UTC ("...Z")
+    daily_limit: int | None  # submissions a day
+    code_competition: bool  # only notebooks running on Kaggle may submit
+
+
+def download_competition(slug: str, folder: Path) -> CompetitionInfo:
+    """Read the competition's metadata, then download its files (one zip) into ``folder``.
+
+    Nothing is unpacked here: the caller checks and extracts what arrived.
+    """
+    api = _client(slug)
+    comp = _get_competition(api, slug)
+    with _calling(slug):
+        api.competition_download_files(slug, path=str(folder), force=True, quiet=True)
+    return CompetitionInfo(
+        title=comp.title or None,
+        url=_web_url(slug, comp.url),
+        metric=comp.evaluation_metric or None,
+        deadline=_iso(comp.deadline),
+        daily_limit=comp.max_daily_submissions or None,
+        code_competition=bool(comp.is_kernels_submissions_only),
+    )
 
 
 def _get_competition(api: Any, slug: str) -> Any:
@@ -100,40 +106,6 @@ def _get_competition(api: Any, slug: str) -> Any:
     request.competition_name = slug
     with _calling(slug), api.build_kaggle_client() as kaggle:
         return kaggle.competitions.competition_api_client.get_competition(request)
-
-
-def _download(api: Any, slug: str, data_dir: Path) -> None:
-    """Download into a hidden folder beside ``data_dir``; it goes away whatever happens."""
-    from kstarter.sources import is_archive, safe_extract, unwrap_nested
-
-    tmp = Path(tempfile.mkdtemp(prefix=".kaggle-download-", dir=data_dir.parent))
-    try:
-        with _calling(slug):
-            api.competition_download_files(slug, path=str(tmp), force=True, quiet=True)
-        got = sorted(p for p in tmp.iterdir() if not p.name.endswith(".kaggle-partial"))
-        if len(got) != 1 or not is_archive(got[0]):
-            names = ", ".join(p.name for p in got) or "nothing"
-            raise KaggleError(
-                f"Kaggle's download of {slug} gave {names}, not one zip archive: download it "
-                f"by hand from {competition_url(slug)}/data and run `kstarter init` on the zip."
-            )
-        safe_extract(got[0], data_dir)
-        unwrap_nested(data_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _meta(slug: str, comp: Any) -> Meta:
-    return Meta(
-        name=slug,
-        source=f"kaggle/{slug}",
-        title=comp.title or None,
-        url=_web_url(slug, comp.url),
-        metric=comp.evaluation_metric or None,
-        deadline=_iso(comp.deadline),
-        daily_limit=comp.max_daily_submissions or None,
-        code_competition=bool(comp.is_kernels_submissions_only),
-    )
 
 
 def _web_url(slug: str, url: str | None) -> str:
@@ -156,75 +128,71 @@ def _iso(when: datetime | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class _Submission:
-    """Where one submit call stands: what the entry needs besides the final status."""
+class UploadOptions:
+    """How to submit one file. ``description`` is what Kaggle shows beside the score;
+    ``poll_seconds`` is the wait between score checks (env ``KSTARTER_POLL_SECONDS``
+    overrides it); ``progress`` gets the lines shown while uploading and waiting."""
+
+    description: str = ""
+    wait: bool = True
+    poll_seconds: float = 5.0
+    progress: Callable[[str], None] | None = None
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """Where a submission stands on Kaggle. ``status`` is COMPLETE, PENDING or ERROR; ``ref``
+    is None when nothing was received; ``remaining_today`` counts this submission as used."""
+
+    status: str
+    ref: int | None = None
+    public: float | None = None
+    private: float | None = None
+    error: str | None = None
+    remaining_today: int | None = None
+
+
+class KaggleSubmissionError(KaggleError):
+    """A submission was attempted and failed; ``result`` is where it stands, to be recorded."""
+
+    def __init__(self, message: str, result: SubmissionResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One submit call: the competition and where its progress lines go."""
 
     slug: str
-    base: dict[str, Any]
     progress: Callable[[str], None]
 
 
-def submit_to_kaggle(
-    project: Project, run: RunRecord, path: Path, options: SubmitOptions
-) -> dict[str, Any]:
-    """Upload ``path`` (already validated), wait for its score unless ``options.wait`` is off.
+def submit_file(slug: str, path: Path, options: UploadOptions) -> SubmissionResult:
+    """Upload ``path`` (already validated) to ``slug``; wait for its score unless
+    ``options.wait`` is off (then it is PENDING). Refuses when no submission is left today.
 
-    Returns the entry to record. A failed upload or an ERROR score raises
-    :class:`KaggleSubmissionError` carrying the entry, for the caller to record first.
+    A failed upload or an ERROR score raises :class:`KaggleSubmissionError` carrying the
+    result, for the caller to record first.
     """
-    spec = project.spec
-    slug = competition_slug(spec.source, spec.name)
-    if spec.code_competition:
-        raise KaggleError(
-            f"{spec.title or slug} is a code competition: Kaggle only takes submissions made "
-            f"by a notebook running on Kaggle, so submit through a notebook at "
-            f"{competition_url(slug)}/code instead of uploading {path.name}."
-        )
-    poll = _poll_seconds(options)
+    poll = _poll_seconds(options.poll_seconds)
     api = _client(slug)
     remaining = _remaining_today(api, slug)
-    sub = _Submission(slug, _base_entry(options, run), options.progress or (lambda _: None))
+    call = _Call(slug, options.progress or (lambda _: None))
     if remaining is not None:
-        sub.progress(f"{remaining} submission(s) left today on {slug}; uploading {path.name}...")
-    ref = _upload(api, sub, path, remaining)
+        call.progress(f"{remaining} submission(s) left today on {slug}; uploading {path.name}...")
+    ref = _upload(api, call, path, options.description, remaining)
     left = None if remaining is None else max(remaining - 1, 0)
     if not options.wait:
-        sub.progress(f"Submitted as ref {ref}; not waiting for the score (--no-wait).")
-        return _entry(sub, "PENDING", ref=ref, remaining_today=left)
-    return _scored(api, sub, ref, left, poll)
+        call.progress(f"Submitted as ref {ref}; not waiting for the score (--no-wait).")
+        return SubmissionResult("PENDING", ref=ref, remaining_today=left)
+    return _scored(api, call, ref, left, poll)
 
 
-def _base_entry(options: SubmitOptions, run: RunRecord) -> dict[str, Any]:
-    return {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "message": options.message,
-        "description": _description(options.message, run),
-        "where": "kaggle",
-        "cv": run.metrics.get("cv_mean"),
-    }
-
-
-def _entry(sub: _Submission, status: str, **fields: Any) -> dict[str, Any]:
-    entry = {**sub.base, "competition": sub.slug, "status": status, "ref": None}
-    entry.update({"public": None, "private": None, "error": None, "remaining_today": None})
-    entry.update(fields)
-    return entry
-
-
-def _description(message: str, run: RunRecord) -> str:
-    """What Kaggle shows beside the score: the message, the run id and its CV score."""
-    parts = [message.strip()] if message.strip() else []
-    parts.append(f"run {run.id}")
-    cv, metric = run.metrics.get("cv_mean"), run.metrics.get("metric")
-    if isinstance(cv, int | float):
-        parts.append(" ".join(str(p) for p in ("CV", metric, f"{cv:.5f}") if p))
-    return " | ".join(parts)
-
-
-def _poll_seconds(options: SubmitOptions) -> float:
+def _poll_seconds(default: float) -> float:
     text = os.environ.get("KSTARTER_POLL_SECONDS")
     try:
-        return max(float(text), 0.0) if text else float(options.poll_seconds)
+        return max(float(text), 0.0) if text else float(default)
     except ValueError:
         raise KaggleError(
             f"KSTARTER_POLL_SECONDS={text!r} is not a number of seconds: set it to e.g. 5, "
@@ -261,46 +229,51 @@ def _none_left(slug: str, today: int, by_total: bool) -> str:
     )
 
 
-def _upload(api: Any, sub: _Submission, path: Path, remaining: int | None) -> int:
-    with _calling(sub.slug):
-        response = api.competition_submit(str(path), sub.base["description"], sub.slug, quiet=True)
+def _upload(api: Any, call: _Call, path: Path, description: str, remaining: int | None) -> int:
+    with _calling(call.slug):
+        response = api.competition_submit(str(path), description, call.slug, quiet=True)
     ref = int(response.ref or 0)
     if ref:
         return ref
     said = _clean(response.message or "no reason given")
-    entry = _entry(sub, "ERROR", error=f"upload failed: {said}", remaining_today=remaining)
+    result = SubmissionResult("ERROR", error=f"upload failed: {said}", remaining_today=remaining)
     raise KaggleSubmissionError(
         f"The upload of {path.name} to Kaggle failed ({said}), so nothing was submitted: "
         "check your connection and run `kstarter submit` again.",
-        entry,
+        result,
     )
 
 
-def _scored(api: Any, sub: _Submission, ref: int, left: int | None, poll: float) -> dict[str, Any]:
+def _scored(api: Any, call: _Call, ref: int, left: int | None, poll: float) -> SubmissionResult:
     try:
-        result = _wait_for_score(api, sub, ref, poll)
+        answer = _wait_for_score(api, call, ref, poll)
     except KaggleError as err:
-        entry = _entry(sub, "PENDING", ref=ref, remaining_today=left)
+        pending = SubmissionResult("PENDING", ref=ref, remaining_today=left)
         raise KaggleSubmissionError(
-            f"Submitted as ref {ref}, but its score could not be fetched: {err}", entry
+            f"Submitted as ref {ref}, but its score could not be fetched: {err}", pending
         ) from None
-    status = _status(result)
+    status = _status(answer)
     if status == "ERROR":
-        said = _clean(result.error_description or "no reason given")
-        entry = _entry(sub, "ERROR", ref=ref, error=said, remaining_today=left)
+        said = _clean(answer.error_description or "no reason given")
+        failed = SubmissionResult("ERROR", ref=ref, error=said, remaining_today=left)
         raise KaggleSubmissionError(
             f"Kaggle could not score submission {ref}: {said.rstrip('.')}. Fix the run's "
             "submission.csv and submit again.",
-            entry,
+            failed,
         )
     if status != "COMPLETE":
-        sub.progress(f"Still not scored; recorded as PENDING with ref {ref}.")
-        return _entry(sub, "PENDING", ref=ref, remaining_today=left)
-    public, private = _score(result.public_score), _score(result.private_score)
-    return _entry(sub, "COMPLETE", ref=ref, public=public, private=private, remaining_today=left)
+        call.progress(f"Still not scored; recorded as PENDING with ref {ref}.")
+        return SubmissionResult("PENDING", ref=ref, remaining_today=left)
+    return SubmissionResult(
+        "COMPLETE",
+        ref=ref,
+        public=_score(answer.public_score),
+        private=_score(answer.private_score),
+        remaining_today=left,
+    )
 
 
-def _wait_for_score(api: Any, sub: _Submission, ref: int, poll: float) -> Any:
+def _wait_for_score(api: Any, call: _Call, ref: int, poll: float) -> Any:
     """Poll GetSubmission until it leaves PENDING or MAX_WAIT_SECONDS pass.
 
     Ctrl-C stops the wait, not the submission: the last answer (or None) is returned, so the
@@ -314,15 +287,15 @@ def _wait_for_score(api: Any, sub: _Submission, ref: int, poll: float) -> Any:
     try:
         with api.build_kaggle_client() as kaggle:
             while True:
-                with _calling(sub.slug):
+                with _calling(call.slug):
                     result = kaggle.competitions.competition_api_client.get_submission(request)
                 waited = time.monotonic() - start
                 if _status(result) != "PENDING" or waited >= MAX_WAIT_SECONDS:
                     return result
-                sub.progress(f"Waiting for Kaggle to score submission {ref} ({waited:.0f} s)...")
+                call.progress(f"Waiting for Kaggle to score submission {ref} ({waited:.0f} s)...")
                 time.sleep(poll)
     except KeyboardInterrupt:
-        sub.progress(f"Stopped waiting; submission {ref} stays PENDING on Kaggle.")
+        call.progress(f"Stopped waiting; submission {ref} stays PENDING on Kaggle.")
         return result
 
 

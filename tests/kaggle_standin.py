@@ -17,19 +17,26 @@ listens anywhere but 127.0.0.1, and the server stops when the ``with`` block end
 
 Failures are chosen with ``standin.fail = <one of FAILURES>``; a network failure is a client
 pointed at :func:`closed_port` instead.
+
+The contract suites call the client inside the test process: :func:`client_in_process` sets the
+same variables there and imports the client afresh (it reads them at import).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import io
 import json
+import os
 import socket
+import sys
 import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -149,7 +156,7 @@ def public_score(practice: str, data: bytes) -> float:
     """The public leaderboard score of an uploaded CSV (raises if it cannot be scored)."""
     import pandas as pd
 
-    from kstarter.submit import score_against_key
+    from kstarter.leaderboards import score_against_key
 
     spec, key = _scoring(practice)
     public, _private = score_against_key(spec, pd.read_csv(io.BytesIO(data)), key)
@@ -427,3 +434,42 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _is_client_module(name: str) -> bool:
+    return name == "kaggle" or name.startswith("kaggle.")
+
+
+@contextlib.contextmanager
+def client_in_process(standin: StandIn, home: Path) -> Iterator[None]:
+    """Point the kaggle client of this process at ``standin`` for the ``with`` block: the
+    stand-in's credentials, ``home`` as HOME and config folder, no other KAGGLE_* variable.
+
+    ``KaggleApi`` reads KAGGLE_API_ENVIRONMENT and its config folder when its module is
+    imported, so the client's modules are dropped on entry (kstarter imports them afresh) and
+    again on exit, and the ones loaded before are put back.
+    """
+    import pytest
+
+    saved = {name: mod for name, mod in sys.modules.items() if _is_client_module(name)}
+    with pytest.MonkeyPatch.context() as env:
+        for name in [n for n in os.environ if n.startswith("KAGGLE_")]:
+            env.delenv(name)
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "KSTARTER_POLL_SECONDS"):
+            env.delenv(name, raising=False)
+        for name in ("HTTPS_PROXY", "https_proxy"):  # https too: nothing leaves 127.0.0.1
+            env.setenv(name, standin.url)
+        for name, value in standin.env().items():
+            env.setenv(name, value)
+        env.setenv("HOME", str(home))
+        env.setenv("KAGGLE_CONFIG_DIR", str(home / ".kaggle"))
+        env.setenv("KAGGLE_USERNAME", USERNAME)
+        env.setenv("KAGGLE_KEY", KEY)
+        for name in saved:
+            del sys.modules[name]
+        try:
+            yield
+        finally:
+            for name in [n for n in sys.modules if _is_client_module(n)]:
+                del sys.modules[name]
+            sys.modules.update(saved)

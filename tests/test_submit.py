@@ -12,8 +12,9 @@ import pytest
 from conftest import assert_clean_error
 
 from kstarter.config import load_project
+from kstarter.leaderboards import PRACTICE_DAILY_LIMIT, get_leaderboard
 from kstarter.project import init_project
-from kstarter.submit import PRACTICE_DAILY_LIMIT, daily_limit, submitted_today
+from kstarter.submit import submitted_today
 
 pytestmark = pytest.mark.slow  # every test submits a run trained on practice data
 
@@ -68,7 +69,7 @@ def test_the_daily_limit_is_refused_even_with_force(ks, project):
     best = min(runs, key=lambda name: cv[name])
     config = path / "kstarter.yaml"
     config.write_text(config.read_text().replace("daily_limit: null", "daily_limit: 2"))
-    assert daily_limit(load_project(path)) == 2
+    assert get_leaderboard(load_project(path).spec).daily_limit == 2
     ks("submit", runs[best], "-m", "one", cwd=path)
     proc = ks("submit", runs[best], "-m", "two", cwd=path)
     assert "0 submission(s) left today" in proc.stdout
@@ -91,4 +92,4 @@ def test_only_todays_received_submissions_count(project):
     (run / "submissions.json").write_text(json.dumps(entries))
     assert submitted_today(path, now) == 3
     assert submitted_today(path, now + timedelta(days=1)) == 0
-    assert daily_limit(load_project(path)) == PRACTICE_DAILY_LIMIT
+    assert get_leaderboard(load_project(path).spec).daily_limit == PRACTICE_DAILY_LIMIT

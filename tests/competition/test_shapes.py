@@ -364,8 +364,8 @@ def test_time_split_reads_dates_in_another_format() -> None:
 
 
 def test_practice_scoring_of_several_targets_uses_every_column() -> None:
+    from kstarter.leaderboards import score_against_key
     from kstarter.spec import Spec
-    from kstarter.submit import score_against_key
 
     rng = np.random.default_rng(0)
     truth = (rng.random((200, 2)) < 0.4).astype(int)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kstarter import sources as practice
 from kstarter.errors import SourceError
-from kstarter.sources import _practice as practice
 
 NAMES = [info.name for info in practice.list_practice()]
 REPO = Path(__file__).resolve().parents[2]
@@ -61,8 +61,8 @@ def test_registry_covers_the_required_shapes() -> None:
 
 def test_list_practice_does_not_import_pandas() -> None:
     code = (
-        "import sys, kstarter.sources._practice as p; p.list_practice(); "
-        "p.get_practice('adult-income'); p.answer_key_columns('penguins-species'); "
+        "import sys, kstarter.sources as p; p.list_practice(); p.get_practice('adult-income'); "
+        "p.answer_key_columns('penguins-species'); "
         "assert 'pandas' not in sys.modules and 'numpy' not in sys.modules, 'heavy import'"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -1,0 +1,107 @@
+"""The practice leaderboard: a submission scored against the held-back answer key.
+
+The key's ``Usage`` column splits the test rows into a public part (the score shown) and a
+private part (kept for ``kstarter runs --private``), like a Kaggle leaderboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from kstarter.competition import encode_target, read_submission
+from kstarter.leaderboards._base import Leaderboard, LeaderboardError, LeaderboardOptions
+from kstarter.metrics import get_metric
+from kstarter.sources import answer_key
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import numpy as np
+    import pandas as pd
+
+    from kstarter.config import Project
+    from kstarter.runs import RunRecord
+    from kstarter.spec import Spec
+
+__all__ = ["PracticeLeaderboard", "PRACTICE_DAILY_LIMIT", "score_against_key"]
+
+# Kaggle's usual limit, applied to practice competitions unless kstarter.yaml's
+# competition.daily_limit says otherwise: a budget is what makes chasing the public board costly.
+PRACTICE_DAILY_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class PracticeLeaderboard(Leaderboard):
+    """The answer key of the practice competition ``name``; scores come back at once."""
+
+    name: str
+    daily_limit: int | None = PRACTICE_DAILY_LIMIT
+    limit_text: ClassVar[str] = (
+        "the practice budget (raise competition.daily_limit in kstarter.yaml to change it)"
+    )
+
+    def submit(
+        self, project: Project, run: RunRecord, path: Path, options: LeaderboardOptions
+    ) -> dict[str, Any]:
+        key = answer_key(self.name)
+        entry: dict[str, Any] = {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "message": options.message,
+            "where": "practice",
+            "status": "COMPLETE",
+            "cv": run.metrics.get("cv_mean"),
+        }
+        left = options.left_today
+        try:
+            public, private = score_against_key(project.spec, read_submission(path), key)
+        except Exception as err:  # as Kaggle does: a file it cannot score is an ERROR entry
+            said = " ".join(str(err).split())[:200].rstrip(".") or type(err).__name__
+            entry.update(status="ERROR", public=None, private=None, error=said)
+            entry["remaining_today"] = left  # a failed scoring spends nothing
+            raise LeaderboardError(
+                f"The practice leaderboard could not score {path.name}: {said}. Fix the run's "
+                "submission.csv and submit again.",
+                entry,
+            ) from None
+        entry.update(public=public, private=private)
+        entry["remaining_today"] = None if left is None else left - 1
+        return entry
+
+
+def score_against_key(spec: Spec, sub: pd.DataFrame, key: pd.DataFrame) -> tuple[float, float]:
+    """Public and private scores of a submission against an answer key with a Usage column."""
+    metric = get_metric(spec.metric)
+    id_col = spec.sample_id
+    merged = key.merge(sub, on=id_col, how="left", suffixes=("_true", ""))
+    truth_cols = [c for c in key.columns if c not in (id_col, "Usage")]
+    y_true = _encode_truth(spec, merged, truth_cols)
+    y_pred = _encode_pred(spec, merged)
+    scores = []
+    for usage in ("Public", "Private"):
+        mask = (merged["Usage"] == usage).to_numpy()
+        scores.append(float(metric.score(y_true[mask], y_pred[mask])))
+    return scores[0], scores[1]
+
+
+def _encode_truth(spec: Spec, merged: pd.DataFrame, truth_cols: list[str]) -> np.ndarray:
+    cols = [f"{c}_true" if f"{c}_true" in merged.columns else c for c in truth_cols]
+    if spec.task == "multitarget":
+        frame = merged[cols].set_axis(list(spec.targets), axis=1)
+    else:
+        frame = merged[[cols[0]]].set_axis([spec.targets[0]], axis=1)
+    if spec.kind == "proba" and spec.task == "binary":
+        return frame.iloc[:, 0].to_numpy(dtype=int)
+    return encode_target(spec, frame)
+
+
+def _encode_pred(spec: Spec, merged: pd.DataFrame) -> np.ndarray:
+    import numpy as np
+
+    if spec.kind == "label":
+        return encode_target(
+            spec, merged[[spec.pred_columns[0]]].set_axis([spec.targets[0]], axis=1)
+        )
+    values = merged[list(spec.pred_columns)].to_numpy(dtype=float)
+    return values if values.shape[1] > 1 else np.ravel(values)
