@@ -1,9 +1,9 @@
-"""Kaggle metrics: the table in ``configs/metrics.yaml``, scoring, and label decisions.
+"""The metric table: every metric is one entry of ``configs/metrics.yaml``.
 
-Every metric is one entry of ``configs/metrics.yaml`` (read once, validated by
-:func:`validate_table`). A :class:`Metric` knows its direction, what predictions it scores and how
-LightGBM should train for it. For label metrics, :func:`fit_decision` fits on out-of-fold
-predictions how raw model output becomes a label (a threshold, argmax, or ordinal cut points).
+The table is read once and validated by :func:`validate_table`. A :class:`Metric` knows its
+direction, what predictions it scores and how LightGBM should train for it. The functions the
+table names live in :mod:`kstarter.metrics._functions`; for label metrics,
+:mod:`kstarter.metrics._decisions` fits how raw model output becomes a label.
 
 Conventions for ``y_true`` / ``y_pred`` (see :mod:`kstarter.spec` for the vocabulary):
 
@@ -26,7 +26,6 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from sklearn import metrics as skm
 
 from kstarter.errors import ConfigError, MetricError
 from kstarter.resources import load_config_yaml
@@ -34,18 +33,10 @@ from kstarter.spec import KINDS, TASKS
 
 __all__ = [
     "Metric",
-    "Decision",
     "get_metric",
     "list_metrics",
     "default_metric",
-    "fit_decision",
     "validate_table",
-    "log_loss",
-    "mape",
-    "smape",
-    "qwk",
-    "mcauc",
-    "mcrmse",
 ]
 
 SOURCE = "configs/metrics.yaml"
@@ -64,10 +55,6 @@ _DECISIONS_FOR_TASK = {
 _NEEDS_OF_KIND = {"label": "label", "proba": "proba", "class_proba": "proba", "value": "value"}
 _REQUIRED = ("aliases", "direction", "optimum", "needs", "tasks", "function", "lightgbm")
 _OPTIONAL = ("description", "kwargs", "target_transform", "decision", "default_for")
-_PROBA_EPS = 1e-15
-_MAX_THRESHOLDS = 200  # candidate thresholds tried when fitting a binary decision
-_CUT_GRID = 20  # candidate values per cut point and pass when fitting ordinal cut points
-_CUT_PASSES = 4
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -375,203 +362,3 @@ def _resolve(ref: str) -> Callable[..., Any]:
     if not callable(fn):
         raise MetricError(f"function '{ref}' is not callable")
     return fn
-
-
-# ---------------------------------------------------------------- metrics sklearn lacks
-
-
-def log_loss(y_true: Any, y_pred: Any) -> float:
-    """Log loss as Kaggle computes it: probabilities clipped to [1e-15, 1 - 1e-15], rows rescaled.
-
-    Binary ``y_pred`` is P(class 1) of shape (n,); multiclass is (n, k) and scored against labels
-    ``range(k)``, so a fold that lacks a class still scores.
-    """
-    proba = np.asarray(y_pred, dtype=np.float64)
-    if proba.ndim == 1:
-        proba = np.column_stack([1.0 - proba, proba])
-    proba = np.clip(proba, _PROBA_EPS, 1.0 - _PROBA_EPS)
-    proba = proba / proba.sum(axis=1, keepdims=True)
-    return float(skm.log_loss(y_true, proba, labels=np.arange(proba.shape[1])))
-
-
-def mape(y_true: Any, y_pred: Any) -> float:
-    """Mean absolute percentage error in percent; a zero target divides by machine epsilon."""
-    y, p = _floats(y_true), _floats(y_pred)
-    denominator = np.maximum(np.abs(y), np.finfo(np.float64).eps)
-    return float(100.0 * np.mean(np.abs(y - p) / denominator))
-
-
-def smape(y_true: Any, y_pred: Any) -> float:
-    """Symmetric MAPE in percent (0..200) as Kaggle defines it; 0/0 counts as 0."""
-    y, p = _floats(y_true), _floats(y_pred)
-    denominator = (np.abs(y) + np.abs(p)) / 2.0
-    ratio = np.divide(
-        np.abs(y - p), denominator, out=np.zeros_like(denominator), where=denominator != 0
-    )
-    return float(100.0 * np.mean(ratio))
-
-
-def qwk(y_true: Any, y_pred: Any) -> float:
-    """Quadratic weighted kappa as Kaggle computes it, over ratings min..max of both arrays.
-
-    Labels must be integers (encoded classes). 0.0 when only one rating occurs at all.
-    """
-    truth, pred = _ints(y_true), _ints(y_pred)
-    low = min(truth.min(), pred.min())
-    k = int(max(truth.max(), pred.max()) - low + 1)
-    if k < 2:
-        return 0.0  # kappa is 0/0 when y_true and y_pred hold one and the same rating
-    observed = np.bincount((truth - low) * k + (pred - low), minlength=k * k).reshape(k, k)
-    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
-    weights = np.subtract.outer(np.arange(k), np.arange(k)) ** 2
-    return float(1.0 - (weights * observed).sum() / (weights * expected).sum())
-
-
-def mcauc(y_true: Any, y_pred: Any) -> float:
-    """Mean over columns of ROC AUC; columns holding a single class are skipped."""
-    truth, proba = _columns(y_true, y_pred)
-    scores = [
-        skm.roc_auc_score(truth[:, j], proba[:, j])
-        for j in range(truth.shape[1])
-        if np.unique(truth[:, j]).size == 2
-    ]
-    if not scores:
-        raise MetricError("mcauc: every target column holds one class; ROC AUC needs both")
-    return float(np.mean(scores))
-
-
-def mcrmse(y_true: Any, y_pred: Any) -> float:
-    """Mean over columns of the RMSE of each column."""
-    truth, pred = _columns(y_true, y_pred)
-    return float(np.mean(np.sqrt(np.mean((truth - pred) ** 2, axis=0))))
-
-
-def _floats(values: Any) -> np.ndarray:
-    return np.asarray(values, dtype=np.float64).ravel()
-
-
-def _ints(values: Any) -> np.ndarray:
-    array = np.asarray(values).ravel()
-    ints = array.astype(np.int64)
-    if array.size == 0 or not np.array_equal(ints, array):
-        raise MetricError(
-            "this metric scores encoded integer labels; round or decide the predictions first"
-        )
-    return ints
-
-
-def _columns(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
-    truth = np.asarray(y_true, dtype=np.float64)
-    pred = np.asarray(y_pred, dtype=np.float64)
-    truth = truth.reshape(len(truth), -1)
-    pred = pred.reshape(len(pred), -1)
-    if truth.shape != pred.shape:
-        raise MetricError(
-            f"y_true has shape {truth.shape} but y_pred has {pred.shape}; "
-            "multi-target metrics need one prediction column per target"
-        )
-    return truth, pred
-
-
-# ---------------------------------------------------------------- decisions
-
-
-@dataclass(frozen=True)
-class Decision:
-    """How raw model output becomes encoded labels: fitted on OOF, saved with the run.
-
-    kind ``threshold``: label 1 where P(class 1) >= threshold; ``argmax``: the most probable
-    class of (n, k) probabilities; ``rounding``: the class index of a continuous prediction is the
-    number of cut points at or below it; ``none``: raw output is the submission, unchanged.
-    """
-
-    kind: str = "none"
-    threshold: float | None = None
-    cuts: tuple[float, ...] = ()
-
-    def apply(self, raw: Any) -> np.ndarray:
-        values = np.asarray(raw)
-        if self.kind == "threshold":
-            return (values >= self.threshold).astype(np.int64)
-        if self.kind == "argmax":
-            if values.ndim == 1:
-                return (values >= 0.5).astype(np.int64)
-            return values.argmax(axis=1).astype(np.int64)
-        if self.kind == "rounding":
-            return np.searchsorted(np.asarray(self.cuts), values, side="right").astype(np.int64)
-        return values
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "threshold": self.threshold, "cuts": list(self.cuts)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Decision:
-        kind = d.get("kind", "none")
-        threshold = d.get("threshold")
-        cuts = tuple(float(c) for c in d.get("cuts") or ())
-        bad = (
-            kind not in DECISIONS
-            or (kind == "threshold" and not isinstance(threshold, int | float))
-            or (kind == "rounding" and (not cuts or list(cuts) != sorted(cuts)))
-        )
-        if bad:
-            raise ConfigError(
-                f"saved decision {dict(d)!r} is invalid: kind must be one of "
-                f"{', '.join(DECISIONS)}, a threshold needs a number, rounding needs increasing "
-                "cuts; train again to refit it"
-            )
-        return cls(kind=kind, threshold=None if threshold is None else float(threshold), cuts=cuts)
-
-
-def fit_decision(metric: Metric, y_true: Any, raw: Any, n_classes: int) -> Decision:
-    """Fit on out-of-fold predictions how ``raw`` becomes labels, to do best on ``metric``.
-
-    ``raw`` is P(class 1) of shape (n,) for a threshold, (n, k) probabilities for argmax, and a
-    continuous (n,) prediction on the 0..k-1 scale for rounding. Deterministic.
-    """
-    if metric.needs != "label":
-        return Decision("none")
-    if n_classes < 2:
-        raise MetricError(f"metric '{metric.name}' needs at least two classes, got {n_classes}")
-    kind = metric.decision_for("binary" if n_classes == 2 else "multiclass")
-    y = np.asarray(y_true)
-    values = np.asarray(raw, dtype=np.float64)
-    if kind == "threshold":
-        return Decision("threshold", threshold=_fit_threshold(metric, y, values))
-    if kind == "rounding":
-        return Decision("rounding", cuts=_fit_cuts(metric, y, values, n_classes))
-    return Decision(kind)
-
-
-def _fit_threshold(metric: Metric, y: np.ndarray, proba: np.ndarray) -> float:
-    quantiles = np.quantile(proba, np.linspace(0.0, 1.0, _MAX_THRESHOLDS))
-    candidates = np.unique(np.append(quantiles, 0.5))
-    scores = np.array([metric.score(y, (proba >= t).astype(np.int64)) for t in candidates])
-    best = np.nanmax(scores) if metric.greater_is_better else np.nanmin(scores)
-    tied = np.flatnonzero(np.isclose(scores, best, rtol=0.0, atol=1e-12))
-    # Among equally good thresholds keep the one nearest 0.5, the untuned default.
-    return float(candidates[tied[np.argmin(np.abs(candidates[tied] - 0.5))]])
-
-
-def _fit_cuts(metric: Metric, y: np.ndarray, pred: np.ndarray, n_classes: int) -> tuple[float, ...]:
-    """Coordinate search over cut points, starting from plain rounding (0.5, 1.5, ...)."""
-    cuts = np.arange(n_classes - 1, dtype=np.float64) + 0.5
-    best = _cut_score(metric, y, pred, cuts)
-    for _ in range(_CUT_PASSES):
-        improved = False
-        for j in range(cuts.size):
-            lo = cuts[j - 1] if j > 0 else min(pred.min(), cuts[j])
-            hi = cuts[j + 1] if j < cuts.size - 1 else max(pred.max(), cuts[j])
-            for value in np.linspace(lo, hi, _CUT_GRID + 2)[1:-1]:
-                trial = cuts.copy()
-                trial[j] = value
-                score = _cut_score(metric, y, pred, trial)
-                if metric.better(score, best):
-                    best, cuts, improved = score, trial, True
-        if not improved:
-            break
-    return tuple(float(c) for c in cuts)
-
-
-def _cut_score(metric: Metric, y: np.ndarray, pred: np.ndarray, cuts: np.ndarray) -> float:
-    return metric.score(y, np.searchsorted(cuts, pred, side="right"))
