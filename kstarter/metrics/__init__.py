@@ -14,6 +14,7 @@ from kstarter.metrics._registry import (
     default_metric,
     get_metric,
     list_metrics,
+    proxy_metric,
     validate_table,
 )
 
@@ -23,6 +24,7 @@ __all__ = [
     "get_metric",
     "list_metrics",
     "default_metric",
+    "proxy_metric",
     "fit_decision",
     "validate_table",
     "log_loss",

@@ -19,6 +19,7 @@ import difflib
 import importlib
 import math
 import re
+import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -36,6 +37,7 @@ __all__ = [
     "get_metric",
     "list_metrics",
     "default_metric",
+    "proxy_metric",
     "validate_table",
 ]
 
@@ -53,8 +55,26 @@ _DECISIONS_FOR_TASK = {
 }
 # The submission kind a default_for pair names, and the predictions such a metric needs.
 _NEEDS_OF_KIND = {"label": "label", "proba": "proba", "class_proba": "proba", "value": "value"}
+# What a decision's raw output is, and so the predictions and task its proxy metric must score.
+_PROXY_SCORES = {
+    "threshold": ("P(class 1)", "proba", "binary"),
+    "argmax": ("(n, k) class probabilities", "proba", "multiclass"),
+    "rounding": ("a continuous class index", "value", "regression"),
+}
+# The numbers an imbalance_advice text may use, with values to try its format on.
+_ADVICE_FIELDS = {"majority": 0.5, "prior_loss": 0.5}
 _REQUIRED = ("aliases", "direction", "optimum", "needs", "tasks", "function", "lightgbm")
-_OPTIONAL = ("description", "kwargs", "target_transform", "decision", "default_for")
+_OPTIONAL = (
+    "description",
+    "kwargs",
+    "target_transform",
+    "decision",
+    "default_for",
+    "rank_based",
+    "clip_proba",
+    "proxy_for",
+    "imbalance_advice",
+)
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -78,10 +98,33 @@ class Metric:
     lightgbm: Mapping[str, Mapping[str, str]] = field(hash=False)  # task -> objective, metric
     default_for: tuple[str, ...] = ()
     description: str = ""
+    rank_based: bool = False  # only the order of the predictions matters (rank blends allowed)
+    clip_proba: float = 0.0  # submitted probabilities are kept in [clip_proba, 1 - clip_proba]
+    proxy_for: tuple[str, ...] = ()  # decisions whose label metrics a blend search scores with it
+    imbalance_advice: str = ""  # what it does with imbalanced classes: {majority}, {prior_loss}
 
     @property
     def greater_is_better(self) -> bool:
         return self.direction == "maximize"
+
+    def target_kind(self, task: str) -> str:
+        """What one target column is to this metric on ``task``: binary, multiclass or regression.
+
+        A single-target task is its own kind. On a multitarget task, a metric that scores
+        probabilities (one per column, as mean column-wise AUC) sees each column as a binary
+        label, and any other as numbers.
+        """
+        if task != "multitarget":
+            return task
+        return "binary" if self.needs == "proba" else "regression"
+
+    def advice_on_imbalance(self, majority: float, prior_loss: float) -> str:
+        """What this metric does with imbalanced classes, or "" when its entry says nothing.
+
+        ``majority`` is the share of the largest class, ``prior_loss`` the log loss of predicting
+        the class shares for every row.
+        """
+        return self.imbalance_advice.format(majority=majority, prior_loss=prior_loss)
 
     def better(self, a: float, b: float) -> bool:
         """True when score ``a`` is strictly better than ``b`` (a number beats NaN)."""
@@ -151,6 +194,17 @@ def default_metric(task: str, kind: str) -> Metric:
     )
 
 
+def proxy_metric(decision: str) -> Metric:
+    """The smooth metric that stands in for label metrics with ``decision`` while a blend's
+    search moves weights (refitting the decision at every step would be slow and jumpy): the
+    entry whose ``proxy_for`` lists it."""
+    for metric in _table().values():
+        if decision in metric.proxy_for:
+            return metric
+    kinds = ", ".join(_PROXY_SCORES)
+    raise MetricError(f"no metric is the proxy for decision '{decision}'; decisions: {kinds}")
+
+
 def validate_table(raw: Any) -> dict[str, Metric]:
     """Turn the parsed YAML table into metrics, rejecting anything malformed or ambiguous."""
     if not isinstance(raw, dict) or not raw:
@@ -161,6 +215,7 @@ def validate_table(raw: Any) -> dict[str, Metric]:
     metrics = {str(name): _parse_entry(str(name), entry) for name, entry in raw.items()}
     _build_index(metrics.values())
     _check_defaults(metrics.values())
+    _check_proxies(metrics.values())
     return metrics
 
 
@@ -220,6 +275,28 @@ def _check_defaults(metrics: Iterable[Metric]) -> None:
                 )
 
 
+def _check_proxies(metrics: Iterable[Metric]) -> None:
+    owners: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for metric in metrics:
+        for kind in metric.proxy_for:
+            owner = owners.setdefault(kind, metric.name)
+            if owner != metric.name:
+                raise ConfigError(
+                    f"{SOURCE}: metric '{metric.name}': proxy_for '{kind}' is already the proxy "
+                    f"of metric '{owner}'; keep it in one entry"
+                )
+        for kind in metric.decision.values():
+            used.setdefault(kind, metric.name)
+    for kind, user in used.items():
+        if kind != "none" and kind not in owners:
+            raise ConfigError(
+                f"{SOURCE}: metric '{user}' decides labels by {kind} but no entry is the "
+                f"proxy_for {kind}; add {kind} to the proxy_for of a "
+                f"{_PROXY_SCORES[kind][1]} metric for {_PROXY_SCORES[kind][2]} tasks"
+            )
+
+
 # ---------------------------------------------------------------- parsing one entry
 
 
@@ -255,6 +332,10 @@ def _parse_entry(name: str, entry: Any) -> Metric:
         lightgbm=_parse_lightgbm(where, entry["lightgbm"], tasks),
         default_for=_parse_default_for(where, entry.get("default_for") or [], tasks, needs),
         description=str(entry.get("description") or ""),
+        rank_based=_parse_rank_based(where, entry.get("rank_based", False), needs),
+        clip_proba=_parse_clip_proba(where, entry.get("clip_proba", 0.0), needs),
+        proxy_for=_parse_proxy_for(where, entry.get("proxy_for") or [], tasks, needs),
+        imbalance_advice=_parse_advice(where, entry.get("imbalance_advice", "")),
     )
 
 
@@ -350,6 +431,60 @@ def _parse_default_for(
                 f"{_NEEDS_OF_KIND[kind]} predictions but this metric needs {needs}"
             )
     return tuple(str(pair) for pair in value)
+
+
+def _parse_rank_based(where: str, value: Any, needs: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: rank_based must be true or false, found {value!r}")
+    if value and needs == "label":
+        raise ConfigError(
+            f"{where}: rank_based is for metrics that score the raw prediction; a label metric "
+            "scores decided labels, so leave rank_based out"
+        )
+    return value
+
+
+def _parse_clip_proba(where: str, value: Any, needs: str) -> float:
+    clip = _number(where, "clip_proba", value)
+    if not 0.0 <= clip < 0.5:
+        raise ConfigError(f"{where}: clip_proba must be at least 0 and below 0.5, found {value!r}")
+    if clip and needs != "proba":
+        raise ConfigError(
+            f"{where}: clip_proba keeps submitted probabilities away from 0 and 1; a {needs} "
+            "metric submits no probabilities, so leave clip_proba out"
+        )
+    return clip
+
+
+def _parse_proxy_for(where: str, value: Any, tasks: tuple[str, ...], needs: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: proxy_for must be a list of decisions, found {value!r}")
+    for kind in value:
+        _choice(where, "proxy_for", kind, tuple(_PROXY_SCORES))
+        raw, proxy_needs, task = _PROXY_SCORES[kind]
+        if needs != proxy_needs or task not in tasks:
+            raise ConfigError(
+                f"{where}: proxy_for '{kind}': a {kind} decision's raw output is {raw}, which "
+                f"only a {proxy_needs} metric for {task} tasks scores"
+            )
+    return tuple(value)
+
+
+def _parse_advice(where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: imbalance_advice must be a string, found {value!r}")
+    fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    unknown = sorted(fields - set(_ADVICE_FIELDS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: imbalance_advice uses {{{unknown[0]}}}; it may use only "
+            f"{', '.join('{' + f + '}' for f in _ADVICE_FIELDS)} (double a brace to write one)"
+        )
+    try:
+        value.format(**_ADVICE_FIELDS)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise ConfigError(f"{where}: imbalance_advice cannot be formatted: {exc}") from exc
+    return value
 
 
 @cache
