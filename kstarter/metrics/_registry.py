@@ -464,8 +464,8 @@ def _parse_proxy_for(where: str, value: Any, tasks: tuple[str, ...], needs: str)
         raw, proxy_needs, task = _PROXY_SCORES[kind]
         if needs != proxy_needs or task not in tasks:
             raise ConfigError(
-                f"{where}: proxy_for '{kind}': a {kind} decision's raw output is {raw}, which "
-                f"only a {proxy_needs} metric for {task} tasks scores"
+                f"{where}: proxy_for '{kind}': the raw output behind {kind} decisions is {raw}, "
+                f"which only a {proxy_needs} metric for {task} tasks scores"
             )
     return tuple(value)
 
