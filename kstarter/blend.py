@@ -31,6 +31,8 @@ from kstarter.paths import RunFiles
 from kstarter.runs import RunRecord, get_run, write_run
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
     import pandas as pd
 
@@ -94,7 +96,7 @@ class _Blend:
 
 
 def blend(project_dir: Path | str | None, options: BlendOptions) -> BlendResult:
-    from kstarter.metrics import get_metric
+    from kstarter.metrics import get_metric, list_metrics
 
     started = time.perf_counter()
     if options.method not in METHODS:
@@ -104,9 +106,10 @@ def blend(project_dir: Path | str | None, options: BlendOptions) -> BlendResult:
     project = load_project(project_dir)
     metric = get_metric(project.spec.metric)
     if options.method == "rank" and not _rank_ok(metric, project.spec.task):
+        ranked = ", ".join(m.name for m in list_metrics() if m.rank_based)
         raise ConfigError(
             f"--method rank averages ranks, which only a metric that scores the order of the "
-            f"predictions can use (auc, mcauc, or a binary label metric); {metric.name} scores "
+            f"predictions can use ({ranked}, or a binary label metric); {metric.name} scores "
             "their values: use --method mean or weights."
         )
     inputs = _load(project, options.runs, metric)
@@ -155,7 +158,7 @@ def _combine_runs(project: Project, metric: Metric, inputs: _Inputs, method: str
 def _rank_ok(metric: Metric, task: str) -> bool:
     if metric.needs == "label":
         return task == "binary" and metric.decision_for("binary") == "threshold"
-    return metric.function.endswith(("roc_auc_score", ":mcauc"))
+    return metric.rank_based
 
 
 # ---------------------------------------------------------------- reading and checking members
@@ -252,18 +255,24 @@ def _combine(parts: list[np.ndarray], weights: list[float]) -> np.ndarray:
     return np.sum([w * p for w, p in zip(weights, parts, strict=True)], axis=0)
 
 
-def _decision(metric: Metric, y, oof, valid, n_classes: int) -> Decision:
+def _decision(
+    metric: Metric, y: np.ndarray, oof: np.ndarray, valid: np.ndarray, n_classes: int
+) -> Decision:
     from kstarter.metrics import fit_decision
 
     return fit_decision(metric, y[valid], oof[valid], n_classes)
 
 
-def _oof_score(metric: Metric, y, oof, valid, n_classes: int) -> float:
+def _oof_score(
+    metric: Metric, y: np.ndarray, oof: np.ndarray, valid: np.ndarray, n_classes: int
+) -> float:
     decision = _decision(metric, y, oof, valid, n_classes)
     return float(metric.score(y[valid], decision.apply(oof[valid])))
 
 
-def _fit_weights(metric: Metric, y, parts: list[np.ndarray], valid, n_classes: int) -> list[float]:
+def _fit_weights(
+    metric: Metric, y: np.ndarray, parts: list[np.ndarray], valid: np.ndarray, n_classes: int
+) -> list[float]:
     """Coordinate search on the simplex, from the best member; the result's OOF score is at
     least the best member's (one-hot weights are among the candidates)."""
     import numpy as np
@@ -315,19 +324,20 @@ def _key(metric: Metric, value: float) -> float:
     return value if metric.greater_is_better else -value
 
 
-def _search_score(metric: Metric, y, valid, n_classes: int):
+def _search_score(
+    metric: Metric, y: np.ndarray, valid: np.ndarray, n_classes: int
+) -> Callable[[np.ndarray], float]:
     """What the search optimises: the metric itself, or for a label metric (whose decision
     would have to be refitted at every step) a smooth stand-in for it: AUC for a threshold,
-    log loss for argmax, RMSE on the class index for cut points. The final choice among the
-    candidates uses the metric itself."""
+    log loss for argmax, RMSE on the class index for cut points (the table's ``proxy_for``).
+    The final choice among the candidates uses the metric itself."""
 
-    from kstarter.metrics import get_metric
+    from kstarter.metrics import proxy_metric
 
     if metric.needs != "label":
         return lambda pred: float(metric.score(y[valid], pred[valid]))
     kind = metric.decision_for("binary" if n_classes == 2 else "multiclass")
-    proxy = {"threshold": "auc", "argmax": "logloss", "rounding": "rmse"}[kind]
-    stand_in = get_metric(proxy)
+    stand_in = proxy_metric(kind)
 
     def score(pred: np.ndarray) -> float:
         value = float(stand_in.score(y[valid], pred[valid]))
@@ -338,7 +348,9 @@ def _search_score(metric: Metric, y, valid, n_classes: int):
     return score
 
 
-def _scores(metric: Metric, y, oof, folds: np.ndarray, decision: Decision) -> dict[str, Any]:
+def _scores(
+    metric: Metric, y: np.ndarray, oof: np.ndarray, folds: np.ndarray, decision: Decision
+) -> dict[str, Any]:
     import numpy as np
 
     fold_scores = []
@@ -357,7 +369,15 @@ def _scores(metric: Metric, y, oof, folds: np.ndarray, decision: Decision) -> di
 # ---------------------------------------------------------------- the run record
 
 
-def _metrics(project, metric, method, members, scores, decision, inputs) -> dict[str, Any]:
+def _metrics(
+    project: Project,
+    metric: Metric,
+    method: str,
+    members: list[Member],
+    scores: dict[str, Any],
+    decision: Decision,
+    inputs: _Inputs,
+) -> dict[str, Any]:
     import hashlib
 
     params = {"method": method, "weights": {m.run: m.weight for m in members}}

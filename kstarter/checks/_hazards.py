@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from kstarter.checks._inputs import CheckInputs
+    from kstarter.metrics import Metric
 
 __all__ = ["group_hazards", "time_hazards", "imbalance"]
 
@@ -58,7 +59,7 @@ def group_hazards(inputs: CheckInputs) -> list[Finding]:
     return found
 
 
-def _memorisation(inputs: CheckInputs, col) -> tuple[Target, float, float] | None:
+def _memorisation(inputs: CheckInputs, col: str) -> tuple[Target, float, float] | None:
     """Skill of the column's exact values on the folds vs on folds that hold whole values
     out; for numbers, exact values must also beat value ranges (a measurement is smooth,
     an id is not)."""
@@ -86,7 +87,16 @@ def _memorisation(inputs: CheckInputs, col) -> tuple[Target, float, float] | Non
     return None
 
 
-def _group_finding(col, n_values, repeated, unseen, t, s_random, s_group, task) -> Finding:
+def _group_finding(
+    col: str,
+    n_values: int,
+    repeated: float,
+    unseen: float,
+    t: Target,
+    s_random: float,
+    s_group: float,
+    task: str,
+) -> Finding:
     splitter = "StratifiedGroupKFold" if task in ("binary", "multiclass") else "GroupKFold"
     return Finding(
         check="groups",
@@ -147,8 +157,8 @@ def time_hazards(inputs: CheckInputs) -> list[Finding]:
     return []
 
 
-def _time_finding(col, train_t, test_t, later: float) -> Finding:
-    def day(ts) -> str:
+def _time_finding(col: str, train_t: pd.Series, test_t: pd.Series, later: float) -> Finding:
+    def day(ts: pd.Timestamp) -> str:
         return ts.strftime("%Y-%m-%d")
 
     return Finding(
@@ -195,7 +205,7 @@ def imbalance(inputs: CheckInputs) -> list[Finding]:
             title=f"The classes are imbalanced: class {name!r} is {shares[rare]:.1%} of train "
             f"({counts[rare]} rows, about {per_fold} per validation fold); the largest class "
             f"is {majority:.1%}.",
-            meaning=_metric_text(inputs.metric.name, majority, shares),
+            meaning=_metric_text(inputs.metric, majority, shares),
             action="Keep the folds stratified (kstarter's default for classes) and judge scores "
             "against the baseline above; watch the fold-to-fold spread, since few rare rows "
             "per fold make each fold's score noisy.",
@@ -207,41 +217,12 @@ def imbalance(inputs: CheckInputs) -> list[Finding]:
     ]
 
 
-def _metric_text(metric: str, majority: float, shares: np.ndarray) -> str:
+def _metric_text(metric: Metric, majority: float, shares: np.ndarray) -> str:
+    """The metric's own advice from the table, or a general word when its entry has none."""
     import numpy as np
 
     prior_loss = float(-(shares * np.log(np.clip(shares, 1e-15, 1))).sum())
-    texts = {
-        "accuracy": f"Accuracy counts every row alike: always predicting the largest class "
-        f"already scores {majority:.3f}, so a model's accuracy means little until it beats "
-        "that; the rare class barely moves it.",
-        "f1_micro": f"Micro F1 equals accuracy here: predicting the largest class already "
-        f"scores {majority:.3f}.",
-        "balanced_accuracy": "Balanced accuracy averages the recall of each class, so the rare "
-        "class weighs as much as the common one; kstarter fits the decision on OOF to favour "
-        "it.",
-        "f1_macro": "Macro F1 averages over classes, so the rare class weighs as much as the "
-        "common one; kstarter fits the decision on OOF.",
-        "f1": "F1 of the positive class rests on the rare rows: a model that never predicts "
-        "it scores 0, and the threshold kstarter fits on OOF matters a lot.",
-        "mcc": "MCC uses the whole confusion matrix and is 0 for a constant prediction, so it "
-        "is not fooled by the imbalance; kstarter fits the threshold on OOF.",
-        "auc": "AUC scores only the order of the predictions and is not moved by the class "
-        "shares: no resampling or reweighting is needed; it is noisier with few positives.",
-        "mcauc": "AUC scores only the order of the predictions and is not moved by the class "
-        "shares: no resampling or reweighting is needed.",
-        "logloss": f"Log loss scores calibrated probabilities: do not resample or reweight the "
-        f"classes (that breaks the calibration); predicting the class shares alone scores "
-        f"{prior_loss:.4f}.",
-        "mlogloss": f"Log loss scores calibrated probabilities: do not resample or reweight "
-        f"the classes (that breaks the calibration); predicting the class shares alone scores "
-        f"{prior_loss:.4f}.",
-        "qwk": "Quadratic weighted kappa corrects for chance agreement, so a constant "
-        "prediction scores 0; rare extreme classes still weigh a lot, since distant mistakes "
-        "cost the square of the distance.",
-    }
-    return texts.get(
-        metric,
+    return metric.advice_on_imbalance(majority, prior_loss) or (
         f"Check what the metric does with the imbalance; the largest class is "
-        f"{majority:.1%} of the rows.",
+        f"{majority:.1%} of the rows."
     )

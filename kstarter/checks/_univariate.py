@@ -24,19 +24,11 @@ __all__ = [
     "score_skill",
     "oof_predict",
     "auc",
-    "target_kind",
     "eta_squared",
     "prepare_target",
 ]
 
 _PRIOR_WEIGHT = 2.0  # rows' worth of the prior mixed into every bin's mean
-
-
-def target_kind(task: str, metric_name: str) -> str:
-    """binary | multiclass | regression, for a target column of ``task``."""
-    if task == "multitarget":
-        return "binary" if metric_name == "mcauc" else "regression"
-    return task
 
 
 def prepare_target(y: np.ndarray, kind: str) -> np.ndarray:
@@ -88,7 +80,12 @@ def _splits(assignment: np.ndarray, time_ordered: bool) -> Iterator[tuple[np.nda
 
 
 def oof_predict(
-    codes: np.ndarray, y: np.ndarray, kind: str, n_classes: int, assignment, time_ordered: bool
+    codes: np.ndarray,
+    y: np.ndarray,
+    kind: str,
+    n_classes: int,
+    assignment: np.ndarray,
+    time_ordered: bool,
 ) -> np.ndarray:
     """Out-of-fold predictions of the bin table: P(1), class probabilities, or a value."""
     import numpy as np
@@ -114,7 +111,12 @@ def oof_predict(
 
 
 def skill(
-    codes: np.ndarray, y: np.ndarray, kind: str, n_classes: int, assignment, time_ordered: bool
+    codes: np.ndarray,
+    y: np.ndarray,
+    kind: str,
+    n_classes: int,
+    assignment: np.ndarray,
+    time_ordered: bool,
 ) -> float:
     """The bin table's out-of-fold skill: 0 = the prior, 1 = perfect (NaN: cannot score)."""
     oof = oof_predict(codes, y, kind, n_classes, assignment, time_ordered)

@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["build_submission", "validate_submission", "read_submission", "test_positions"]
 
-EPS = 1e-15
-
 
 def test_positions(spec: Spec, sample: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
     """For each sample row, the test row it predicts."""
@@ -30,7 +28,7 @@ def test_positions(spec: Spec, sample: pd.DataFrame, test: pd.DataFrame) -> np.n
     if spec.id is None:
         return np.arange(len(test))
     index = pd.Index(test[spec.id].astype(str))
-    pos = index.get_indexer(sample[spec.sample_id].astype(str))
+    pos = index.get_indexer(pd.Index(sample[spec.sample_id].astype(str)))
     if (pos < 0).any():
         missing = sample[spec.sample_id].iloc[int(np.flatnonzero(pos < 0)[0])]
         raise SubmissionError(
@@ -48,7 +46,7 @@ def build_submission(
     import pandas as pd
 
     sub = pd.DataFrame({spec.sample_id: sample[spec.sample_id].to_numpy()})
-    lo, hi = (EPS, 1 - EPS) if "logloss" in metric.name else (0.0, 1.0)
+    lo, hi = metric.clip_proba, 1 - metric.clip_proba
     if spec.kind == "label":
         sub[spec.pred_columns[0]] = decode_labels(spec, decision.apply(raw))
     elif spec.kind == "class_proba":
@@ -119,7 +117,7 @@ def _check_column(col: pd.Series, name: str, spec: Spec) -> None:
         i = int(col.isna().to_numpy().nonzero()[0][0])
         raise SubmissionError(f"Column {name!r} is empty at row {i + 1}: every row needs a value.")
     if spec.kind == "label":
-        allowed = {_label_text(c) for c in decode_labels(spec, range(spec.n_classes))}
+        allowed = {_label_text(c) for c in decode_labels(spec, np.arange(spec.n_classes))}
         text = col.map(_label_text)
         bad = ~text.isin(allowed)
         if bad.any():

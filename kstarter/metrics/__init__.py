@@ -1,20 +1,20 @@
-"""Kaggle's metrics: the table in ``configs/metrics.yaml``, scoring, and label decisions."""
+"""Kaggle's metrics: the table in ``configs/metrics.yaml``, scoring, and label decisions.
+
+``_registry`` holds :class:`Metric`, the table, lookup and validation; ``_functions`` the Kaggle
+metrics scikit-learn lacks (the table names them ``kstarter.metrics:NAME``); ``_decisions`` how
+raw output becomes labels for a label metric.
+"""
 
 from __future__ import annotations
 
+from kstarter.metrics._decisions import Decision, fit_decision
+from kstarter.metrics._functions import log_loss, mape, mcauc, mcrmse, qwk, smape
 from kstarter.metrics._registry import (
-    Decision,
     Metric,
     default_metric,
-    fit_decision,
     get_metric,
     list_metrics,
-    log_loss,
-    mape,
-    mcauc,
-    mcrmse,
-    qwk,
-    smape,
+    proxy_metric,
     validate_table,
 )
 
@@ -24,6 +24,7 @@ __all__ = [
     "get_metric",
     "list_metrics",
     "default_metric",
+    "proxy_metric",
     "fit_decision",
     "validate_table",
     "log_loss",

@@ -1,9 +1,9 @@
-"""Kaggle metrics: the table in ``configs/metrics.yaml``, scoring, and label decisions.
+"""The metric table: every metric is one entry of ``configs/metrics.yaml``.
 
-Every metric is one entry of ``configs/metrics.yaml`` (read once, validated by
-:func:`validate_table`). A :class:`Metric` knows its direction, what predictions it scores and how
-LightGBM should train for it. For label metrics, :func:`fit_decision` fits on out-of-fold
-predictions how raw model output becomes a label (a threshold, argmax, or ordinal cut points).
+The table is read once and validated by :func:`validate_table`. A :class:`Metric` knows its
+direction, what predictions it scores and how LightGBM should train for it. The functions the
+table names live in :mod:`kstarter.metrics._functions`; for label metrics,
+:mod:`kstarter.metrics._decisions` fits how raw model output becomes a label.
 
 Conventions for ``y_true`` / ``y_pred`` (see :mod:`kstarter.spec` for the vocabulary):
 
@@ -19,6 +19,7 @@ import difflib
 import importlib
 import math
 import re
+import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,7 +27,6 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from sklearn import metrics as skm
 
 from kstarter.errors import ConfigError, MetricError
 from kstarter.resources import load_config_yaml
@@ -34,18 +34,11 @@ from kstarter.spec import KINDS, TASKS
 
 __all__ = [
     "Metric",
-    "Decision",
     "get_metric",
     "list_metrics",
     "default_metric",
-    "fit_decision",
+    "proxy_metric",
     "validate_table",
-    "log_loss",
-    "mape",
-    "smape",
-    "qwk",
-    "mcauc",
-    "mcrmse",
 ]
 
 SOURCE = "configs/metrics.yaml"
@@ -62,12 +55,26 @@ _DECISIONS_FOR_TASK = {
 }
 # The submission kind a default_for pair names, and the predictions such a metric needs.
 _NEEDS_OF_KIND = {"label": "label", "proba": "proba", "class_proba": "proba", "value": "value"}
+# What a decision's raw output is, and so the predictions and task its proxy metric must score.
+_PROXY_SCORES = {
+    "threshold": ("P(class 1)", "proba", "binary"),
+    "argmax": ("(n, k) class probabilities", "proba", "multiclass"),
+    "rounding": ("a continuous class index", "value", "regression"),
+}
+# The numbers an imbalance_advice text may use, with values to try its format on.
+_ADVICE_FIELDS = {"majority": 0.5, "prior_loss": 0.5}
 _REQUIRED = ("aliases", "direction", "optimum", "needs", "tasks", "function", "lightgbm")
-_OPTIONAL = ("description", "kwargs", "target_transform", "decision", "default_for")
-_PROBA_EPS = 1e-15
-_MAX_THRESHOLDS = 200  # candidate thresholds tried when fitting a binary decision
-_CUT_GRID = 20  # candidate values per cut point and pass when fitting ordinal cut points
-_CUT_PASSES = 4
+_OPTIONAL = (
+    "description",
+    "kwargs",
+    "target_transform",
+    "decision",
+    "default_for",
+    "rank_based",
+    "clip_proba",
+    "proxy_for",
+    "imbalance_advice",
+)
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -91,10 +98,33 @@ class Metric:
     lightgbm: Mapping[str, Mapping[str, str]] = field(hash=False)  # task -> objective, metric
     default_for: tuple[str, ...] = ()
     description: str = ""
+    rank_based: bool = False  # only the order of the predictions matters (rank blends allowed)
+    clip_proba: float = 0.0  # submitted probabilities are kept in [clip_proba, 1 - clip_proba]
+    proxy_for: tuple[str, ...] = ()  # decisions whose label metrics a blend search scores with it
+    imbalance_advice: str = ""  # what it does with imbalanced classes: {majority}, {prior_loss}
 
     @property
     def greater_is_better(self) -> bool:
         return self.direction == "maximize"
+
+    def target_kind(self, task: str) -> str:
+        """What one target column is to this metric on ``task``: binary, multiclass or regression.
+
+        A single-target task is its own kind. On a multitarget task, a metric that scores
+        probabilities (one per column, as mean column-wise AUC) sees each column as a binary
+        label, and any other as numbers.
+        """
+        if task != "multitarget":
+            return task
+        return "binary" if self.needs == "proba" else "regression"
+
+    def advice_on_imbalance(self, majority: float, prior_loss: float) -> str:
+        """What this metric does with imbalanced classes, or "" when its entry says nothing.
+
+        ``majority`` is the share of the largest class, ``prior_loss`` the log loss of predicting
+        the class shares for every row.
+        """
+        return self.imbalance_advice.format(majority=majority, prior_loss=prior_loss)
 
     def better(self, a: float, b: float) -> bool:
         """True when score ``a`` is strictly better than ``b`` (a number beats NaN)."""
@@ -164,6 +194,17 @@ def default_metric(task: str, kind: str) -> Metric:
     )
 
 
+def proxy_metric(decision: str) -> Metric:
+    """The smooth metric that stands in for label metrics with ``decision`` while a blend's
+    search moves weights (refitting the decision at every step would be slow and jumpy): the
+    entry whose ``proxy_for`` lists it."""
+    for metric in _table().values():
+        if decision in metric.proxy_for:
+            return metric
+    kinds = ", ".join(_PROXY_SCORES)
+    raise MetricError(f"no metric is the proxy for decision '{decision}'; decisions: {kinds}")
+
+
 def validate_table(raw: Any) -> dict[str, Metric]:
     """Turn the parsed YAML table into metrics, rejecting anything malformed or ambiguous."""
     if not isinstance(raw, dict) or not raw:
@@ -174,6 +215,7 @@ def validate_table(raw: Any) -> dict[str, Metric]:
     metrics = {str(name): _parse_entry(str(name), entry) for name, entry in raw.items()}
     _build_index(metrics.values())
     _check_defaults(metrics.values())
+    _check_proxies(metrics.values())
     return metrics
 
 
@@ -233,6 +275,28 @@ def _check_defaults(metrics: Iterable[Metric]) -> None:
                 )
 
 
+def _check_proxies(metrics: Iterable[Metric]) -> None:
+    owners: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for metric in metrics:
+        for kind in metric.proxy_for:
+            owner = owners.setdefault(kind, metric.name)
+            if owner != metric.name:
+                raise ConfigError(
+                    f"{SOURCE}: metric '{metric.name}': proxy_for '{kind}' is already the proxy "
+                    f"of metric '{owner}'; keep it in one entry"
+                )
+        for kind in metric.decision.values():
+            used.setdefault(kind, metric.name)
+    for kind, user in used.items():
+        if kind != "none" and kind not in owners:
+            raise ConfigError(
+                f"{SOURCE}: metric '{user}' decides labels by {kind} but no entry is the "
+                f"proxy_for {kind}; add {kind} to the proxy_for of a "
+                f"{_PROXY_SCORES[kind][1]} metric for {_PROXY_SCORES[kind][2]} tasks"
+            )
+
+
 # ---------------------------------------------------------------- parsing one entry
 
 
@@ -268,6 +332,10 @@ def _parse_entry(name: str, entry: Any) -> Metric:
         lightgbm=_parse_lightgbm(where, entry["lightgbm"], tasks),
         default_for=_parse_default_for(where, entry.get("default_for") or [], tasks, needs),
         description=str(entry.get("description") or ""),
+        rank_based=_parse_rank_based(where, entry.get("rank_based", False), needs),
+        clip_proba=_parse_clip_proba(where, entry.get("clip_proba", 0.0), needs),
+        proxy_for=_parse_proxy_for(where, entry.get("proxy_for") or [], tasks, needs),
+        imbalance_advice=_parse_advice(where, entry.get("imbalance_advice", "")),
     )
 
 
@@ -365,6 +433,60 @@ def _parse_default_for(
     return tuple(str(pair) for pair in value)
 
 
+def _parse_rank_based(where: str, value: Any, needs: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: rank_based must be true or false, found {value!r}")
+    if value and needs == "label":
+        raise ConfigError(
+            f"{where}: rank_based is for metrics that score the raw prediction; a label metric "
+            "scores decided labels, so leave rank_based out"
+        )
+    return value
+
+
+def _parse_clip_proba(where: str, value: Any, needs: str) -> float:
+    clip = _number(where, "clip_proba", value)
+    if not 0.0 <= clip < 0.5:
+        raise ConfigError(f"{where}: clip_proba must be at least 0 and below 0.5, found {value!r}")
+    if clip and needs != "proba":
+        raise ConfigError(
+            f"{where}: clip_proba keeps submitted probabilities away from 0 and 1; a {needs} "
+            "metric submits no probabilities, so leave clip_proba out"
+        )
+    return clip
+
+
+def _parse_proxy_for(where: str, value: Any, tasks: tuple[str, ...], needs: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: proxy_for must be a list of decisions, found {value!r}")
+    for kind in value:
+        _choice(where, "proxy_for", kind, tuple(_PROXY_SCORES))
+        raw, proxy_needs, task = _PROXY_SCORES[kind]
+        if needs != proxy_needs or task not in tasks:
+            raise ConfigError(
+                f"{where}: proxy_for '{kind}': the raw output behind {kind} decisions is {raw}, "
+                f"which only a {proxy_needs} metric for {task} tasks scores"
+            )
+    return tuple(value)
+
+
+def _parse_advice(where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: imbalance_advice must be a string, found {value!r}")
+    fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    unknown = sorted(fields - set(_ADVICE_FIELDS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: imbalance_advice uses {{{unknown[0]}}}; it may use only "
+            f"{', '.join('{' + f + '}' for f in _ADVICE_FIELDS)} (double a brace to write one)"
+        )
+    try:
+        value.format(**_ADVICE_FIELDS)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise ConfigError(f"{where}: imbalance_advice cannot be formatted: {exc}") from exc
+    return value
+
+
 @cache
 def _resolve(ref: str) -> Callable[..., Any]:
     module_name, _, attr = ref.partition(":")
@@ -375,203 +497,3 @@ def _resolve(ref: str) -> Callable[..., Any]:
     if not callable(fn):
         raise MetricError(f"function '{ref}' is not callable")
     return fn
-
-
-# ---------------------------------------------------------------- metrics sklearn lacks
-
-
-def log_loss(y_true: Any, y_pred: Any) -> float:
-    """Log loss as Kaggle computes it: probabilities clipped to [1e-15, 1 - 1e-15], rows rescaled.
-
-    Binary ``y_pred`` is P(class 1) of shape (n,); multiclass is (n, k) and scored against labels
-    ``range(k)``, so a fold that lacks a class still scores.
-    """
-    proba = np.asarray(y_pred, dtype=np.float64)
-    if proba.ndim == 1:
-        proba = np.column_stack([1.0 - proba, proba])
-    proba = np.clip(proba, _PROBA_EPS, 1.0 - _PROBA_EPS)
-    proba = proba / proba.sum(axis=1, keepdims=True)
-    return float(skm.log_loss(y_true, proba, labels=np.arange(proba.shape[1])))
-
-
-def mape(y_true: Any, y_pred: Any) -> float:
-    """Mean absolute percentage error in percent; a zero target divides by machine epsilon."""
-    y, p = _floats(y_true), _floats(y_pred)
-    denominator = np.maximum(np.abs(y), np.finfo(np.float64).eps)
-    return float(100.0 * np.mean(np.abs(y - p) / denominator))
-
-
-def smape(y_true: Any, y_pred: Any) -> float:
-    """Symmetric MAPE in percent (0..200) as Kaggle defines it; 0/0 counts as 0."""
-    y, p = _floats(y_true), _floats(y_pred)
-    denominator = (np.abs(y) + np.abs(p)) / 2.0
-    ratio = np.divide(
-        np.abs(y - p), denominator, out=np.zeros_like(denominator), where=denominator != 0
-    )
-    return float(100.0 * np.mean(ratio))
-
-
-def qwk(y_true: Any, y_pred: Any) -> float:
-    """Quadratic weighted kappa as Kaggle computes it, over ratings min..max of both arrays.
-
-    Labels must be integers (encoded classes). 0.0 when only one rating occurs at all.
-    """
-    truth, pred = _ints(y_true), _ints(y_pred)
-    low = min(truth.min(), pred.min())
-    k = int(max(truth.max(), pred.max()) - low + 1)
-    if k < 2:
-        return 0.0  # kappa is 0/0 when y_true and y_pred hold one and the same rating
-    observed = np.bincount((truth - low) * k + (pred - low), minlength=k * k).reshape(k, k)
-    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
-    weights = np.subtract.outer(np.arange(k), np.arange(k)) ** 2
-    return float(1.0 - (weights * observed).sum() / (weights * expected).sum())
-
-
-def mcauc(y_true: Any, y_pred: Any) -> float:
-    """Mean over columns of ROC AUC; columns holding a single class are skipped."""
-    truth, proba = _columns(y_true, y_pred)
-    scores = [
-        skm.roc_auc_score(truth[:, j], proba[:, j])
-        for j in range(truth.shape[1])
-        if np.unique(truth[:, j]).size == 2
-    ]
-    if not scores:
-        raise MetricError("mcauc: every target column holds one class; ROC AUC needs both")
-    return float(np.mean(scores))
-
-
-def mcrmse(y_true: Any, y_pred: Any) -> float:
-    """Mean over columns of the RMSE of each column."""
-    truth, pred = _columns(y_true, y_pred)
-    return float(np.mean(np.sqrt(np.mean((truth - pred) ** 2, axis=0))))
-
-
-def _floats(values: Any) -> np.ndarray:
-    return np.asarray(values, dtype=np.float64).ravel()
-
-
-def _ints(values: Any) -> np.ndarray:
-    array = np.asarray(values).ravel()
-    ints = array.astype(np.int64)
-    if array.size == 0 or not np.array_equal(ints, array):
-        raise MetricError(
-            "this metric scores encoded integer labels; round or decide the predictions first"
-        )
-    return ints
-
-
-def _columns(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
-    truth = np.asarray(y_true, dtype=np.float64)
-    pred = np.asarray(y_pred, dtype=np.float64)
-    truth = truth.reshape(len(truth), -1)
-    pred = pred.reshape(len(pred), -1)
-    if truth.shape != pred.shape:
-        raise MetricError(
-            f"y_true has shape {truth.shape} but y_pred has {pred.shape}; "
-            "multi-target metrics need one prediction column per target"
-        )
-    return truth, pred
-
-
-# ---------------------------------------------------------------- decisions
-
-
-@dataclass(frozen=True)
-class Decision:
-    """How raw model output becomes encoded labels: fitted on OOF, saved with the run.
-
-    kind ``threshold``: label 1 where P(class 1) >= threshold; ``argmax``: the most probable
-    class of (n, k) probabilities; ``rounding``: the class index of a continuous prediction is the
-    number of cut points at or below it; ``none``: raw output is the submission, unchanged.
-    """
-
-    kind: str = "none"
-    threshold: float | None = None
-    cuts: tuple[float, ...] = ()
-
-    def apply(self, raw: Any) -> np.ndarray:
-        values = np.asarray(raw)
-        if self.kind == "threshold":
-            return (values >= self.threshold).astype(np.int64)
-        if self.kind == "argmax":
-            if values.ndim == 1:
-                return (values >= 0.5).astype(np.int64)
-            return values.argmax(axis=1).astype(np.int64)
-        if self.kind == "rounding":
-            return np.searchsorted(np.asarray(self.cuts), values, side="right").astype(np.int64)
-        return values
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "threshold": self.threshold, "cuts": list(self.cuts)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Decision:
-        kind = d.get("kind", "none")
-        threshold = d.get("threshold")
-        cuts = tuple(float(c) for c in d.get("cuts") or ())
-        bad = (
-            kind not in DECISIONS
-            or (kind == "threshold" and not isinstance(threshold, int | float))
-            or (kind == "rounding" and (not cuts or list(cuts) != sorted(cuts)))
-        )
-        if bad:
-            raise ConfigError(
-                f"saved decision {dict(d)!r} is invalid: kind must be one of "
-                f"{', '.join(DECISIONS)}, a threshold needs a number, rounding needs increasing "
-                "cuts; train again to refit it"
-            )
-        return cls(kind=kind, threshold=None if threshold is None else float(threshold), cuts=cuts)
-
-
-def fit_decision(metric: Metric, y_true: Any, raw: Any, n_classes: int) -> Decision:
-    """Fit on out-of-fold predictions how ``raw`` becomes labels, to do best on ``metric``.
-
-    ``raw`` is P(class 1) of shape (n,) for a threshold, (n, k) probabilities for argmax, and a
-    continuous (n,) prediction on the 0..k-1 scale for rounding. Deterministic.
-    """
-    if metric.needs != "label":
-        return Decision("none")
-    if n_classes < 2:
-        raise MetricError(f"metric '{metric.name}' needs at least two classes, got {n_classes}")
-    kind = metric.decision_for("binary" if n_classes == 2 else "multiclass")
-    y = np.asarray(y_true)
-    values = np.asarray(raw, dtype=np.float64)
-    if kind == "threshold":
-        return Decision("threshold", threshold=_fit_threshold(metric, y, values))
-    if kind == "rounding":
-        return Decision("rounding", cuts=_fit_cuts(metric, y, values, n_classes))
-    return Decision(kind)
-
-
-def _fit_threshold(metric: Metric, y: np.ndarray, proba: np.ndarray) -> float:
-    quantiles = np.quantile(proba, np.linspace(0.0, 1.0, _MAX_THRESHOLDS))
-    candidates = np.unique(np.append(quantiles, 0.5))
-    scores = np.array([metric.score(y, (proba >= t).astype(np.int64)) for t in candidates])
-    best = np.nanmax(scores) if metric.greater_is_better else np.nanmin(scores)
-    tied = np.flatnonzero(np.isclose(scores, best, rtol=0.0, atol=1e-12))
-    # Among equally good thresholds keep the one nearest 0.5, the untuned default.
-    return float(candidates[tied[np.argmin(np.abs(candidates[tied] - 0.5))]])
-
-
-def _fit_cuts(metric: Metric, y: np.ndarray, pred: np.ndarray, n_classes: int) -> tuple[float, ...]:
-    """Coordinate search over cut points, starting from plain rounding (0.5, 1.5, ...)."""
-    cuts = np.arange(n_classes - 1, dtype=np.float64) + 0.5
-    best = _cut_score(metric, y, pred, cuts)
-    for _ in range(_CUT_PASSES):
-        improved = False
-        for j in range(cuts.size):
-            lo = cuts[j - 1] if j > 0 else min(pred.min(), cuts[j])
-            hi = cuts[j + 1] if j < cuts.size - 1 else max(pred.max(), cuts[j])
-            for value in np.linspace(lo, hi, _CUT_GRID + 2)[1:-1]:
-                trial = cuts.copy()
-                trial[j] = value
-                score = _cut_score(metric, y, pred, trial)
-                if metric.better(score, best):
-                    best, cuts, improved = score, trial, True
-        if not improved:
-            break
-    return tuple(float(c) for c in cuts)
-
-
-def _cut_score(metric: Metric, y: np.ndarray, pred: np.ndarray, cuts: np.ndarray) -> float:
-    return metric.score(y, np.searchsorted(cuts, pred, side="right"))

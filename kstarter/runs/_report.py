@@ -20,11 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 from kstarter import __version__
 from kstarter.atomic import atomic_write_text
+from kstarter.errors import MetricError
 from kstarter.paths import RunFiles
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     import numpy as np
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from kstarter.checks import CheckReport
     from kstarter.config import Project
@@ -105,7 +109,14 @@ def _check(run_dir: Path, project: Project | None) -> tuple[CheckReport | None, 
     return report, None
 
 
-def _context(run_dir, metrics, spec, oof, check, check_error) -> dict[str, Any]:
+def _context(
+    run_dir: Path,
+    metrics: dict[str, Any],
+    spec: Spec,
+    oof: pd.DataFrame | None,
+    check: CheckReport | None,
+    check_error: str | None,
+) -> dict[str, Any]:
     import pandas as pd
 
     imp = _read(run_dir / RunFiles.IMPORTANCE)
@@ -137,7 +148,7 @@ def _context(run_dir, metrics, spec, oof, check, check_error) -> dict[str, Any]:
         "images": {
             "folds": _fold_plot(metrics, n_folds),
             "oof": oof_images,
-            "importance": _importance_plot(imp, model) if importance else None,
+            "importance": _importance_plot(imp, model) if importance and imp is not None else None,
         },
         "oof_caption": caption,
         "importance": importance,
@@ -173,7 +184,7 @@ def _check_note(check: CheckReport | None) -> str:
 # ---------------------------------------------------------------- plots
 
 
-def _png(fig) -> str:
+def _png(fig: Figure) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
@@ -183,7 +194,7 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _pyplot():
+def _pyplot() -> ModuleType:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -227,6 +238,20 @@ def _img(alt: str, data: str) -> dict[str, str]:
     return {"alt": alt, "data": data}
 
 
+def _binary_columns(metric_name: Any) -> bool:
+    """Whether the run's metric sees each target column as a binary label (mean column-wise
+    AUC): its columns are then drawn as calibration curves, not as predicted vs actual. A run
+    whose metric the table no longer knows is drawn as numbers."""
+    from kstarter.metrics import get_metric
+
+    if not isinstance(metric_name, str):
+        return False
+    try:
+        return get_metric(metric_name).target_kind("multitarget") == "binary"
+    except MetricError:
+        return False
+
+
 def _oof_images(spec: Spec, metrics: dict, oof: pd.DataFrame | None) -> tuple[list[dict], str]:
     import numpy as np
 
@@ -241,9 +266,10 @@ def _oof_images(spec: Spec, metrics: dict, oof: pd.DataFrame | None) -> tuple[li
     raw = oof[pred_cols].to_numpy(dtype=float)[valid]
     decision = Decision.from_dict(metrics.get("decision") or {})
     if spec.task == "multitarget":
+        binary = _binary_columns(metrics.get("metric"))
         images = []
         for j, target in enumerate(spec.targets[:4]):
-            if metrics.get("metric") == "mcauc":
+            if binary:
                 images.append(
                     _img(
                         f"{target}: calibration",
@@ -345,7 +371,7 @@ def _regression(y: np.ndarray, pred: np.ndarray, prefix: str) -> str:
     return _png(fig)
 
 
-def _confusion(y: np.ndarray, labels: np.ndarray, classes) -> str:
+def _confusion(y: np.ndarray, labels: np.ndarray, classes: tuple[Any, ...]) -> str:
     import numpy as np
 
     plt = _pyplot()
