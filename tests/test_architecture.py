@@ -21,10 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "kstarter"
 
 # Every top-level module or subpackage of kstarter, by layer. A module may import modules of its
-# own layer or of a layer below it, never above (commands may use each other: init runs a check).
+# own layer or of a layer below it, never above (commands may use each other). ``checks`` is a
+# building block: its findings are computed from the other blocks and shown by `kstarter check`
+# (cli calls checks.check_project), at the end of `init`, and in every run's report.
 CLI = {"cli", "__main__"}
-COMMANDS = {"project", "train", "tuning", "submit", "blend", "checks"}
+COMMANDS = {"project", "train", "tuning", "submit", "blend"}
 BUILDING_BLOCKS = {
+    "checks",
     "sources",
     "competition",
     "columns",
