@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 from kstarter.checks._findings import Finding
@@ -58,7 +59,7 @@ def group_hazards(inputs: CheckInputs) -> list[Finding]:
     return found
 
 
-def _memorisation(inputs: CheckInputs, col) -> tuple[Target, float, float] | None:
+def _memorisation(inputs: CheckInputs, col: Hashable) -> tuple[Target, float, float] | None:
     """Skill of the column's exact values on the folds vs on folds that hold whole values
     out; for numbers, exact values must also beat value ranges (a measurement is smooth,
     an id is not)."""
@@ -86,7 +87,16 @@ def _memorisation(inputs: CheckInputs, col) -> tuple[Target, float, float] | Non
     return None
 
 
-def _group_finding(col, n_values, repeated, unseen, t, s_random, s_group, task) -> Finding:
+def _group_finding(
+    col: Hashable,
+    n_values: int,
+    repeated: float,
+    unseen: float,
+    t: Target,
+    s_random: float,
+    s_group: float,
+    task: str,
+) -> Finding:
     splitter = "StratifiedGroupKFold" if task in ("binary", "multiclass") else "GroupKFold"
     return Finding(
         check="groups",
@@ -147,8 +157,8 @@ def time_hazards(inputs: CheckInputs) -> list[Finding]:
     return []
 
 
-def _time_finding(col, train_t, test_t, later: float) -> Finding:
-    def day(ts) -> str:
+def _time_finding(col: Hashable, train_t: pd.Series, test_t: pd.Series, later: float) -> Finding:
+    def day(ts: pd.Timestamp) -> str:
         return ts.strftime("%Y-%m-%d")
 
     return Finding(

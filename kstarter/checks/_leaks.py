@@ -17,6 +17,7 @@ from kstarter.checks._univariate import (
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
     from kstarter.checks._inputs import CheckInputs
 
@@ -99,7 +100,7 @@ def leak_features(inputs: CheckInputs) -> list[Finding]:
     return found
 
 
-def _eta(values, t: Target) -> float:
+def _eta(values: pd.Series, t: Target) -> float:
     import numpy as np
     import pandas as pd
 
@@ -190,7 +191,9 @@ def order_leaks(inputs: CheckInputs) -> list[Finding]:
     return [_order_finding(what, *found[what], spec.id, same) for what in found]
 
 
-def _with_null(codes, t: Target, inputs: CheckInputs, rng) -> tuple[float, float, float]:
+def _with_null(
+    codes: np.ndarray, t: Target, inputs: CheckInputs, rng: np.random.Generator
+) -> tuple[float, float, float]:
     import numpy as np
 
     a, ordered = inputs.folds.assignment, inputs.folds.time_ordered
@@ -209,7 +212,9 @@ def _monotone(values: np.ndarray) -> bool:
     return bool(len(diffs)) and (bool((diffs >= 0).all()) or bool((diffs <= 0).all()))
 
 
-def _order_finding(what, t: Target, s, mu, sd, id_col, same: bool) -> Finding:
+def _order_finding(
+    what: str, t: Target, s: float, mu: float, sd: float, id_col: str | None, same: bool
+) -> Finding:
     null = f"with the target shuffled: {describe(t, mu, short=True)} ± {sd:.3f}"
     if what == "id":
         subject = f"The id column {id_col!r}"

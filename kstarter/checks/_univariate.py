@@ -88,7 +88,12 @@ def _splits(assignment: np.ndarray, time_ordered: bool) -> Iterator[tuple[np.nda
 
 
 def oof_predict(
-    codes: np.ndarray, y: np.ndarray, kind: str, n_classes: int, assignment, time_ordered: bool
+    codes: np.ndarray,
+    y: np.ndarray,
+    kind: str,
+    n_classes: int,
+    assignment: np.ndarray,
+    time_ordered: bool,
 ) -> np.ndarray:
     """Out-of-fold predictions of the bin table: P(1), class probabilities, or a value."""
     import numpy as np
@@ -114,7 +119,12 @@ def oof_predict(
 
 
 def skill(
-    codes: np.ndarray, y: np.ndarray, kind: str, n_classes: int, assignment, time_ordered: bool
+    codes: np.ndarray,
+    y: np.ndarray,
+    kind: str,
+    n_classes: int,
+    assignment: np.ndarray,
+    time_ordered: bool,
 ) -> float:
     """The bin table's out-of-fold skill: 0 = the prior, 1 = perfect (NaN: cannot score)."""
     oof = oof_predict(codes, y, kind, n_classes, assignment, time_ordered)
