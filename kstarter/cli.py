@@ -7,12 +7,17 @@ one place (:class:`_Group`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kstarter import __version__, paths
 from kstarter.errors import KstarterError
+
+if TYPE_CHECKING:
+    from kstarter.submit import SubmitResult
 
 PROJECT_DIR = click.option(
     "-C",
@@ -25,7 +30,7 @@ PROJECT_DIR = click.option(
 
 
 class _Group(click.Group):
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KstarterError as exc:
@@ -52,7 +57,14 @@ def cli() -> None:
 @click.option("--target", "targets", multiple=True, help="Target column; repeat for several.")
 @click.option("--id", "id_col", help="The id column of test.")
 @click.option("--force", is_flag=True, help="Replace DIR if it exists and is not empty.")
-def init(source: str, directory: Path | None, metric, targets, id_col, force: bool) -> None:
+def init(
+    source: str,
+    directory: Path | None,
+    metric: str | None,
+    targets: tuple[str, ...],
+    id_col: str | None,
+    force: bool,
+) -> None:
     """Make a project from a competition: SOURCE is a Kaggle name or URL,
     practice/<name>, a .zip or a folder.
 
@@ -94,7 +106,7 @@ def _sigterm_exits() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
-def _progress(quiet: bool):
+def _progress(quiet: bool) -> Callable[[str], None] | None:
     """Per-step lines on stderr for a person at a terminal; silent for pipes and --quiet."""
     import sys
 
@@ -115,7 +127,14 @@ def _progress(quiet: bool):
 @click.option("--seed", type=int, help="Model seed [kstarter.yaml's train.seed].")
 @click.option("--refold", is_flag=True, help="Make new folds (needed after changing cv:).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-fold progress.")
-def train(project_dir: Path, params: str, model, seed, refold: bool, quiet: bool) -> None:
+def train(
+    project_dir: Path,
+    params: str,
+    model: str | None,
+    seed: int | None,
+    refold: bool,
+    quiet: bool,
+) -> None:
     """Cross-validate on the saved folds and write runs/<run>/submission.csv.
 
     \b
@@ -162,7 +181,16 @@ def train(project_dir: Path, params: str, model, seed, refold: bool, quiet: bool
 )
 @click.option("--show", is_flag=True, help="Print the study's trials and best, then exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No line per finished trial.")
-def tune(project_dir: Path, trials, timeout, storage, study_name, workers, show, quiet) -> None:
+def tune(
+    project_dir: Path,
+    trials: int | None,
+    timeout: float | None,
+    storage: str | None,
+    study_name: str | None,
+    workers: int,
+    show: bool,
+    quiet: bool,
+) -> None:
     """Tune LightGBM with Optuna on the saved folds; save the best as tuned_params.yaml.
 
     Each trial is a `kstarter train` CV with parameters drawn from configs/search_space.yaml
@@ -254,8 +282,8 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
         )
 
 
-def _runs_table(rows: list[dict], private: bool) -> list[str]:
-    def num(v, width=9):
+def _runs_table(rows: list[dict[str, Any]], private: bool) -> list[str]:
+    def num(v: object, width: int = 9) -> str:
         return f"{v:.5f}".rjust(width) if isinstance(v, float) else "-".rjust(width)
 
     head = f"{'run':<28} {'model':<9} {'metric':<9} {'CV mean ± std':>21} {'public':>9}"
@@ -277,7 +305,7 @@ def _runs_table(rows: list[dict], private: bool) -> list[str]:
 @click.option("-m", "--message", required=True, help="What this submission tries.")
 @click.option("--no-wait", is_flag=True, help="Do not wait for the score (Kaggle).")
 @click.option("--force", is_flag=True, help="Submit even where kstarter advises against it.")
-def submit(project_dir: Path, run, message: str, no_wait: bool, force: bool) -> None:
+def submit(project_dir: Path, run: str | None, message: str, no_wait: bool, force: bool) -> None:
     """Validate a run's submission and submit it (RUN defaults to the newest run).
 
     On a practice competition it is scored against the held-back answer key's public part.
@@ -299,7 +327,7 @@ def submit(project_dir: Path, run, message: str, no_wait: bool, force: bool) -> 
         click.echo(line)
 
 
-def _submit_lines(result) -> list[str]:
+def _submit_lines(result: SubmitResult) -> list[str]:
     e, cv = result.entry, result.run.metrics.get("cv_mean")
     lines = [f"Submitted run {result.run.id} ({e.get('where', 'kaggle')}): {e['status']}"]
     if e.get("ref"):

@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kstarter import paths
 from kstarter.errors import ConfigError
@@ -94,6 +94,9 @@ class Project:
         return hashlib.sha256(blob).hexdigest()[:12]
 
 
+_Section = TypeVar("_Section", CVConfig, ModelConfig, TrainConfig, TuneConfig)
+
+
 def defaults() -> dict[str, Any]:
     return load_config_yaml("defaults.yaml")
 
@@ -145,7 +148,7 @@ def _validate(root: Path, raw: dict[str, Any]) -> Project:
     return Project(root=root, spec=spec, cv=cv, model=model, train=train, raw=raw, tune=tune)
 
 
-def _tune_section(where: Path, base: dict, override: Any) -> TuneConfig:
+def _tune_section(where: Path, base: dict[str, Any], override: Any) -> TuneConfig:
     tune = _section(where, "tune", TuneConfig, base, override)
     if tune.search_space is None:  # `search_space:` left empty
         tune = replace(tune, search_space={})
@@ -183,7 +186,9 @@ def _spec(where: Path, d: Any) -> Spec:
     return spec
 
 
-def _section(where: Path, name: str, cls: type, base: dict, override: Any) -> Any:
+def _section(
+    where: Path, name: str, cls: type[_Section], base: dict[str, Any], override: Any
+) -> _Section:
     if override is None:
         override = {}
     if not isinstance(override, dict):
@@ -201,7 +206,7 @@ def _section(where: Path, name: str, cls: type, base: dict, override: Any) -> An
     return cls(**merged)
 
 
-def _no_unknown(where: Path, section: str, d: dict, allowed: set[str]) -> None:
+def _no_unknown(where: Path, section: str, d: dict[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(d) - allowed)
     if unknown:
         raise ConfigError(

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kstarter import paths
 from kstarter.atomic import atomic_write_bytes, atomic_write_text
@@ -22,9 +22,11 @@ from kstarter.errors import ConfigError, TrainError
 
 if TYPE_CHECKING:
     import numpy as np
+    import numpy.typing as npt
     import pandas as pd
 
     from kstarter.config import Project
+    from kstarter.spec import Spec
 
 __all__ = [
     "Folds",
@@ -98,15 +100,21 @@ class MultilabelStratifiedKFold:
     label fill the folds' remaining quotas last. Deterministic for a given ``random_state``.
     """
 
-    def __init__(self, n_splits: int = 5, shuffle: bool = True, random_state: int | None = None):
+    def __init__(
+        self, n_splits: int = 5, shuffle: bool = True, random_state: int | None = None
+    ) -> None:
         self.n_splits = n_splits
         self.shuffle = shuffle
         self.random_state = random_state
 
-    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+    def get_n_splits(
+        self, X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, groups: object = None
+    ) -> int:
         return self.n_splits
 
-    def split(self, X, y, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def split(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, groups: object = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         import numpy as np
 
         fold = self.assign(np.asarray(y))
@@ -214,7 +222,7 @@ def make_assignment(
     return assignment, False
 
 
-def _multilabel(spec, y: np.ndarray) -> bool:
+def _multilabel(spec: Spec, y: np.ndarray) -> bool:
     """Several binary targets (multi-label): stratify every label at once."""
     import numpy as np
 
@@ -264,7 +272,15 @@ def load_or_make_folds(
     return _read(path, train, project, {"time_ordered": time_ordered})
 
 
-def _write(path: Path, meta_path: Path, assignment, time_ordered, train, project, wanted) -> None:
+def _write(
+    path: Path,
+    meta_path: Path,
+    assignment: np.ndarray,
+    time_ordered: bool,
+    train: pd.DataFrame,
+    project: Project,
+    wanted: str,
+) -> None:
     import pandas as pd
 
     frame = pd.DataFrame({"row": range(len(train))})
@@ -276,7 +292,7 @@ def _write(path: Path, meta_path: Path, assignment, time_ordered, train, project
     atomic_write_text(meta_path, json.dumps(meta, indent=2))
 
 
-def _read(path: Path, train: pd.DataFrame, project: Project, meta: dict | None) -> Folds:
+def _read(path: Path, train: pd.DataFrame, project: Project, meta: dict[str, Any] | None) -> Folds:
     import numpy as np
     import pandas as pd
 

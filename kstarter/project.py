@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kstarter import __version__, paths
 from kstarter.atomic import staging_dir
@@ -13,6 +13,9 @@ from kstarter.competition import Inspection, Overrides, inspect_competition
 from kstarter.errors import KstarterError, SourceError
 from kstarter.render import render_project
 from kstarter.sources import resolve_source
+
+if TYPE_CHECKING:
+    from kstarter.checks import CheckReport
 
 __all__ = ["InitResult", "init_project", "summary_lines"]
 
@@ -28,7 +31,7 @@ _KIND_TEXT = {
 class InitResult:
     path: Path
     inspection: Inspection
-    check: Any = None  # the brief kstarter.checks.CheckReport, None when it could not run
+    check: CheckReport | None = None  # the brief check, None when it could not run
     check_error: str | None = None
 
 
@@ -63,7 +66,7 @@ def init_project(
     return InitResult(dest, result, report, error)
 
 
-def _brief_check(path: Path) -> tuple[Any, str | None]:
+def _brief_check(path: Path) -> tuple[CheckReport | None, str | None]:
     """`kstarter check --brief` on the new project: advice, so it never fails the init."""
     from kstarter.checks import BRIEF, run_check
 
@@ -76,7 +79,7 @@ def _brief_check(path: Path) -> tuple[Any, str | None]:
 
 
 def _move_into_place(staging: Path, dest: Path) -> None:
-    old = None
+    old: Path | None = None
     if dest.exists():
         old = dest.with_name(f".{dest.name}.kstarter-old")
         _remove(old)
@@ -93,7 +96,7 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _context(result: Inspection) -> dict:
+def _context(result: Inspection) -> dict[str, Any]:
     from kstarter.config import CVConfig, ModelConfig, TrainConfig, defaults
     from kstarter.metrics import get_metric
 

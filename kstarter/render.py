@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kstarter.resources import templates_dir
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = ["render_project", "percent_to_notebook"]
 
@@ -30,7 +33,7 @@ def render_project(dest: Path, context: dict[str, Any]) -> list[Path]:
         lstrip_blocks=True,
         autoescape=False,
     )
-    written = []
+    written: list[Path] = []
     for tpl in sorted(root.rglob("*.j2")):
         rel = tpl.relative_to(root).as_posix()
         text = env.get_template(rel).render(**context)
@@ -55,7 +58,7 @@ def _output_name(rel: str) -> str:
     return rel
 
 
-def percent_to_notebook(text: str) -> Any:
+def percent_to_notebook(text: str) -> NotebookNode:
     """Cells from ``# %%`` / ``# %% [markdown]`` markers into an nbformat v4 notebook."""
     import nbformat
 

@@ -67,8 +67,8 @@ def adversarial(inputs: CheckInputs, options: CheckOptions) -> Adversarial | Non
         va = np.flatnonzero(assignment == fold)
         tr = np.flatnonzero(assignment != fold)
         booster = lgb.train(
-            params, full.subset(tr), num_boost_round=options.rounds,
-            valid_sets=[full.subset(va)],
+            params, full.subset(tr.tolist()), num_boost_round=options.rounds,
+            valid_sets=[full.subset(va.tolist())],
             callbacks=[lgb.early_stopping(20, verbose=False), lgb.log_evaluation(0)],
         )  # fmt: skip
         best = booster.best_iteration or booster.current_iteration()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 from kstarter.checks._findings import Finding
@@ -59,7 +60,7 @@ def group_hazards(inputs: CheckInputs) -> list[Finding]:
     return found
 
 
-def _memorisation(inputs: CheckInputs, col: str) -> tuple[Target, float, float] | None:
+def _memorisation(inputs: CheckInputs, col: Hashable) -> tuple[Target, float, float] | None:
     """Skill of the column's exact values on the folds vs on folds that hold whole values
     out; for numbers, exact values must also beat value ranges (a measurement is smooth,
     an id is not)."""
@@ -88,7 +89,7 @@ def _memorisation(inputs: CheckInputs, col: str) -> tuple[Target, float, float] 
 
 
 def _group_finding(
-    col: str,
+    col: Hashable,
     n_values: int,
     repeated: float,
     unseen: float,
@@ -157,7 +158,7 @@ def time_hazards(inputs: CheckInputs) -> list[Finding]:
     return []
 
 
-def _time_finding(col: str, train_t: pd.Series, test_t: pd.Series, later: float) -> Finding:
+def _time_finding(col: Hashable, train_t: pd.Series, test_t: pd.Series, later: float) -> Finding:
     def day(ts: pd.Timestamp) -> str:
         return ts.strftime("%Y-%m-%d")
 

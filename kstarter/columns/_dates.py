@@ -127,7 +127,8 @@ def parse_dates(s: pd.Series, fmt: str | None = None) -> pd.Series:
     lost = int(parsed.isna().sum() - s.isna().sum())
     if fmt != "mixed" and lost > (1 - MIN_SHARE) * max(1, int(s.notna().sum())):
         parsed = _to_datetime(text, "mixed")  # the sample missed a second format
-    return parsed.rename(s.name)
+    parsed.name = s.name
+    return parsed
 
 
 def date_parts(parsed: pd.Series, prefix: str, hour: bool) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 __all__ = ["looks_like_text", "text_features", "MIN_MEAN_CHARS", "MIN_MEAN_WORDS"]
@@ -46,7 +47,8 @@ def looks_like_text(s: pd.Series) -> bool:
     values = values.astype(str)
     if values.str.len().mean() < MIN_MEAN_CHARS:
         return False
-    if values.str.split().str.len().mean() < MIN_MEAN_WORDS:
+    # pandas-stubs types .str.len() for strings only; pandas counts the items of a list too
+    if values.str.split().str.len().mean() < MIN_MEAN_WORDS:  # type: ignore[misc]
         return False
     return values.nunique() >= MIN_UNIQUE_SHARE * len(values)
 
@@ -63,7 +65,7 @@ def text_features(
     missing = docs.isna().to_numpy()
     docs = docs.astype(str).where(~missing, "")
     chars = docs.str.len().astype("float64").where(~missing)
-    words = docs.str.split().str.len().astype("float64").where(~missing)
+    words = docs.str.split().str.len().astype("float64").where(~missing)  # type: ignore[misc]
     frame = pd.DataFrame({f"{name}_chars": chars, f"{name}_words": words})
     svd = _svd(docs, n_components, seed)
     if svd is not None:
@@ -75,7 +77,7 @@ def text_features(
     return out_train, out_test
 
 
-def _svd(docs: pd.Series, n_components: int, seed: int):
+def _svd(docs: pd.Series, n_components: int, seed: int) -> np.ndarray | None:
     import numpy as np
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer

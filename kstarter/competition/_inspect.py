@@ -7,6 +7,7 @@ Kaggle's metadata override the guesses. Each guess that could be wrong is report
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -134,7 +135,14 @@ def inspect_competition(data_dir: Path, meta: Meta, overrides: Overrides) -> Ins
     return Inspection(spec, tuple(notes), train.shape, test.shape)
 
 
-def _find_id(train, test, sample, overrides: Overrides, files: Files, notes: list[str]):
+def _find_id(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    sample: pd.DataFrame,
+    overrides: Overrides,
+    files: Files,
+    notes: list[str],
+) -> str | None:
     sample_id = str(sample.columns[0])
     if overrides.id is not None:
         if overrides.id not in test.columns:
@@ -166,7 +174,13 @@ def _find_id(train, test, sample, overrides: Overrides, files: Files, notes: lis
     return None
 
 
-def _find_targets(train, test, sample, overrides: Overrides, id_col):
+def _find_targets(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    sample: pd.DataFrame,
+    overrides: Overrides,
+    id_col: str | None,
+) -> tuple[list[str], list[str], bool]:
     preds = [str(c) for c in sample.columns[1:]]
     unseen = [str(c) for c in train.columns if c not in test.columns and c != id_col]
     if overrides.targets:
@@ -190,14 +204,14 @@ def _find_targets(train, test, sample, overrides: Overrides, id_col):
     return targets, preds, False
 
 
-def _match_targets(preds: list[str], unseen: list[str], train) -> list[str]:
+def _match_targets(preds: list[str], unseen: list[str], train: pd.DataFrame) -> list[str]:
     by_lower = {u.lower(): u for u in unseen}
     if all(p.lower() in by_lower for p in preds):
         return [by_lower[p.lower()] for p in preds]
     if len(unseen) == 1:
         return unseen
     for col in unseen:
-        if len(preds) > 1 and _class_columns(preds, train[col], strict=False):
+        if len(preds) > 1 and _classes_match(preds, train[col]):
             return [col]
     raise SpecError(
         f"Cannot tell the target: the sample predicts {', '.join(preds)} and train has "
@@ -205,12 +219,19 @@ def _match_targets(preds: list[str], unseen: list[str], train) -> list[str]:
     )
 
 
-def _class_columns(preds: list[str], y, strict: bool = True) -> list[str] | None:
+def _classes_match(preds: list[str], y: pd.Series) -> bool:
+    """Whether the classes of ``y`` map one to one onto the sample's columns."""
+    try:
+        _class_columns(preds, y)
+    except SpecError:
+        return False
+    return True
+
+
+def _class_columns(preds: list[str], y: pd.Series) -> list[str]:
     """Map each class of ``y`` (sorted) to the sample column that holds its probability."""
     classes = sorted(y.dropna().unique().tolist())
     if len(classes) != len(preds):
-        if not strict:
-            return None
         raise SpecError(
             f"The sample has {len(preds)} probability columns but target {y.name!r} has "
             f"{len(classes)} classes: check the target with --target."
@@ -224,17 +245,29 @@ def _class_columns(preds: list[str], y, strict: bool = True) -> list[str] | None
             if p.lower() == token or re.search(rf"[_\W]{re.escape(token)}$", p.lower())
         ]
         if len(hit) != 1:
-            if not strict:
-                return None
             raise SpecError(
                 f"Cannot match class {c!r} of {y.name!r} to one sample column "
                 f"({', '.join(preds)}): rename the columns or the classes to agree."
             )
         out.append(hit[0])
-    return out if len(set(out)) == len(out) else None
+    if len(set(out)) != len(out):
+        shared = next(p for p in out if out.count(p) > 1)
+        raise SpecError(
+            f"Two classes of {y.name!r} match the same sample column {shared!r}: rename the "
+            "columns or the classes to agree."
+        )
+    return out
 
 
-def _task_and_metric(spec: Spec, train, sample, class_proba, meta, overrides, notes) -> Spec:
+def _task_and_metric(
+    spec: Spec,
+    train: pd.DataFrame,
+    sample: pd.DataFrame,
+    class_proba: bool,
+    meta: Meta,
+    overrides: Overrides,
+    notes: list[str],
+) -> Spec:
     from kstarter.metrics import default_metric, get_metric
 
     task, classes, label_dtype = _task(train, spec.targets, class_proba)
@@ -242,7 +275,7 @@ def _task_and_metric(spec: Spec, train, sample, class_proba, meta, overrides, no
     if metric is not None and task == "multiclass" and "multiclass" not in metric.tasks:
         numeric = label_dtype in ("int", "float")
         if "regression" in metric.tasks and not class_proba and numeric:
-            task, classes, label_dtype = "regression", (), label_dtype
+            task, classes, label_dtype = "regression", [], label_dtype
         else:
             raise MetricError(_misfit(metric, task))
     if metric is not None and task == "regression" and "regression" not in metric.tasks:
@@ -270,7 +303,9 @@ def _task_and_metric(spec: Spec, train, sample, class_proba, meta, overrides, no
     )
 
 
-def _chosen_metric(meta, overrides, notes, get_metric) -> tuple[Metric | None, bool]:
+def _chosen_metric(
+    meta: Meta, overrides: Overrides, notes: list[str], get_metric: Callable[[str], Metric]
+) -> tuple[Metric | None, bool]:
     if overrides.metric:
         return get_metric(overrides.metric), False
     if meta.metric:
@@ -291,7 +326,9 @@ def _misfit(metric: Metric, task: str) -> str:
     )
 
 
-def _task(train, targets, class_proba) -> tuple[str, list[Any], str]:
+def _task(
+    train: pd.DataFrame, targets: tuple[str, ...], class_proba: bool
+) -> tuple[str, list[Any], str]:
     import pandas as pd
 
     if len(targets) > 1:
@@ -311,7 +348,7 @@ def _task(train, targets, class_proba) -> tuple[str, list[Any], str]:
     return "regression", [], dtype
 
 
-def _label_dtype(y) -> str:
+def _label_dtype(y: pd.Series) -> str:
     import pandas as pd
 
     if pd.api.types.is_bool_dtype(y):
@@ -326,7 +363,15 @@ def _label_dtype(y) -> str:
     return "str"
 
 
-def _kind(task, class_proba, metric, sample, spec: Spec, classes, train) -> str:
+def _kind(
+    task: str,
+    class_proba: bool,
+    metric: Metric | None,
+    sample: pd.DataFrame,
+    spec: Spec,
+    classes: list[Any],
+    train: pd.DataFrame,
+) -> str:
     import pandas as pd
 
     if task == "regression":
@@ -346,7 +391,7 @@ def _kind(task, class_proba, metric, sample, spec: Spec, classes, train) -> str:
     return "label"
 
 
-def _zero_one(y) -> bool:
+def _zero_one(y: pd.Series) -> bool:
     import pandas as pd
 
     values = y.dropna()

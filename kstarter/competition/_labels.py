@@ -4,6 +4,7 @@ floats) and class indices back in the train's own encoding (0/1, True/False, str
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kstarter.errors import TrainError
@@ -56,7 +57,7 @@ def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
     return codes
 
 
-def _key(v: Any) -> str:
+def _key(v: object) -> str:
     """Compare labels across YAML and pandas types: 1 == 1.0 == '1', True == 'True'."""
     if isinstance(v, float) and v.is_integer():
         v = int(v)
@@ -65,10 +66,13 @@ def _key(v: Any) -> str:
 
 def decode_labels(spec: Spec, codes: np.ndarray) -> list[Any]:
     """Class indices back to the train's own encoding (0/1, True/False, strings)."""
-    cast = {"int": int, "bool": _as_bool, "str": str, "float": float}[spec.label_dtype]
+    cast = _CASTS[spec.label_dtype]
     classes = [cast(c) for c in spec.classes]
     return [classes[int(i)] for i in codes]
 
 
-def _as_bool(v: Any) -> bool:
+def _as_bool(v: object) -> bool:
     return v if isinstance(v, bool) else str(v) == "True"
+
+
+_CASTS: dict[str, Callable[[Any], Any]] = {"int": int, "bool": _as_bool, "str": str, "float": float}

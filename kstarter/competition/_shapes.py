@@ -4,6 +4,7 @@ the lists in kstarter.yaml) with a note for the summary."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,7 +53,7 @@ def find_shapes(data_dir: Path, spec: Spec, train: pd.DataFrame, test: pd.DataFr
 
 
 def find_extra_tables(
-    data_dir: Path, spec: Spec, train_columns: list
+    data_dir: Path, spec: Spec, train_columns: Sequence[Hashable]
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Tables besides train, test and the sample: name -> the columns they share with train
     (the join keys), and the names of those that share none."""

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["ExtraTables"]
 
 
-class ExtraTables(Mapping):
+class ExtraTables(Mapping[str, "pd.DataFrame"]):
     """The competition's extra tables for features.py: name (file without ``.csv``) ->
     DataFrame, each read from data/ the first time it is used."""
 

@@ -8,8 +8,10 @@ import importlib.util
 import inspect
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from kstarter import paths
 from kstarter.errors import KstarterError, TrainError
@@ -33,7 +35,10 @@ def user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.Da
     try:
         module = _load_module(path)
         # shallow copies: copy-on-write (pandas 3) keeps the user's changes off our frames
-        args = [tables.train.copy(deep=False), tables.test.copy(deep=False)]
+        args: list[pd.DataFrame | ExtraTables] = [
+            tables.train.copy(deep=False),
+            tables.test.copy(deep=False),
+        ]
         if _takes_extra(module.make_features):
             args.append(ExtraTables(project.data_dir, list(project.spec.extra_tables)))
         out = module.make_features(*args)
@@ -69,7 +74,7 @@ def user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.Da
     ].reset_index(drop=True)
 
 
-def _takes_extra(func: Any) -> bool:
+def _takes_extra(func: Callable[..., object]) -> bool:
     """make_features(train, test, extra): a third parameter gets the extra tables; the older
     make_features(train, test) still works."""
     try:
@@ -83,9 +88,11 @@ def _takes_extra(func: Any) -> bool:
     return True
 
 
-def _load_module(path: Path):
+def _load_module(path: Path) -> ModuleType:
     name = f"_kstarter_features_{abs(hash(str(path)))}"
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # not a .py file Python can load
+        raise ImportError(f"{path.name} cannot be loaded as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:

@@ -10,6 +10,7 @@ and the remaining string columns categoricals shared by train and test.
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,7 +66,9 @@ def build_matrices(project: Project, tables: Tables) -> Matrices:
     return Matrices(X_train, X_test, names)
 
 
-def _expand_dates(spec: Spec, X_train: pd.DataFrame, X_test: pd.DataFrame):
+def _expand_dates(
+    spec: Spec, X_train: pd.DataFrame, X_test: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each date column still in the features becomes its numeric parts, in its place."""
     import pandas as pd
 
@@ -85,7 +88,9 @@ def _expand_dates(spec: Spec, X_train: pd.DataFrame, X_test: pd.DataFrame):
     return X_train, X_test
 
 
-def _expand_text(spec: Spec, X_train: pd.DataFrame, X_test: pd.DataFrame):
+def _expand_text(
+    spec: Spec, X_train: pd.DataFrame, X_test: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each text column still in the features becomes length, word count and TF-IDF + SVD
     components. Fitted on train and test text together and without the target (unsupervised),
     so fitting once for all folds leaks no label from a validation fold."""
@@ -96,7 +101,7 @@ def _expand_text(spec: Spec, X_train: pd.DataFrame, X_test: pd.DataFrame):
     return X_train, X_test
 
 
-def _replace_column(X: pd.DataFrame, col: Any, parts: pd.DataFrame) -> pd.DataFrame:
+def _replace_column(X: pd.DataFrame, col: str, parts: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     clash = [c for c in parts.columns if c in X.columns and c != col]
@@ -121,11 +126,13 @@ def matrix_inputs(project: Project) -> list[object]:
     return parts
 
 
-def _safe(name: Any) -> str:
+def _safe(name: Hashable) -> str:
     return _BAD_NAME.sub("_", str(name))
 
 
-def _consistent_types(X_train: pd.DataFrame, X_test: pd.DataFrame):
+def _consistent_types(
+    X_train: pd.DataFrame, X_test: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     import pandas as pd
 
     X_train, X_test = X_train.copy(deep=False), X_test.copy(deep=False)

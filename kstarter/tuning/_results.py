@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     import optuna
+    from matplotlib.axes import Axes
+    from optuna.trial import FrozenTrial, TrialState
 
     from kstarter.config import Project
     from kstarter.crossval import Prepared
@@ -30,11 +32,11 @@ __all__ = [
 ]
 
 
-def after_trial(prep: Prepared, progress: bool) -> Callable[[optuna.Study, Any], None]:
+def after_trial(prep: Prepared, progress: bool) -> Callable[[optuna.Study, FrozenTrial], None]:
     """Per finished trial: save the parameters if it is the new best; a line on stderr."""
     from optuna.trial import TrialState
 
-    def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+    def callback(study: optuna.Study, trial: FrozenTrial) -> None:
         best = best_trial(study)
         if trial.state == TrialState.COMPLETE and best is not None and best.number == trial.number:
             write_tuned_params(prep.project, study, best)
@@ -99,23 +101,27 @@ def plot_study(study: optuna.Study, path: Path) -> Path | None:
     return path
 
 
-def _history(ax: Any, study: optuna.Study, done: list) -> None:
+def _history(ax: Axes, study: optuna.Study, done: list[FrozenTrial]) -> None:
     from optuna.trial import TrialState
 
     from kstarter.tuning._study import METRIC
 
-    complete = [t for t in done if t.state == TrialState.COMPLETE]
+    complete = [
+        (t.number, t.value)
+        for t in done
+        if t.state == TrialState.COMPLETE and t.value is not None  # (a complete trial has one)
+    ]
     pruned = [t for t in done if t.state == TrialState.PRUNED and t.intermediate_values]
-    ax.scatter([t.number for t in complete], [t.value for t in complete], s=14, label="complete")
+    ax.scatter([n for n, _ in complete], [v for _, v in complete], s=14, label="complete")
     last = [t.intermediate_values[max(t.intermediate_values)] for t in pruned]
     ax.scatter([t.number for t in pruned], last, s=14, marker="x", alpha=0.5, label="pruned")
     if complete:
         pick = max if study.direction.name == "MAXIMIZE" else min
-        xs, ys, best = [], [], None
-        for t in complete:
-            best = t.value if best is None else pick(best, t.value)
-            xs.append(t.number)
-            ys.append(best)
+        xs: list[int] = []
+        ys: list[float] = []  # the best value so far
+        for number, value in complete:
+            xs.append(number)
+            ys.append(pick(ys[-1], value) if ys else value)
         ax.step(xs, ys, where="post", color="C3", label="best so far")
     ax.set_xlabel("trial")
     ax.set_ylabel(f"CV {study.user_attrs.get(METRIC, '')}")
@@ -123,7 +129,7 @@ def _history(ax: Any, study: optuna.Study, done: list) -> None:
     ax.legend(loc="best", fontsize=8)
 
 
-def _importances(ax: Any, study: optuna.Study) -> None:
+def _importances(ax: Axes, study: optuna.Study) -> None:
     import optuna
 
     try:
@@ -156,7 +162,9 @@ def trial_table(study: optuna.Study) -> list[str]:
     return lines
 
 
-def _progress_line(study, trial, best, prep: Prepared) -> str:
+def _progress_line(
+    study: optuna.Study, trial: FrozenTrial, best: FrozenTrial | None, prep: Prepared
+) -> str:
     from kstarter.tuning._objective import FOLDS, SECONDS
 
     n = prep.folds.n_splits
@@ -168,7 +176,7 @@ def _progress_line(study, trial, best, prep: Prepared) -> str:
     )
 
 
-def _cv(t: Any) -> str:
+def _cv(t: FrozenTrial) -> str:
     if t.value is not None:
         return f"{t.value:.6g}"
     if t.intermediate_values:  # a pruned trial: its running CV when it stopped
@@ -176,7 +184,7 @@ def _cv(t: Any) -> str:
     return "-"
 
 
-def _num(v: Any, digits: int) -> str:
+def _num(v: object, digits: int) -> str:
     return f"{v:.{digits}f}" if isinstance(v, int | float) else "-"
 
 
@@ -193,7 +201,7 @@ def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
         return None
 
 
-def _finished_states() -> tuple:
+def _finished_states() -> tuple[TrialState, ...]:
     from optuna.trial import TrialState
 
     return (TrialState.COMPLETE, TrialState.PRUNED)

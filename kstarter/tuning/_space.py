@@ -43,6 +43,12 @@ class Dimension:
     step: float | None = None
     choices: tuple[Any, ...] = ()
 
+    def bounds(self) -> tuple[float, float]:
+        """``low`` and ``high`` of a numeric dimension (parse_space sets both)."""
+        if self.low is None or self.high is None:
+            raise ValueError(f"{self.name} is a {self.type} dimension: it has no low and high")
+        return self.low, self.high
+
 
 def load_space(project: Project) -> list[Dimension]:
     """The project's search space: the shipped one, then kstarter.yaml's entries over it."""
@@ -74,11 +80,11 @@ def suggest(trial: optuna.Trial, space: list[Dimension]) -> dict[str, Any]:
             params[d.name] = trial.suggest_categorical(d.name, list(d.choices))
         elif d.type == "int":
             step = int(d.step) if d.step else 1
-            params[d.name] = trial.suggest_int(
-                d.name, int(d.low), int(d.high), step=step, log=d.log
-            )
+            low, high = d.bounds()
+            params[d.name] = trial.suggest_int(d.name, int(low), int(high), step=step, log=d.log)
         else:
-            params[d.name] = trial.suggest_float(d.name, d.low, d.high, step=d.step, log=d.log)
+            low, high = d.bounds()
+            params[d.name] = trial.suggest_float(d.name, low, high, step=d.step, log=d.log)
     return params
 
 
@@ -92,9 +98,10 @@ def distribution(d: Dimension) -> optuna.distributions.BaseDistribution:
 
     if d.type == "categorical":
         return CategoricalDistribution(list(d.choices))
+    low, high = d.bounds()
     if d.type == "int":
-        return IntDistribution(int(d.low), int(d.high), log=d.log, step=int(d.step or 1))
-    return FloatDistribution(d.low, d.high, log=d.log, step=d.step)
+        return IntDistribution(int(low), int(high), log=d.log, step=int(d.step or 1))
+    return FloatDistribution(low, high, log=d.log, step=d.step)
 
 
 def _dimension(where: str, name: str, entry: Any, aliases: dict[str, str]) -> Dimension:
@@ -123,7 +130,7 @@ def _dimension(where: str, name: str, entry: Any, aliases: dict[str, str]) -> Di
     return _numeric(at, name, kind, entry)
 
 
-def _categorical(at: str, name: str, entry: dict) -> Dimension:
+def _categorical(at: str, name: str, entry: dict[str, Any]) -> Dimension:
     choices = entry.get("choices")
     if not isinstance(choices, list) or not choices:
         raise ConfigError(f"{at}: a categorical entry needs a non-empty list of choices.")
@@ -136,7 +143,7 @@ def _categorical(at: str, name: str, entry: dict) -> Dimension:
     return Dimension(name, "categorical", choices=tuple(choices))
 
 
-def _numeric(at: str, name: str, kind: str, entry: dict) -> Dimension:
+def _numeric(at: str, name: str, kind: str, entry: dict[str, Any]) -> Dimension:
     if "choices" in entry:
         raise ConfigError(f"{at}: choices apply only to type: categorical.")
     low, high = (_number(at, key, entry.get(key), kind) for key in ("low", "high"))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kstarter.errors import ConfigError
 
 if TYPE_CHECKING:
     import optuna
+    from optuna.distributions import BaseDistribution
     from optuna.storages import BaseStorage
 
     from kstarter.config import Project, TuneConfig
@@ -66,7 +67,7 @@ def create_or_load(
         study = optuna.create_study(
             storage=storage,
             study_name=name,
-            direction=prep.metric.direction,
+            direction="maximize" if prep.metric.greater_is_better else "minimize",
             load_if_exists=True,  # another machine may create it at this very moment
         )
     if not any(k in study.user_attrs for k in wanted) and not study.trials:
@@ -77,7 +78,11 @@ def create_or_load(
 
 
 def load(
-    storage: BaseStorage, name: str, tune: TuneConfig, n_splits: int, sampler: Any = None
+    storage: BaseStorage,
+    name: str,
+    tune: TuneConfig,
+    n_splits: int,
+    sampler: optuna.samplers.BaseSampler | None = None,
 ) -> optuna.Study:
     import optuna
 
@@ -129,7 +134,7 @@ def check_space(study: optuna.Study, space: list[Dimension]) -> None:
 
     from kstarter.tuning._space import distribution
 
-    earlier: dict[str, Any] = {}
+    earlier: dict[str, BaseDistribution] = {}
     for t in study.get_trials(deepcopy=False):
         earlier.update(t.distributions)
     for d in space:

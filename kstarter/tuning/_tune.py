@@ -12,16 +12,18 @@ import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kstarter.config import load_project
 from kstarter.errors import TrainError
 
 if TYPE_CHECKING:
     import optuna
+    from optuna.trial import FrozenTrial
 
     from kstarter.config import Project, TuneConfig
     from kstarter.crossval import Prepared
+    from kstarter.metrics import Metric
     from kstarter.tuning._storage import StorageRef
     from kstarter.tuning._workers import WorkerPlan
 
@@ -60,6 +62,7 @@ def tune(project_dir: Path | str | None = None, options: TuneOptions | None = No
     started = time.time()
     _quiet_optuna()
     project = load_project(project_dir)
+    prep: Prepared | None  # let go (None) when worker processes load their own
     prep, ref, study, stale = _open(project, options)
     trials = study.get_trials(deepcopy=False)
     before = {t.number for t in trials}
@@ -81,7 +84,9 @@ def tune(project_dir: Path | str | None = None, options: TuneOptions | None = No
     return _result(study, ref, metric, added, stale, saved, time.time() - started)
 
 
-def _open(project: Project, options: TuneOptions) -> tuple[Prepared, StorageRef, Any, list[int]]:
+def _open(
+    project: Project, options: TuneOptions
+) -> tuple[Prepared, StorageRef, optuna.Study, list[int]]:
     """Everything checked before a trial runs: the search space, the folds (made here, once,
     before any worker starts), the storage, and the study (created here, or loaded and
     checked); trials of dead workers are marked failed."""
@@ -100,7 +105,15 @@ def _open(project: Project, options: TuneOptions) -> tuple[Prepared, StorageRef,
     return prep, ref, study, fail_dead_workers(study)
 
 
-def _result(study, ref, metric, added, stale, saved, seconds: float) -> TuneResult:
+def _result(
+    study: optuna.Study,
+    ref: StorageRef,
+    metric: Metric,
+    added: list[FrozenTrial],
+    stale: list[int],
+    saved: tuple[Path | None, Path | None],
+    seconds: float,
+) -> TuneResult:
     from kstarter.tuning._results import best_trial
 
     best = best_trial(study)
@@ -231,7 +244,7 @@ def _save(project: Project, study: optuna.Study) -> tuple[Path | None, Path | No
     return params, plot
 
 
-def _count(trials: list) -> dict[str, int]:
+def _count(trials: list[FrozenTrial]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for t in trials:
         counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1

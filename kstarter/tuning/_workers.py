@@ -99,7 +99,7 @@ def _quiet_interrupts() -> None:
 
 def run_workers(plan: WorkerPlan, n: int) -> None:
     """Start ``n`` worker processes with their own seeds and LightGBM threads; wait for all."""
-    procs = []
+    procs: list[subprocess.Popen[str]] = []
     try:
         for i in range(n):
             spec = asdict(replace(plan, seed=plan.seed + i, parent=os.getpid()))
@@ -107,6 +107,7 @@ def run_workers(plan: WorkerPlan, n: int) -> None:
                 [sys.executable, "-m", "kstarter.tuning"], stdin=subprocess.PIPE, text=True
             )
             # the plan (and any storage password in it) goes through a pipe, not argv
+            assert proc.stdin is not None  # stdin=PIPE
             proc.stdin.write(json.dumps(spec))
             proc.stdin.close()
             procs.append(proc)
@@ -122,7 +123,7 @@ def run_workers(plan: WorkerPlan, n: int) -> None:
         )
 
 
-def _stop(procs: list[subprocess.Popen]) -> None:
+def _stop(procs: list[subprocess.Popen[str]]) -> None:
     for p in procs:
         if p.poll() is None:
             p.terminate()  # the worker fails its trial in flight and exits
