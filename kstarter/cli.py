@@ -7,12 +7,18 @@ one place (:class:`_Group`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kstarter import __version__, paths
 from kstarter.errors import KstarterError
+
+if TYPE_CHECKING:
+    from kstarter.runs import RunRecord
+    from kstarter.submit import SubmitResult
 
 PROJECT_DIR = click.option(
     "-C",
@@ -25,7 +31,7 @@ PROJECT_DIR = click.option(
 
 
 class _Group(click.Group):
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KstarterError as exc:
@@ -52,7 +58,14 @@ def cli() -> None:
 @click.option("--target", "targets", multiple=True, help="Target column; repeat for several.")
 @click.option("--id", "id_col", help="The id column of test.")
 @click.option("--force", is_flag=True, help="Replace DIR if it exists and is not empty.")
-def init(source: str, directory: Path | None, metric, targets, id_col, force: bool) -> None:
+def init(
+    source: str,
+    directory: Path | None,
+    metric: str | None,
+    targets: tuple[str, ...],
+    id_col: str | None,
+    force: bool,
+) -> None:
     """Make a project from a competition: SOURCE is a Kaggle name or URL,
     practice/<name>, a .zip or a folder.
 
@@ -94,7 +107,7 @@ def _sigterm_exits() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
-def _progress(quiet: bool):
+def _progress(quiet: bool) -> Callable[[str], None] | None:
     """Per-step lines on stderr for a person at a terminal; silent for pipes and --quiet."""
     import sys
 
@@ -115,7 +128,9 @@ def _progress(quiet: bool):
 @click.option("--seed", type=int, help="Model seed [kstarter.yaml's train.seed].")
 @click.option("--refold", is_flag=True, help="Make new folds (needed after changing cv:).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-fold progress.")
-def train(project_dir: Path, params: str, model, seed, refold: bool, quiet: bool) -> None:
+def train(
+    project_dir: Path, params: str, model: str | None, seed: int | None, refold: bool, quiet: bool
+) -> None:
     """Cross-validate on the saved folds and write runs/<run>/submission.csv.
 
     \b
@@ -135,8 +150,8 @@ def train(project_dir: Path, params: str, model, seed, refold: bool, quiet: bool
     result = run_train(project_dir, opts)
     m = result.metrics
     click.echo(
-        f"Run {result.run_id}: CV {m['metric']} {m['cv_mean']:.5f} ± {m['cv_std']:.5f} "
-        f"(OOF {m['oof_score']:.5f}, {m['direction']}), {m['seconds']:.1f} s"
+        f"Run {result.run_id}: CV {m.metric} {m.cv_mean:.5f} ± {m.cv_std:.5f} "
+        f"(OOF {m.oof_score:.5f}, {m.direction}), {m.seconds or 0:.1f} s"
     )
     click.echo(f"Submission: {result.path / 'submission.csv'} (matches the sample)")
 
@@ -162,7 +177,16 @@ def train(project_dir: Path, params: str, model, seed, refold: bool, quiet: bool
 )
 @click.option("--show", is_flag=True, help="Print the study's trials and best, then exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No line per finished trial.")
-def tune(project_dir: Path, trials, timeout, storage, study_name, workers, show, quiet) -> None:
+def tune(
+    project_dir: Path,
+    trials: int | None,
+    timeout: float | None,
+    storage: str | None,
+    study_name: str | None,
+    workers: int,
+    show: bool,
+    quiet: bool,
+) -> None:
     """Tune LightGBM with Optuna on the saved folds; save the best as tuned_params.yaml.
 
     Each trial is a `kstarter train` CV with parameters drawn from configs/search_space.yaml
@@ -231,7 +255,8 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
     from kstarter.config import find_project
     from kstarter.runs import list_runs
 
-    rows = [r.row() for r in list_runs(find_project(project_dir))]
+    records = list_runs(find_project(project_dir))
+    rows = [r.row() for r in records]
     if not private:
         for row in rows:
             row.pop("private")
@@ -240,7 +265,7 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
     elif not rows:
         click.echo("No runs yet: run `kstarter train`.")
     else:
-        for line in _runs_table(rows, private):
+        for line in _runs_table(records, private):
             click.echo(line)
     if plot:
         from kstarter.runs import plot_ledger
@@ -254,20 +279,20 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
         )
 
 
-def _runs_table(rows: list[dict], private: bool) -> list[str]:
-    def num(v, width=9):
+def _runs_table(records: list[RunRecord], private: bool) -> list[str]:
+    def num(v: object, width: int = 9) -> str:
         return f"{v:.5f}".rjust(width) if isinstance(v, float) else "-".rjust(width)
 
     head = f"{'run':<28} {'model':<9} {'metric':<9} {'CV mean ± std':>21} {'public':>9}"
     head += f" {'private':>9}" if private else ""
     lines = [head + f" {'time':>7}"]
-    for r in rows:
-        cv = f"{num(r['cv_mean'])} ± {num(r['cv_std'], 7).strip():<7}"
-        line = (
-            f"{r['run']:<28} {str(r['model']):<9} {str(r['metric']):<9} {cv:>21} {num(r['public'])}"
-        )
-        line += f" {num(r['private'])}" if private else ""
-        lines.append(line + f" {r['seconds'] or 0:>6.1f}s")
+    for r in records:
+        m, s = r.metrics, r.latest_scored
+        cv = f"{num(m.cv_mean)} ± {num(m.cv_std, 7).strip():<7}"
+        public = num(s.public if s else None)
+        line = f"{r.id:<28} {str(m.model):<9} {str(m.metric):<9} {cv:>21} {public}"
+        line += f" {num(s.private if s else None)}" if private else ""
+        lines.append(line + f" {m.seconds or 0:>6.1f}s")
     return lines
 
 
@@ -277,7 +302,7 @@ def _runs_table(rows: list[dict], private: bool) -> list[str]:
 @click.option("-m", "--message", required=True, help="What this submission tries.")
 @click.option("--no-wait", is_flag=True, help="Do not wait for the score (Kaggle).")
 @click.option("--force", is_flag=True, help="Submit even where kstarter advises against it.")
-def submit(project_dir: Path, run, message: str, no_wait: bool, force: bool) -> None:
+def submit(project_dir: Path, run: str | None, message: str, no_wait: bool, force: bool) -> None:
     """Validate a run's submission and submit it (RUN defaults to the newest run).
 
     On a practice competition it is scored against the held-back answer key's public part.
@@ -299,19 +324,19 @@ def submit(project_dir: Path, run, message: str, no_wait: bool, force: bool) -> 
         click.echo(line)
 
 
-def _submit_lines(result) -> list[str]:
-    e, cv = result.entry, result.run.metrics.get("cv_mean")
-    lines = [f"Submitted run {result.run.id} ({e.get('where', 'kaggle')}): {e['status']}"]
-    if e.get("ref"):
-        lines.append(f"  Kaggle ref {e['ref']}")
-    if e.get("public") is not None:
-        lines.append(f"  public score {e['public']:.5f}   CV {cv:.5f}")
-    if e.get("where") == "practice":
+def _submit_lines(result: SubmitResult) -> list[str]:
+    e, cv = result.entry, result.run.metrics.cv_mean
+    lines = [f"Submitted run {result.run.id} ({e.where}): {e.status}"]
+    if e.ref:
+        lines.append(f"  Kaggle ref {e.ref}")
+    if e.public is not None:
+        lines.append(f"  public score {e.public:.5f}   CV {cv:.5f}")
+    if e.where == "practice":
         lines.append("  (the private score stays hidden, as on Kaggle: `kstarter runs --private`)")
-    if e.get("remaining_today") is not None:
-        lines.append(f"  {e['remaining_today']} submission(s) left today")
-    if e["status"] == "PENDING":
-        slug = e.get("competition", "")
+    if e.remaining_today is not None:
+        lines.append(f"  {e.remaining_today} submission(s) left today")
+    if e.status == "PENDING":
+        slug = e.competition or ""
         lines.append(
             f"  not scored yet: see https://www.kaggle.com/competitions/{slug}/submissions "
             f"or `kaggle competitions submissions {slug}`"

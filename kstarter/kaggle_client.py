@@ -200,7 +200,7 @@ def _base_entry(options: SubmitOptions, run: RunRecord) -> dict[str, Any]:
         "message": options.message,
         "description": _description(options.message, run),
         "where": "kaggle",
-        "cv": run.metrics.get("cv_mean"),
+        "cv": run.metrics.cv_mean,
     }
 
 
@@ -215,7 +215,7 @@ def _description(message: str, run: RunRecord) -> str:
     """What Kaggle shows beside the score: the message, the run id and its CV score."""
     parts = [message.strip()] if message.strip() else []
     parts.append(f"run {run.id}")
-    cv, metric = run.metrics.get("cv_mean"), run.metrics.get("metric")
+    cv, metric = run.metrics.cv_mean, run.metrics.metric
     if isinstance(cv, int | float):
         parts.append(" ".join(str(p) for p in ("CV", metric, f"{cv:.5f}") if p))
     return " | ".join(parts)

@@ -20,7 +20,7 @@ from kstarter.config import load_project
 from kstarter.errors import SubmissionError
 from kstarter.paths import RunFiles
 from kstarter.prepare import read_sample
-from kstarter.runs import RunRecord, get_run, record_submission
+from kstarter.runs import RunRecord, SubmissionEntry, get_run, record_submission
 
 if TYPE_CHECKING:
     import numpy as np
@@ -63,7 +63,7 @@ class SubmitOptions:
 @dataclass(frozen=True)
 class SubmitResult:
     run: RunRecord
-    entry: dict[str, Any]
+    entry: SubmissionEntry
 
 
 def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResult:
@@ -77,8 +77,8 @@ def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResu
     sub = read_submission(sub_path)
     validate_submission(sub, sample, project.spec)
     if project.spec.source.startswith("practice/"):
-        entry = _score_practice(project.spec, run, sub, options.message)
-        entry["remaining_today"] = None if left is None else left - 1
+        remaining = None if left is None else left - 1
+        entry = _score_practice(project.spec, run, sub, options.message, remaining)
     else:
         entry = _submit_kaggle(project, run, sub_path, options)
     return SubmitResult(record_submission(project.root, run, entry), entry)
@@ -86,31 +86,34 @@ def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResu
 
 def _submit_kaggle(
     project: Project, run: RunRecord, sub_path: Path, options: SubmitOptions
-) -> dict[str, Any]:
+) -> SubmissionEntry:
     """Submit to Kaggle; a failed attempt is recorded on the run, then its error raised."""
     from kstarter.kaggle_client import KaggleSubmissionError, submit_to_kaggle
 
     try:
-        return submit_to_kaggle(project, run, sub_path, options)
+        return SubmissionEntry.from_json(submit_to_kaggle(project, run, sub_path, options))
     except KaggleSubmissionError as err:
-        record_submission(project.root, run, err.entry)
+        record_submission(project.root, run, SubmissionEntry.from_json(err.entry))
         raise
 
 
-def _score_practice(spec: Spec, run: RunRecord, sub: pd.DataFrame, message: str) -> dict[str, Any]:
+def _score_practice(
+    spec: Spec, run: RunRecord, sub: pd.DataFrame, message: str, remaining: int | None
+) -> SubmissionEntry:
     from kstarter.sources import answer_key
 
     key = answer_key(spec.source.split("/", 1)[1])
     public, private = score_against_key(spec, sub, key)
-    return {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "message": message,
-        "where": "practice",
-        "status": "COMPLETE",
-        "cv": run.metrics.get("cv_mean"),
-        "public": public,
-        "private": private,
-    }
+    return SubmissionEntry(
+        date=datetime.now(UTC).isoformat(timespec="seconds"),
+        message=message,
+        where="practice",
+        status="COMPLETE",
+        cv=run.metrics.cv_mean,
+        public=public,
+        private=private,
+        remaining_today=remaining,
+    )
 
 
 def score_against_key(spec: Spec, sub: pd.DataFrame, key: pd.DataFrame) -> tuple[float, float]:
@@ -168,10 +171,10 @@ def daily_limit(project: Project) -> int | None:
     return int(limit) if limit else None
 
 
-def _counts(entry: dict[str, Any]) -> bool:
+def _counts(entry: SubmissionEntry) -> bool:
     """A submission Kaggle received (scored, waiting, or failed in scoring), not a failed upload."""
-    status = entry.get("status")
-    return status in ("COMPLETE", "PENDING") or (status == "ERROR" and bool(entry.get("ref")))
+    status = entry.status
+    return status in ("COMPLETE", "PENDING") or (status == "ERROR" and bool(entry.ref))
 
 
 def submitted_today(root: Path, now: datetime | None = None) -> int:
@@ -182,7 +185,7 @@ def submitted_today(root: Path, now: datetime | None = None) -> int:
     n = 0
     for run in list_runs(root):
         for entry in run.submissions:
-            when = _parse_date(entry.get("date"))
+            when = _parse_date(entry.date)
             if when is not None and when.date() == today and _counts(entry):
                 n += 1
     return n
@@ -204,11 +207,11 @@ def best_submitted(root: Path, metric_name: str) -> RunRecord | None:
     metric = get_metric(metric_name)
     best = None
     for run in list_runs(root):
-        cv = run.metrics.get("cv_mean")
-        if run.metrics.get("metric") != metric.name or not isinstance(cv, int | float):
+        cv = run.metrics.cv_mean
+        if run.metrics.metric != metric.name or not isinstance(cv, int | float):
             continue
         if any(_counts(e) for e in run.submissions) and (
-            best is None or metric.better(cv, best.metrics["cv_mean"])
+            best is None or metric.better(cv, best.metrics.cv_mean)
         ):
             best = run
     return best
@@ -237,14 +240,14 @@ def check_budget(project: Project, run: RunRecord, force: bool) -> int | None:
             )
     metric = get_metric(project.spec.metric)
     best = best_submitted(project.root, metric.name)
-    cv = run.metrics.get("cv_mean")
+    cv = run.metrics.cv_mean
     if force or best is None or best.id == run.id or not isinstance(cv, int | float):
         return left
-    if metric.better(best.metrics["cv_mean"], cv):
+    if metric.better(best.metrics.cv_mean, cv):
         higher = "higher" if metric.greater_is_better else "lower"
         raise SubmissionError(
             f"Run {run.id} has CV {metric.name} {cv:.5f}, worse than the "
-            f"{best.metrics['cv_mean']:.5f} of run {best.id}, already submitted ({higher} is "
+            f"{best.metrics.cv_mean:.5f} of run {best.id}, already submitted ({higher} is "
             f"better): its public score would tell you little that CV does not{_left(left)}. "
             "Pass --force to submit it anyway."
         )

@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any
 from kstarter import __version__
 from kstarter.atomic import atomic_write_text
 from kstarter.paths import RunFiles
+from kstarter.runs._record import RunMetrics, read_metrics, read_submissions
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from kstarter.checks import CheckReport
     from kstarter.config import Project
@@ -56,7 +58,7 @@ def write_report(
     from kstarter.resources import templates_dir
 
     run_dir = Path(run_dir)
-    metrics = json.loads((run_dir / RunFiles.METRICS).read_text())
+    metrics = read_metrics(run_dir / RunFiles.METRICS)
     spec = _spec(run_dir)
     oof = _read(run_dir / RunFiles.OOF)
     check_error = None
@@ -105,15 +107,21 @@ def _check(run_dir: Path, project: Project | None) -> tuple[CheckReport | None, 
     return report, None
 
 
-def _context(run_dir, metrics, spec, oof, check, check_error) -> dict[str, Any]:
+def _context(
+    run_dir: Path,
+    metrics: RunMetrics,
+    spec: Spec,
+    oof: pd.DataFrame | None,
+    check: CheckReport | None,
+    check_error: str | None,
+) -> dict[str, Any]:
     import pandas as pd
 
     imp = _read(run_dir / RunFiles.IMPORTANCE)
-    subs_path = run_dir / RunFiles.SUBMISSIONS
-    submissions = json.loads(subs_path.read_text()) if subs_path.is_file() else []
-    n_folds = len(metrics.get("fold_scores") or [])
-    iterations = metrics.get("best_iterations") or []
-    seconds = metrics.get("fold_seconds") or []
+    submissions = read_submissions(run_dir / RunFiles.SUBMISSIONS)
+    n_folds = len(metrics.fold_scores)
+    iterations = metrics.best_iterations
+    seconds = metrics.fold_seconds
     folds = [
         {
             "fold": k + 1,
@@ -121,34 +129,34 @@ def _context(run_dir, metrics, spec, oof, check, check_error) -> dict[str, Any]:
             "iteration": iterations[k] if k < len(iterations) else "",
             "seconds": seconds[k] if k < len(seconds) else 0.0,
         }
-        for k, s in enumerate(metrics.get("fold_scores") or [])
+        for k, s in enumerate(metrics.fold_scores)
     ]
     oof_images, caption = _oof_images(spec, metrics, oof)
     importance = imp.head(30).to_dict("records") if isinstance(imp, pd.DataFrame) else []
-    model = metrics.get("model")
+    model = metrics.model
     return {
         "version": __version__,
         "title": spec.title or spec.name,
         "metrics": metrics,
-        "rows": metrics.get("rows") or (len(oof) if oof is not None else 0),
+        "rows": metrics.rows or (len(oof) if oof is not None else 0),
         "folds": folds,
         "iterations": bool(iterations) and any(iterations),
         "fold_seconds": bool(seconds),
         "images": {
             "folds": _fold_plot(metrics, n_folds),
             "oof": oof_images,
-            "importance": _importance_plot(imp, model) if importance else None,
+            "importance": _importance_plot(imp, model) if imp is not None and importance else None,
         },
         "oof_caption": caption,
         "importance": importance,
         "importance_label": "|coefficient|" if model == "linear" else "gain",
-        "members": metrics.get("members") or [],
+        "members": list(metrics.members or ()),
         "findings": list(check.findings) if check is not None else [],
         "check_clean": _clean_text(check),
         "check_error": check_error,
         "check_note": _check_note(check),
         "submissions": submissions,
-        "params": json.dumps(metrics.get("params"), indent=2, default=str),
+        "params": json.dumps(metrics.params, indent=2, default=str),
     }
 
 
@@ -173,7 +181,7 @@ def _check_note(check: CheckReport | None) -> str:
 # ---------------------------------------------------------------- plots
 
 
-def _png(fig) -> str:
+def _png(fig: Figure) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
@@ -183,7 +191,7 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _pyplot():
+def _pyplot() -> Any:  # matplotlib.pyplot, imported on first use
     import matplotlib
 
     matplotlib.use("Agg")
@@ -192,21 +200,21 @@ def _pyplot():
     return plt
 
 
-def _fold_plot(metrics: dict[str, Any], n_folds: int) -> str:
+def _fold_plot(metrics: RunMetrics, n_folds: int) -> str:
     plt = _pyplot()
-    scores = metrics.get("fold_scores") or []
+    scores = list(metrics.fold_scores)
     fig, ax = plt.subplots(figsize=(7, 2.8))
     x = list(range(1, n_folds + 1))
     ax.bar(x, scores, color="#4c72b0")
     if scores:
-        ax.axhline(metrics["cv_mean"], color="#dd8452", lw=1.2, label="CV mean")
+        ax.axhline(metrics.cv_mean, color="#dd8452", lw=1.2, label="CV mean")
         lo, hi = min(scores), max(scores)
         pad = (hi - lo) * 0.5 or abs(hi) * 0.05 or 0.05
         ax.set_ylim(lo - pad, hi + pad)
         ax.legend(fontsize=8)
     ax.set_xticks(x)
     ax.set_xlabel("fold")
-    ax.set_ylabel(str(metrics.get("metric")))
+    ax.set_ylabel(str(metrics.metric))
     ax.set_title("score of each validation fold")
     return _png(fig)
 
@@ -227,7 +235,9 @@ def _img(alt: str, data: str) -> dict[str, str]:
     return {"alt": alt, "data": data}
 
 
-def _oof_images(spec: Spec, metrics: dict, oof: pd.DataFrame | None) -> tuple[list[dict], str]:
+def _oof_images(
+    spec: Spec, metrics: RunMetrics, oof: pd.DataFrame | None
+) -> tuple[list[dict], str]:
     import numpy as np
 
     from kstarter.competition import encode_target
@@ -239,11 +249,11 @@ def _oof_images(spec: Spec, metrics: dict, oof: pd.DataFrame | None) -> tuple[li
     valid = oof["fold"].to_numpy() >= 0
     y = encode_target(spec, oof[list(spec.targets)])[valid]
     raw = oof[pred_cols].to_numpy(dtype=float)[valid]
-    decision = Decision.from_dict(metrics.get("decision") or {})
+    decision = Decision.from_dict(metrics.decision or {})
     if spec.task == "multitarget":
         images = []
         for j, target in enumerate(spec.targets[:4]):
-            if metrics.get("metric") == "mcauc":
+            if metrics.metric == "mcauc":
                 images.append(
                     _img(
                         f"{target}: calibration",
@@ -345,7 +355,7 @@ def _regression(y: np.ndarray, pred: np.ndarray, prefix: str) -> str:
     return _png(fig)
 
 
-def _confusion(y: np.ndarray, labels: np.ndarray, classes) -> str:
+def _confusion(y: np.ndarray, labels: np.ndarray, classes: tuple[Any, ...]) -> str:
     import numpy as np
 
     plt = _pyplot()
