@@ -7,13 +7,16 @@ import csv
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from kstarter.config import Project
 from kstarter.errors import ConfigError
 from kstarter.runs import (
     Member,
     RunMetrics,
+    RunOutput,
     SubmissionEntry,
     list_runs,
     read_metrics,
@@ -94,7 +97,7 @@ def _blend_metrics() -> RunMetrics:
     )
 
 
-def _through_json(data: object) -> object:
+def _through_json(data: dict[str, Any]) -> dict[str, Any]:
     """As a file holds it: dumped the way the writers dump, read back."""
     return json.loads(json.dumps(data, indent=2, default=str))
 
@@ -105,7 +108,7 @@ def _through_json(data: object) -> object:
 @pytest.mark.parametrize(
     "metrics, keys", [(_trained_metrics(), TRAIN_KEYS), (_blend_metrics(), BLEND_KEYS)]
 )
-def test_run_metrics_round_trip_in_the_file_layout(metrics, keys):
+def test_run_metrics_round_trip_in_the_file_layout(metrics: RunMetrics, keys: list[str]) -> None:
     data = _through_json(metrics.to_json())
     assert list(data) == keys
     back = RunMetrics.from_json(data)
@@ -113,7 +116,7 @@ def test_run_metrics_round_trip_in_the_file_layout(metrics, keys):
     assert list(back.to_json().items()) == list(data.items())  # values and order, again
 
 
-def test_a_blend_record_has_members_and_no_threads():
+def test_a_blend_record_has_members_and_no_threads() -> None:
     data = _blend_metrics().to_json()
     assert "threads" not in data and data["members"][0] == {
         "run": "20250102-030405-lightgbm",
@@ -126,7 +129,7 @@ def test_a_blend_record_has_members_and_no_threads():
     assert _blend_metrics().blend_method == "weights" and _trained_metrics().blend_method is None
 
 
-def test_submission_entries_round_trip_in_each_leaderboards_layout():
+def test_submission_entries_round_trip_in_each_leaderboards_layout() -> None:
     # exactly as kaggle_client builds its dicts, in their order
     kaggle = {
         "date": "2025-01-02T03:04:05+00:00", "message": "more leaves",
@@ -152,7 +155,7 @@ def test_submission_entries_round_trip_in_each_leaderboards_layout():
     assert SubmissionEntry.from_json(data) == practice and practice.scored
 
 
-def test_a_field_outside_the_layout_is_not_dropped():
+def test_a_field_outside_the_layout_is_not_dropped() -> None:
     odd = SubmissionEntry(where="practice", status="ERROR", error="scored twice")
     assert odd.to_json()["error"] == "scored twice"
     assert list(odd.to_json())[: len(PRACTICE_ENTRY_KEYS)] == PRACTICE_ENTRY_KEYS
@@ -185,7 +188,7 @@ def _old_run(root: Path) -> Path:
     return run
 
 
-def test_an_old_run_folder_is_read_and_its_unknown_keys_kept(tmp_path):
+def test_an_old_run_folder_is_read_and_its_unknown_keys_kept(tmp_path: Path) -> None:
     run = _old_run(tmp_path)
     (record,) = list_runs(tmp_path)
     m = record.metrics
@@ -217,7 +220,7 @@ def test_an_old_run_folder_is_read_and_its_unknown_keys_kept(tmp_path):
     assert row["public"] == "3.35" and row["cv_mean"] == "3.1"
 
 
-def test_hand_written_entries_with_few_keys_are_read(tmp_path):
+def test_hand_written_entries_with_few_keys_are_read(tmp_path: Path) -> None:
     path = tmp_path / "submissions.json"
     path.write_text(json.dumps([{"date": "2025-01-01T00:00:00", "status": "PENDING", "ref": 7}]))
     (entry,) = read_submissions(path)
@@ -233,7 +236,7 @@ def test_hand_written_entries_with_few_keys_are_read(tmp_path):
         ("[1, 2]", "holds list"),
     ],
 )
-def test_a_file_that_is_not_a_run_record_is_named(tmp_path, text, words):
+def test_a_file_that_is_not_a_run_record_is_named(tmp_path: Path, text: str, words: str) -> None:
     path = tmp_path / "runs" / "r1" / "metrics.json"
     path.parent.mkdir(parents=True)
     path.write_text(text)
@@ -245,7 +248,9 @@ def test_a_file_that_is_not_a_run_record_is_named(tmp_path, text, words):
 # ---------------------------------------------------------------- one writer for train and blend
 
 
-def test_train_and_blend_write_through_one_writer(tmp_path, monkeypatch):
+def test_train_and_blend_write_through_one_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from kstarter.blend import BlendOptions, blend
     from kstarter.project import init_project
     from kstarter.runs import _writer
@@ -254,7 +259,7 @@ def test_train_and_blend_write_through_one_writer(tmp_path, monkeypatch):
     written: list[str] = []
     write_files = _writer._write_files
 
-    def spy(d: Path, project, run_id: str, output) -> None:
+    def spy(d: Path, project: Project, run_id: str, output: RunOutput) -> None:
         written.append(run_id)
         write_files(d, project, run_id, output)
 
