@@ -17,18 +17,17 @@ The blend is written like any run (``runs/<id>-blend/``), atomically, with its s
 from __future__ import annotations
 
 import json
-import shutil
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kstarter import paths
 from kstarter.config import load_project
 from kstarter.errors import ConfigError
 from kstarter.paths import RunFiles
-from kstarter.runs import RunRecord, get_run, write_run
+from kstarter.runs import Member, RunMetrics, RunOutput, RunRecord, get_run, save_run
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -53,20 +52,10 @@ class BlendOptions:
 
 
 @dataclass(frozen=True)
-class Member:
-    run: str
-    weight: float
-    cv_mean: float
-    cv_std: float
-    oof_score: float
-    fold_scores: tuple[float, ...] = ()
-
-
-@dataclass(frozen=True)
 class BlendResult:
     run_id: str
     path: Path
-    metrics: dict[str, Any]
+    metrics: RunMetrics
     members: tuple[Member, ...]
 
 
@@ -91,7 +80,7 @@ class _Blend:
     oof: np.ndarray
     test: np.ndarray
     decision: Decision
-    metrics: dict[str, Any]
+    metrics: RunMetrics
     run_id: str
 
 
@@ -114,12 +103,9 @@ def blend(project_dir: Path | str | None, options: BlendOptions) -> BlendResult:
         )
     inputs = _load(project, options.runs, metric)
     done = _combine_runs(project, metric, inputs, options.method)
-    done.metrics["seconds"] = round(time.perf_counter() - started, 2)
+    done.metrics = replace(done.metrics, seconds=round(time.perf_counter() - started, 2))
     path = _write(done)
-    members = tuple(
-        Member(**{**m, "fold_scores": tuple(m["fold_scores"])}) for m in done.metrics["members"]
-    )
-    return BlendResult(done.run_id, path, done.metrics, members)
+    return BlendResult(done.run_id, path, done.metrics, done.metrics.members or ())
 
 
 def _combine_runs(project: Project, metric: Metric, inputs: _Inputs, method: str) -> _Blend:
@@ -143,10 +129,10 @@ def _combine_runs(project: Project, metric: Metric, inputs: _Inputs, method: str
         Member(
             r.id,
             round(float(w), 6),
-            float(r.metrics["cv_mean"]),
-            float(r.metrics["cv_std"]),
-            float(r.metrics["oof_score"]),
-            tuple(float(x) for x in r.metrics.get("fold_scores") or ()),
+            float(r.metrics.cv_mean),
+            float(r.metrics.cv_std),
+            float(r.metrics.oof_score),
+            tuple(float(x) for x in r.metrics.fold_scores),
         )
         for r, w in zip(inputs.records, weights, strict=True)
     ]
@@ -174,15 +160,17 @@ def _load(project: Project, run_ids: tuple[str, ...], metric: Metric) -> _Inputs
     records = [get_run(project.root, r) for r in ids]
     first = records[0]
     for r in records[1:]:
-        _same(first, r, "folds_hash", "were trained on different folds",
+        _same((first, r), "folds_hash", (first.metrics.folds_hash, r.metrics.folds_hash),
+              "were trained on different folds",
               "their OOF predictions are not comparable and a blend's CV would be wrong; blend "
               "runs made on the same folds.csv, or train the other run again on the current "
               "folds")  # fmt: skip
-        _same(first, r, "metric", "were scored with different metrics",
+        _same((first, r), "metric", (first.metrics.metric, r.metrics.metric),
+              "were scored with different metrics",
               "train both with the project's metric")  # fmt: skip
-    if first.metrics.get("metric") != metric.name:
+    if first.metrics.metric != metric.name:
         raise ConfigError(
-            f"Run {first.id} was scored with {first.metrics.get('metric')}, but kstarter.yaml's "
+            f"Run {first.id} was scored with {first.metrics.metric}, but kstarter.yaml's "
             f"metric is now {metric.name}: train the runs again before blending them."
         )
     frames = [_read_csv(r, RunFiles.OOF) for r in records]
@@ -212,11 +200,16 @@ def _load(project: Project, run_ids: tuple[str, ...], metric: Metric) -> _Inputs
     )
 
 
-def _same(a: RunRecord, b: RunRecord, key: str, what: str, fix: str) -> None:
-    if a.metrics.get(key) != b.metrics.get(key):
+def _same(
+    runs: tuple[RunRecord, RunRecord],
+    name: str,
+    values: tuple[str | None, str | None],
+    what: str,
+    fix: str,
+) -> None:
+    if values[0] != values[1]:
         raise ConfigError(
-            f"Runs {a.id} and {b.id} {what} ({key} {a.metrics.get(key)} vs "
-            f"{b.metrics.get(key)}): {fix}."
+            f"Runs {runs[0].id} and {runs[1].id} {what} ({name} {values[0]} vs {values[1]}): {fix}."
         )
 
 
@@ -377,31 +370,33 @@ def _metrics(
     scores: dict[str, Any],
     decision: Decision,
     inputs: _Inputs,
-) -> dict[str, Any]:
+) -> RunMetrics:
     import hashlib
 
     params = {"method": method, "weights": {m.run: m.weight for m in members}}
     blob = json.dumps(params, sort_keys=True).encode()
-    first = inputs.records[0].metrics
-    return {
-        "metric": metric.name,
-        "direction": metric.direction,
-        **scores,
-        "best_iterations": [],
-        "decision": decision.to_dict(),
-        "model": "blend",
-        "seed": None,
-        "params": params,
-        "params_source": "blend",
-        "params_hash": hashlib.sha256(blob).hexdigest()[:12],
-        "folds_hash": first.get("folds_hash"),
-        "config_hash": project.config_hash(),
-        "members": [asdict(m) for m in members],
-        "n_features": None,
-        "rows": int(len(inputs.oof)),
-        "fold_seconds": [],
-        "created": datetime.now(UTC).isoformat(timespec="microseconds"),
-    }
+    return RunMetrics(
+        metric=metric.name,
+        direction=metric.direction,
+        fold_scores=tuple(scores["fold_scores"]),
+        cv_mean=scores["cv_mean"],
+        cv_std=scores["cv_std"],
+        oof_score=scores["oof_score"],
+        best_iterations=(),
+        decision=decision.to_dict(),
+        model="blend",
+        seed=None,
+        params=params,
+        params_source="blend",
+        params_hash=hashlib.sha256(blob).hexdigest()[:12],
+        folds_hash=inputs.records[0].metrics.folds_hash,
+        config_hash=project.config_hash(),
+        members=tuple(members),
+        n_features=None,
+        rows=int(len(inputs.oof)),
+        fold_seconds=(),
+        created=datetime.now(UTC).isoformat(timespec="microseconds"),
+    )
 
 
 def _new_run_id(project: Project) -> str:
@@ -414,33 +409,34 @@ def _new_run_id(project: Project) -> str:
 
 def _write(b: _Blend) -> Path:
     """Everything into a staging folder, then one rename: a killed blend leaves nothing."""
-    return write_run(b.project.root, b.run_id, lambda d: _write_files(d, b))
+    inputs = b.inputs
+    output = RunOutput(
+        metrics=b.metrics,
+        oof=_with_preds(inputs.oof, inputs.pred_cols, b.oof),
+        test_pred=_with_preds(inputs.test, inputs.pred_cols, b.test),
+        submission=_submission(b),
+        log_name=RunFiles.BLEND_LOG,
+        log_text=_log_text(b.metrics),
+    )
+    return save_run(b.project, b.run_id, output)
 
 
-def _write_files(d: Path, b: _Blend) -> None:
+def _submission(b: _Blend) -> pd.DataFrame:
+    """The blended test predictions as a submission exactly like the sample, validated."""
     from kstarter.competition import (
         build_submission,
         read_table,
         test_positions,
         validate_submission,
     )
-    from kstarter.runs import write_report
 
-    spec, inputs = b.project.spec, b.inputs
+    spec = b.project.spec
     name = spec.files.sample_submission
     sample = read_table(b.project.data_dir / name, shown=f"data/{name}")
-    sample_raw = b.test[test_positions(spec, sample, inputs.test)]
+    sample_raw = b.test[test_positions(spec, sample, b.inputs.test)]
     submission = build_submission(spec, b.metric, sample, sample_raw, b.decision)
     validate_submission(submission, sample, spec)
-    shutil.copy2(b.project.path(paths.CONFIG), d / RunFiles.CONFIG)
-    (d / RunFiles.METRICS).write_text(json.dumps(b.metrics, indent=2, default=str))
-    submission.to_csv(d / RunFiles.SUBMISSION, index=False, lineterminator="\n")
-    oof = _with_preds(inputs.oof, inputs.pred_cols, b.oof)
-    oof.to_csv(d / RunFiles.OOF, index=False, lineterminator="\n")
-    test = _with_preds(inputs.test, inputs.pred_cols, b.test)
-    test.to_csv(d / RunFiles.TEST_PRED, index=False, lineterminator="\n")
-    (d / RunFiles.BLEND_LOG).write_text(_log_text(b.metrics))
-    write_report(d, b.project, run_id=b.run_id)
+    return submission
 
 
 def _with_preds(frame: pd.DataFrame, cols: list[str], values: np.ndarray) -> pd.DataFrame:
@@ -451,45 +447,43 @@ def _with_preds(frame: pd.DataFrame, cols: list[str], values: np.ndarray) -> pd.
     return out
 
 
-def _log_text(m: dict[str, Any]) -> str:
-    lines = [f"{m['created']}  blend ({m['params']['method']})  folds {m['folds_hash']}"]
-    for member in m["members"]:
+def _log_text(m: RunMetrics) -> str:
+    lines = [f"{m.created}  blend ({m.blend_method})  folds {m.folds_hash}"]
+    for member in m.members or ():
         lines.append(
-            f"member {member['run']}: weight {member['weight']:.4f}  CV {member['cv_mean']:.6f} "
-            f"± {member['cv_std']:.6f}  OOF {member['oof_score']:.6f}"
+            f"member {member.run}: weight {member.weight:.4f}  CV {member.cv_mean:.6f} "
+            f"± {member.cv_std:.6f}  OOF {member.oof_score:.6f}"
         )
-    for k, s in enumerate(m["fold_scores"]):
-        lines.append(f"fold {k + 1}: {m['metric']} {s:.6f}")
-    lines.append(
-        f"CV {m['cv_mean']:.6f} ± {m['cv_std']:.6f}  OOF {m['oof_score']:.6f}  {m['seconds']} s"
-    )
+    for k, s in enumerate(m.fold_scores):
+        lines.append(f"fold {k + 1}: {m.metric} {s:.6f}")
+    lines.append(f"CV {m.cv_mean:.6f} ± {m.cv_std:.6f}  OOF {m.oof_score:.6f}  {m.seconds} s")
     return "\n".join(lines) + "\n"
 
 
 def summary_lines(result: BlendResult) -> list[str]:
     """What `kstarter blend` prints: each member against the blend, on the same folds."""
     m = result.metrics
-    sign = 1.0 if m["direction"] == "maximize" else -1.0
+    sign = 1.0 if m.direction == "maximize" else -1.0
     best = max((x.oof_score for x in result.members), key=lambda v: sign * v)
-    gain = sign * (m["oof_score"] - best)
+    gain = sign * (m.oof_score - best)
     if abs(gain) < 5e-6:
         versus = "OOF the same as the best member's"
     else:
         versus = f"OOF {abs(gain):.5f} {'better' if gain > 0 else 'worse'} than the best member"
     lines = [
-        f"Blend {result.run_id}: {m['params']['method']} of {len(result.members)} runs on "
-        f"folds {m['folds_hash']}, {m['metric']} ({m['direction']})",
+        f"Blend {result.run_id}: {m.blend_method} of {len(result.members)} runs on "
+        f"folds {m.folds_hash}, {m.metric} ({m.direction})",
         f"  {'run':<30} {'weight':>7} {'CV mean ± std':>22} {'OOF':>9}",
     ]
     for x in result.members:
         cv = f"{x.cv_mean:.5f} ± {x.cv_std:.5f}"
         lines.append(f"  {x.run:<30} {x.weight:>7.3f} {cv:>22} {x.oof_score:>9.5f}")
-    cv = f"{m['cv_mean']:.5f} ± {m['cv_std']:.5f}"
-    lines.append(f"  {'blend':<30} {'':>7} {cv:>22} {m['oof_score']:>9.5f}  ({versus})")
-    folds = range(1, len(m["fold_scores"]) + 1)
+    cv = f"{m.cv_mean:.5f} ± {m.cv_std:.5f}"
+    lines.append(f"  {'blend':<30} {'':>7} {cv:>22} {m.oof_score:>9.5f}  ({versus})")
+    folds = range(1, len(m.fold_scores) + 1)
     lines.append(f"  {'fold':<30} " + " ".join(f"{k:>9}" for k in folds))
     for name, scores in [*((x.run, x.fold_scores) for x in result.members),
-                         ("blend", m["fold_scores"])]:  # fmt: skip
+                         ("blend", m.fold_scores)]:  # fmt: skip
         lines.append(f"  {name:<30} " + " ".join(f"{s:>9.5f}" for s in scores))
     lines.append(f"Submission: {result.path / 'submission.csv'} (matches the sample)")
     return lines

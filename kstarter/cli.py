@@ -17,6 +17,7 @@ from kstarter import __version__, paths
 from kstarter.errors import KstarterError
 
 if TYPE_CHECKING:
+    from kstarter.runs import RunRecord
     from kstarter.submit import SubmitResult
 
 PROJECT_DIR = click.option(
@@ -128,12 +129,7 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
 @click.option("--refold", is_flag=True, help="Make new folds (needed after changing cv:).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-fold progress.")
 def train(
-    project_dir: Path,
-    params: str,
-    model: str | None,
-    seed: int | None,
-    refold: bool,
-    quiet: bool,
+    project_dir: Path, params: str, model: str | None, seed: int | None, refold: bool, quiet: bool
 ) -> None:
     """Cross-validate on the saved folds and write runs/<run>/submission.csv.
 
@@ -154,8 +150,8 @@ def train(
     result = run_train(project_dir, opts)
     m = result.metrics
     click.echo(
-        f"Run {result.run_id}: CV {m['metric']} {m['cv_mean']:.5f} ± {m['cv_std']:.5f} "
-        f"(OOF {m['oof_score']:.5f}, {m['direction']}), {m['seconds']:.1f} s"
+        f"Run {result.run_id}: CV {m.metric} {m.cv_mean:.5f} ± {m.cv_std:.5f} "
+        f"(OOF {m.oof_score:.5f}, {m.direction}), {m.seconds or 0:.1f} s"
     )
     click.echo(f"Submission: {result.path / 'submission.csv'} (matches the sample)")
 
@@ -259,7 +255,8 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
     from kstarter.config import find_project
     from kstarter.runs import list_runs
 
-    rows = [r.row() for r in list_runs(find_project(project_dir))]
+    records = list_runs(find_project(project_dir))
+    rows = [r.row() for r in records]
     if not private:
         for row in rows:
             row.pop("private")
@@ -268,7 +265,7 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
     elif not rows:
         click.echo("No runs yet: run `kstarter train`.")
     else:
-        for line in _runs_table(rows, private):
+        for line in _runs_table(records, private):
             click.echo(line)
     if plot:
         from kstarter.runs import plot_ledger
@@ -282,20 +279,20 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
         )
 
 
-def _runs_table(rows: list[dict[str, Any]], private: bool) -> list[str]:
+def _runs_table(records: list[RunRecord], private: bool) -> list[str]:
     def num(v: object, width: int = 9) -> str:
         return f"{v:.5f}".rjust(width) if isinstance(v, float) else "-".rjust(width)
 
     head = f"{'run':<28} {'model':<9} {'metric':<9} {'CV mean ± std':>21} {'public':>9}"
     head += f" {'private':>9}" if private else ""
     lines = [head + f" {'time':>7}"]
-    for r in rows:
-        cv = f"{num(r['cv_mean'])} ± {num(r['cv_std'], 7).strip():<7}"
-        line = (
-            f"{r['run']:<28} {str(r['model']):<9} {str(r['metric']):<9} {cv:>21} {num(r['public'])}"
-        )
-        line += f" {num(r['private'])}" if private else ""
-        lines.append(line + f" {r['seconds'] or 0:>6.1f}s")
+    for r in records:
+        m, s = r.metrics, r.latest_scored
+        cv = f"{num(m.cv_mean)} ± {num(m.cv_std, 7).strip():<7}"
+        public = num(s.public if s else None)
+        line = f"{r.id:<28} {str(m.model):<9} {str(m.metric):<9} {cv:>21} {public}"
+        line += f" {num(s.private if s else None)}" if private else ""
+        lines.append(line + f" {m.seconds or 0:>6.1f}s")
     return lines
 
 
@@ -328,18 +325,18 @@ def submit(project_dir: Path, run: str | None, message: str, no_wait: bool, forc
 
 
 def _submit_lines(result: SubmitResult) -> list[str]:
-    e, cv = result.entry, result.run.metrics.get("cv_mean")
-    lines = [f"Submitted run {result.run.id} ({e.get('where', 'kaggle')}): {e['status']}"]
-    if e.get("ref"):
-        lines.append(f"  Kaggle ref {e['ref']}")
-    if e.get("public") is not None:
-        lines.append(f"  public score {e['public']:.5f}   CV {cv:.5f}")
-    if e.get("where") == "practice":
+    e, cv = result.entry, result.run.metrics.cv_mean
+    lines = [f"Submitted run {result.run.id} ({e.where or 'kaggle'}): {e.status}"]
+    if e.ref:
+        lines.append(f"  Kaggle ref {e.ref}")
+    if e.public is not None:
+        lines.append(f"  public score {e.public:.5f}   CV {cv:.5f}")
+    if e.where == "practice":
         lines.append("  (the private score stays hidden, as on Kaggle: `kstarter runs --private`)")
-    if e.get("remaining_today") is not None:
-        lines.append(f"  {e['remaining_today']} submission(s) left today")
-    if e["status"] == "PENDING":
-        slug = e.get("competition", "")
+    if e.remaining_today is not None:
+        lines.append(f"  {e.remaining_today} submission(s) left today")
+    if e.status == "PENDING":
+        slug = e.competition or ""
         lines.append(
             f"  not scored yet: see https://www.kaggle.com/competitions/{slug}/submissions "
             f"or `kaggle competitions submissions {slug}`"

@@ -22,7 +22,7 @@ from kstarter.leaderboards import LeaderboardError, LeaderboardOptions, get_lead
 from kstarter.metrics import get_metric
 from kstarter.paths import RunFiles
 from kstarter.prepare import read_sample
-from kstarter.runs import RunRecord, get_run, list_runs, record_submission
+from kstarter.runs import RunRecord, SubmissionEntry, get_run, list_runs, record_submission
 
 if TYPE_CHECKING:
     from kstarter.config import Project
@@ -54,7 +54,7 @@ class SubmitOptions:
 @dataclass(frozen=True)
 class SubmitResult:
     run: RunRecord
-    entry: dict[str, Any]
+    entry: SubmissionEntry
 
 
 def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResult:
@@ -85,10 +85,10 @@ def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResu
 # ---------------------------------------------------------------- the daily budget
 
 
-def _counts(entry: dict[str, Any]) -> bool:
+def _counts(entry: SubmissionEntry) -> bool:
     """A submission Kaggle received (scored, waiting, or failed in scoring), not a failed upload."""
-    status = entry.get("status")
-    return status in ("COMPLETE", "PENDING") or (status == "ERROR" and bool(entry.get("ref")))
+    status = entry.status
+    return status in ("COMPLETE", "PENDING") or (status == "ERROR" and bool(entry.ref))
 
 
 def submitted_today(root: Path, now: datetime | None = None) -> int:
@@ -97,7 +97,7 @@ def submitted_today(root: Path, now: datetime | None = None) -> int:
     n = 0
     for run in list_runs(root):
         for entry in run.submissions:
-            when = _parse_date(entry.get("date"))
+            when = _parse_date(entry.date)
             if when is not None and when.date() == today and _counts(entry):
                 n += 1
     return n
@@ -118,11 +118,11 @@ def best_submitted(root: Path, metric_name: str) -> RunRecord | None:
     metric = get_metric(metric_name)
     best = None
     for run in list_runs(root):
-        cv = run.metrics.get("cv_mean")
-        if run.metrics.get("metric") != metric.name or not isinstance(cv, int | float):
+        cv = run.metrics.cv_mean
+        if run.metrics.metric != metric.name or not isinstance(cv, int | float):
             continue
         if any(_counts(e) for e in run.submissions) and (
-            best is None or metric.better(cv, best.metrics["cv_mean"])
+            best is None or metric.better(cv, best.metrics.cv_mean)
         ):
             best = run
     return best
@@ -145,14 +145,14 @@ def check_budget(project: Project, run: RunRecord, force: bool) -> int | None:
             )
     metric = get_metric(project.spec.metric)
     best = best_submitted(project.root, metric.name)
-    cv = run.metrics.get("cv_mean")
+    cv = run.metrics.cv_mean
     if force or best is None or best.id == run.id or not isinstance(cv, int | float):
         return left
-    if metric.better(best.metrics["cv_mean"], cv):
+    if metric.better(best.metrics.cv_mean, cv):
         higher = "higher" if metric.greater_is_better else "lower"
         raise SubmissionError(
             f"Run {run.id} has CV {metric.name} {cv:.5f}, worse than the "
-            f"{best.metrics['cv_mean']:.5f} of run {best.id}, already submitted ({higher} is "
+            f"{best.metrics.cv_mean:.5f} of run {best.id}, already submitted ({higher} is "
             f"better): its public score would tell you little that CV does not{_left(left)}. "
             "Pass --force to submit it anyway."
         )

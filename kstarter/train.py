@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,12 +26,19 @@ from kstarter.models import (
     resolve_threads,
 )
 from kstarter.paths import RunFiles
-from kstarter.runs import write_run
+from kstarter.runs import (
+    RunMetrics,
+    RunOutput,
+    importance_frame,
+    prediction_frames,
+    save_run,
+)
 
 if TYPE_CHECKING:
     import numpy as np
 
     from kstarter.metrics import Metric
+    from kstarter.spec import Spec
 
 __all__ = ["TrainOptions", "RunResult", "train", "resolve_params"]
 
@@ -50,7 +56,7 @@ class TrainOptions:
 class RunResult:
     run_id: str
     path: Path
-    metrics: dict[str, Any]
+    metrics: RunMetrics
 
 
 def resolve_params(project: Project, which: str) -> dict[str, Any]:
@@ -97,38 +103,52 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     sample_raw = cv.test[test_positions(spec, tables.sample, tables.test)]
     submission = build_submission(spec, metric, tables.sample, sample_raw, ev.decision)
     validate_submission(submission, tables.sample, spec)
-    metrics = {
-        "metric": metric.name,
-        "direction": metric.direction,
-        **scores,
-        "best_iterations": cv.best_iterations,
-        "decision": ev.decision.to_dict(),
-        "model": model_name,
-        "seed": seed,
-        "params": ev.params,
-        "params_source": options.params,
-        "params_hash": _hash(ev.params),
-        "folds_hash": folds.hash,
-        "config_hash": project.config_hash(),
-        "threads": int(ev.params["num_threads"]),
-        "n_features": int(prep.matrices.X_train.shape[1]),
-        "rows": int(len(prep.y)),
-        "seconds": round(time.perf_counter() - started, 2),
-        "fold_seconds": [round(s, 2) for s in cv.fold_seconds],
-        "created": datetime.now(UTC).isoformat(timespec="microseconds"),
-    }
+    metrics = RunMetrics(
+        metric=metric.name,
+        direction=metric.direction,
+        fold_scores=tuple(scores["fold_scores"]),
+        cv_mean=scores["cv_mean"],
+        cv_std=scores["cv_std"],
+        oof_score=scores["oof_score"],
+        best_iterations=tuple(cv.best_iterations),
+        decision=ev.decision.to_dict(),
+        model=model_name,
+        seed=seed,
+        params=ev.params,
+        params_source=options.params,
+        params_hash=_hash(ev.params),
+        folds_hash=folds.hash,
+        config_hash=project.config_hash(),
+        threads=int(ev.params["num_threads"]),
+        n_features=int(prep.matrices.X_train.shape[1]),
+        rows=int(len(prep.y)),
+        seconds=round(time.perf_counter() - started, 2),
+        fold_seconds=tuple(round(s, 2) for s in cv.fold_seconds),
+        created=datetime.now(UTC).isoformat(timespec="microseconds"),
+    )
     run_id = _new_run_id(project, model_name)
     say(
-        f"CV {metric.name} {scores['cv_mean']:.5f} ± {scores['cv_std']:.5f}  "
-        f"(OOF {scores['oof_score']:.5f})"
+        f"CV {metric.name} {metrics.cv_mean:.5f} ± {metrics.cv_std:.5f}  "
+        f"(OOF {metrics.oof_score:.5f})"
     )
-    path = _write_run(
-        project, run_id, metrics, cv, prep.y, folds, tables, prep.matrices, submission
+    oof, test_pred = prediction_frames(spec, tables, cv, prep.y, folds)
+    output = RunOutput(
+        metrics=metrics,
+        oof=oof,
+        test_pred=test_pred,
+        submission=submission,
+        log_name=RunFiles.TRAIN_LOG,
+        log_text=_log_text(metrics),
+        importance=importance_frame(cv.importance, prep.matrices.names),
+        copy_features=True,
     )
+    path = save_run(project, run_id, output)
     return RunResult(run_id, path, metrics)
 
 
-def _quick_fold_score(metric: Metric, spec, y_va, pred) -> float | None:
+def _quick_fold_score(
+    metric: Metric, spec: Spec, y_va: np.ndarray, pred: np.ndarray
+) -> float | None:
     """A fold's score before the decision rule is fitted: only for metrics that need none."""
     if metric.needs == "label":
         return None
@@ -148,43 +168,11 @@ def _new_run_id(project: Project, model: str) -> str:
     return run_id
 
 
-def _write_run(project, run_id, metrics, cv, y, folds, tables, matrices, submission) -> Path:
-    def files(d: Path) -> None:
-        _write_run_files(d, project, metrics, cv, y, folds, tables, matrices, submission)
-
-    return write_run(project.root, run_id, files)
-
-
-def _write_run_files(d: Path, project, metrics, cv, y, folds, tables, matrices, submission) -> None:
-    from kstarter.runs import importance_frame, plot_importance, prediction_frames
-
-    spec = project.spec
-    shutil.copy2(project.path(paths.CONFIG), d / RunFiles.CONFIG)
-    if project.path(paths.FEATURES).exists():
-        shutil.copy2(project.path(paths.FEATURES), d / RunFiles.FEATURES)
-    (d / RunFiles.METRICS).write_text(json.dumps(metrics, indent=2, default=str))
-    submission.to_csv(d / RunFiles.SUBMISSION, index=False, lineterminator="\n")
-    oof, test_pred = prediction_frames(spec, tables, cv, y, folds)
-    oof.to_csv(d / RunFiles.OOF, index=False, lineterminator="\n")
-    test_pred.to_csv(d / RunFiles.TEST_PRED, index=False, lineterminator="\n")
-    imp = importance_frame(cv.importance, matrices.names)
-    imp.to_csv(d / RunFiles.IMPORTANCE, index=False, lineterminator="\n")
-    plot_importance(
-        imp, d / RunFiles.IMPORTANCE_PNG, title=f"{spec.name}: feature importance (gain)"
-    )
-    (d / RunFiles.TRAIN_LOG).write_text(_log_text(metrics))
-    from kstarter.runs import write_report
-
-    write_report(d, project)
-
-
-def _log_text(m: dict[str, Any]) -> str:
-    lines = [f"{m['created']}  model {m['model']}  seed {m['seed']}  folds {m['folds_hash']}"]
+def _log_text(m: RunMetrics) -> str:
+    lines = [f"{m.created}  model {m.model}  seed {m.seed}  folds {m.folds_hash}"]
     for k, (s, it, sec) in enumerate(
-        zip(m["fold_scores"], m["best_iterations"], m["fold_seconds"], strict=True)
+        zip(m.fold_scores, m.best_iterations, m.fold_seconds, strict=True)
     ):
-        lines.append(f"fold {k + 1}: {m['metric']} {s:.6f}  best iteration {it}  {sec:.1f} s")
-    lines.append(
-        f"CV {m['cv_mean']:.6f} ± {m['cv_std']:.6f}  OOF {m['oof_score']:.6f}  {m['seconds']} s"
-    )
+        lines.append(f"fold {k + 1}: {m.metric} {s:.6f}  best iteration {it}  {sec:.1f} s")
+    lines.append(f"CV {m.cv_mean:.6f} ± {m.cv_std:.6f}  OOF {m.oof_score:.6f}  {m.seconds} s")
     return "\n".join(lines) + "\n"

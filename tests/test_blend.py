@@ -91,8 +91,8 @@ def test_mean_and_rank_methods(trained, tmp_path):
     assert [x.weight for x in mean.members] == [0.5, 0.5]
     rank = blend(project, BlendOptions(tuple(members), "rank"))
     oof = pd.read_csv(rank.path / "oof.csv")["pred"]
-    assert oof.between(0, 1).all() and rank.metrics["params"]["method"] == "rank"
-    assert rank.metrics["decision"]["kind"] == "threshold"  # refitted on the blended ranks
+    assert oof.between(0, 1).all() and rank.metrics.blend_method == "rank"
+    assert rank.metrics.decision["kind"] == "threshold"  # refitted on the blended ranks
 
 
 def test_blend_refuses_runs_on_different_folds(ks, trained, tmp_path):

@@ -231,7 +231,7 @@ import sys
 from kstarter.submit import SubmitOptions, submit
 lines = []
 result = submit(sys.argv[1], SubmitOptions(message="m", progress=lines.append))
-print(result.entry["status"], *lines, sep="\\n")
+print(result.entry.status, *lines, sep="\\n")
 """
 
 

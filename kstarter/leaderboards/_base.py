@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from kstarter.errors import SubmissionError
 
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from kstarter.config import Project
-    from kstarter.runs import RunRecord
+    from kstarter.runs import RunRecord, SubmissionEntry
 
 __all__ = ["Leaderboard", "LeaderboardOptions", "LeaderboardError"]
 
@@ -37,7 +37,7 @@ class LeaderboardError(SubmissionError):
     """A submission reached the leaderboard and failed there (an upload that broke, a file it
     could not score); ``entry`` records the attempt on the run, with status ERROR or PENDING."""
 
-    def __init__(self, message: str, entry: dict[str, Any]) -> None:
+    def __init__(self, message: str, entry: SubmissionEntry) -> None:
         super().__init__(message)
         self.entry = entry
 
@@ -52,9 +52,9 @@ class Leaderboard(abc.ABC):
       ``limit_text`` names whose limit it is, in the sentence that refuses one more.
     - :meth:`submit` takes a submission file that ``kstarter submit`` has already validated
       against the sample (and a budget it has already checked), scores or uploads it, and
-      returns the entry to record on the run: a dict with at least ``date``, ``message``,
-      ``where``, ``status`` (COMPLETE, PENDING or ERROR), ``cv``, ``public`` and ``private``
-      (floats when COMPLETE, else None) and ``remaining_today``.
+      returns the :class:`~kstarter.runs.SubmissionEntry` to record on the run, with at least
+      ``date``, ``message``, ``where``, ``status`` (COMPLETE, PENDING or ERROR), ``cv``,
+      ``public`` and ``private`` (floats when COMPLETE, else None) and ``remaining_today``.
     - A submission that reached the leaderboard and failed there raises
       :class:`LeaderboardError` carrying its entry (status ERROR, no score), for the caller
       to record before the error is shown. A problem found before anything was submitted
@@ -68,5 +68,5 @@ class Leaderboard(abc.ABC):
     @abc.abstractmethod
     def submit(
         self, project: Project, run: RunRecord, path: Path, options: LeaderboardOptions
-    ) -> dict[str, Any]:
+    ) -> SubmissionEntry:
         """Score or upload ``path``, the run's validated submission; return the entry."""

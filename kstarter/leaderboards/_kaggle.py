@@ -6,9 +6,9 @@ The client calls live in :mod:`kstarter.kaggle_client`; this module decides what
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from kstarter.errors import KaggleError
 from kstarter.kaggle_client import (
@@ -19,6 +19,7 @@ from kstarter.kaggle_client import (
     submit_file,
 )
 from kstarter.leaderboards._base import Leaderboard, LeaderboardError, LeaderboardOptions
+from kstarter.runs import SubmissionEntry
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,7 +40,7 @@ class KaggleLeaderboard(Leaderboard):
 
     def submit(
         self, project: Project, run: RunRecord, path: Path, options: LeaderboardOptions
-    ) -> dict[str, Any]:
+    ) -> SubmissionEntry:
         """Upload ``path`` and wait for its score unless ``options.wait`` is off (PENDING).
 
         Kaggle's own count of the submissions left is recorded, not ``options.left_today``.
@@ -52,13 +53,14 @@ class KaggleLeaderboard(Leaderboard):
                 f"at {competition_url(self.slug)}/code instead of uploading {path.name}."
             )
         description = _description(options.message, run)
-        base = {
-            "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "message": options.message,
-            "description": description,
-            "where": "kaggle",
-            "cv": run.metrics.get("cv_mean"),
-        }
+        base = SubmissionEntry(
+            date=datetime.now(UTC).isoformat(timespec="seconds"),
+            message=options.message,
+            description=description,
+            where="kaggle",
+            cv=run.metrics.cv_mean,
+            competition=self.slug,
+        )
         upload = UploadOptions(
             description=description,
             wait=options.wait,
@@ -71,24 +73,23 @@ class KaggleLeaderboard(Leaderboard):
             raise LeaderboardError(str(err), self._entry(base, err.result)) from None
         return self._entry(base, result)
 
-    def _entry(self, base: dict[str, Any], result: SubmissionResult) -> dict[str, Any]:
-        return {
-            **base,
-            "competition": self.slug,
-            "status": result.status,
-            "ref": result.ref,
-            "public": result.public,
-            "private": result.private,
-            "error": result.error,
-            "remaining_today": result.remaining_today,
-        }
+    def _entry(self, base: SubmissionEntry, result: SubmissionResult) -> SubmissionEntry:
+        return replace(
+            base,
+            status=result.status,
+            ref=result.ref,
+            public=result.public,
+            private=result.private,
+            error=result.error,
+            remaining_today=result.remaining_today,
+        )
 
 
 def _description(message: str, run: RunRecord) -> str:
     """What Kaggle shows beside the score: the message, the run id and its CV score."""
     parts = [message.strip()] if message.strip() else []
     parts.append(f"run {run.id}")
-    cv, metric = run.metrics.get("cv_mean"), run.metrics.get("metric")
+    cv, metric = run.metrics.cv_mean, run.metrics.metric
     if isinstance(cv, int | float):
         parts.append(" ".join(str(p) for p in ("CV", metric, f"{cv:.5f}") if p))
     return " | ".join(parts)

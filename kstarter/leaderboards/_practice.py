@@ -6,13 +6,14 @@ private part (kept for ``kstarter runs --private``), like a Kaggle leaderboard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from kstarter.competition import encode_target, read_submission
 from kstarter.leaderboards._base import Leaderboard, LeaderboardError, LeaderboardOptions
 from kstarter.metrics import get_metric
+from kstarter.runs import SubmissionEntry
 from kstarter.sources import answer_key
 
 if TYPE_CHECKING:
@@ -44,30 +45,28 @@ class PracticeLeaderboard(Leaderboard):
 
     def submit(
         self, project: Project, run: RunRecord, path: Path, options: LeaderboardOptions
-    ) -> dict[str, Any]:
+    ) -> SubmissionEntry:
         key = answer_key(self.name)
-        entry: dict[str, Any] = {
-            "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "message": options.message,
-            "where": "practice",
-            "status": "COMPLETE",
-            "cv": run.metrics.get("cv_mean"),
-        }
+        entry = SubmissionEntry(
+            date=datetime.now(UTC).isoformat(timespec="seconds"),
+            message=options.message,
+            where="practice",
+            status="COMPLETE",
+            cv=run.metrics.cv_mean,
+        )
         left = options.left_today
         try:
             public, private = score_against_key(project.spec, read_submission(path), key)
         except Exception as err:  # as Kaggle does: a file it cannot score is an ERROR entry
             said = " ".join(str(err).split())[:200].rstrip(".") or type(err).__name__
-            entry.update(status="ERROR", public=None, private=None, error=said)
-            entry["remaining_today"] = left  # a failed scoring spends nothing
-            raise LeaderboardError(
+            failed = replace(entry, status="ERROR", error=said, remaining_today=left)
+            raise LeaderboardError(  # a failed scoring spends nothing
                 f"The practice leaderboard could not score {path.name}: {said}. Fix the run's "
                 "submission.csv and submit again.",
-                entry,
+                failed,
             ) from None
-        entry.update(public=public, private=private)
-        entry["remaining_today"] = None if left is None else left - 1
-        return entry
+        remaining = None if left is None else left - 1
+        return replace(entry, public=public, private=private, remaining_today=remaining)
 
 
 def score_against_key(spec: Spec, sub: pd.DataFrame, key: pd.DataFrame) -> tuple[float, float]:

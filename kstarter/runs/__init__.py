@@ -1,4 +1,5 @@
-"""Run records: the run folders, the ``runs.csv`` index, a run's tables, plots and report."""
+"""Run records: the typed record (metrics.json, submissions.json), the one writer of a run
+folder, the ``runs.csv`` index, a run's tables, plots and report."""
 
 from __future__ import annotations
 
@@ -18,9 +19,28 @@ from kstarter.runs._plots import (
     plot_ledger,
     prediction_frames,
 )
+from kstarter.runs._record import (
+    Member,
+    RunMetrics,
+    SubmissionEntry,
+    read_metrics,
+    read_submissions,
+    write_metrics,
+    write_submissions,
+)
 from kstarter.runs._report import write_report
+from kstarter.runs._writer import RunOutput, save_run
 
 __all__ = [
+    "RunMetrics",
+    "Member",
+    "SubmissionEntry",
+    "read_metrics",
+    "write_metrics",
+    "read_submissions",
+    "write_submissions",
+    "RunOutput",
+    "save_run",
     "RunRecord",
     "list_runs",
     "get_run",

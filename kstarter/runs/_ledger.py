@@ -3,7 +3,6 @@ them, so a run killed half-way (no folder yet) never has a row, and a row is nev
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,13 @@ from typing import Any
 from kstarter import paths
 from kstarter.atomic import atomic_write_text
 from kstarter.errors import ConfigError
+from kstarter.runs._record import (
+    RunMetrics,
+    SubmissionEntry,
+    read_metrics,
+    read_submissions,
+    write_submissions,
+)
 
 __all__ = [
     "RunRecord",
@@ -44,29 +50,30 @@ INDEX_COLUMNS = [
 class RunRecord:
     id: str
     path: Path
-    metrics: dict[str, Any]
-    submissions: list[dict[str, Any]] = field(default_factory=list)
+    metrics: RunMetrics
+    submissions: list[SubmissionEntry] = field(default_factory=list)
 
     @property
-    def latest_scored(self) -> dict[str, Any] | None:
-        scored = [s for s in self.submissions if s.get("status") == "COMPLETE"]
+    def latest_scored(self) -> SubmissionEntry | None:
+        scored = [s for s in self.submissions if s.scored]
         return scored[-1] if scored else None
 
     def row(self) -> dict[str, Any]:
-        m, s = self.metrics, self.latest_scored or {}
+        """The run's line in runs.csv and in `kstarter runs`, keyed by INDEX_COLUMNS."""
+        m, s = self.metrics, self.latest_scored
         return {
             "run": self.id,
-            "created": m.get("created"),
-            "model": m.get("model"),
-            "metric": m.get("metric"),
-            "cv_mean": m.get("cv_mean"),
-            "cv_std": m.get("cv_std"),
-            "oof": m.get("oof_score"),
-            "public": s.get("public"),
-            "private": s.get("private"),
-            "seconds": m.get("seconds"),
-            "folds_hash": m.get("folds_hash"),
-            "params_hash": m.get("params_hash"),
+            "created": m.created,
+            "model": m.model,
+            "metric": m.metric,
+            "cv_mean": m.cv_mean,
+            "cv_std": m.cv_std,
+            "oof": m.oof_score,
+            "public": s.public if s else None,
+            "private": s.private if s else None,
+            "seconds": m.seconds,
+            "folds_hash": m.folds_hash,
+            "params_hash": m.params_hash,
         }
 
 
@@ -80,10 +87,9 @@ def list_runs(root: Path) -> list[RunRecord]:
         metrics = d / paths.RunFiles.METRICS
         if d.name.startswith(".") or not metrics.is_file():
             continue
-        subs_path = d / paths.RunFiles.SUBMISSIONS
-        subs = json.loads(subs_path.read_text()) if subs_path.exists() else []
-        out.append(RunRecord(d.name, d, json.loads(metrics.read_text()), subs))
-    return sorted(out, key=lambda r: (r.metrics.get("created", ""), r.id))
+        subs = read_submissions(d / paths.RunFiles.SUBMISSIONS)
+        out.append(RunRecord(d.name, d, read_metrics(metrics), subs))
+    return sorted(out, key=lambda r: (r.metrics.created or "", r.id))
 
 
 def get_run(root: Path, run_id: str | None) -> RunRecord:
@@ -115,11 +121,11 @@ def rebuild_index(root: Path) -> Path:
     return path
 
 
-def record_submission(root: Path, run: RunRecord, entry: dict[str, Any]) -> RunRecord:
+def record_submission(root: Path, run: RunRecord, entry: SubmissionEntry) -> RunRecord:
+    """Add ``entry`` to the run's submissions.json (the earlier entries written back in their
+    layout, unknown keys kept) and to runs.csv; the updated record."""
     subs = [*run.submissions, entry]
-    atomic_write_text(
-        run.path / paths.RunFiles.SUBMISSIONS, json.dumps(subs, indent=2, default=str)
-    )
+    write_submissions(run.path / paths.RunFiles.SUBMISSIONS, subs)
     rebuild_index(root)
     return RunRecord(run.id, run.path, run.metrics, subs)
 

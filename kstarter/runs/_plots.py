@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from kstarter import paths
 from kstarter.errors import ConfigError
+from kstarter.runs._ledger import RunRecord, list_runs
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    from matplotlib.axes import Axes
+
+    from kstarter.crossval import CVResult
+    from kstarter.folds import Folds
+    from kstarter.prepare import Tables
+    from kstarter.spec import Spec
 
 __all__ = [
     "prediction_frames",
@@ -23,7 +30,7 @@ __all__ = [
 ]
 
 
-def _pred_columns(spec, width: int) -> list[str]:
+def _pred_columns(spec: Spec, width: int) -> list[str]:
     if spec.task == "multitarget":
         return [f"pred_{t}" for t in spec.targets]
     if width > 1:
@@ -31,7 +38,10 @@ def _pred_columns(spec, width: int) -> list[str]:
     return ["pred"]
 
 
-def prediction_frames(spec, tables, cv, y: np.ndarray, folds) -> tuple[pd.DataFrame, pd.DataFrame]:
+def prediction_frames(
+    spec: Spec, tables: Tables, cv: CVResult, y: np.ndarray, folds: Folds
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The run's oof.csv and test_pred.csv: row, id, fold and target, then the raw predictions."""
     import pandas as pd
 
     oof = pd.DataFrame({"row": range(len(y))})
@@ -100,20 +110,19 @@ def plot_ledger(root: Path, private: bool = False, path: Path | None = None) -> 
     import matplotlib.pyplot as plt
 
     from kstarter.atomic import atomic_write_bytes
-    from kstarter.runs._ledger import list_runs
 
-    runs = [r for r in list_runs(root) if r.latest_scored and _number(r.metrics.get("cv_mean"))]
-    scored = [(r, r.latest_scored) for r in runs if _number(r.latest_scored.get("public"))]
+    runs = list_runs(root)
+    scored = [(r, p) for r in runs if (p := _scored_point(r)) is not None]
     if not scored:
         raise ConfigError(
             "No run has a public score yet: submit one with `kstarter submit -m MESSAGE`, "
             "then plot CV against the public score."
         )
-    cv = [float(r.metrics["cv_mean"]) for r, _ in scored]
-    public = [float(s["public"]) for _, s in scored]
-    priv = [s.get("private") for _, s in scored] if private else []
+    cv = [p[0] for _, p in scored]
+    public = [p[1] for _, p in scored]
+    priv = [p[2] for _, p in scored] if private else []
     pearson, spearman = _correlations(cv, public)
-    metric = scored[0][0].metrics.get("metric", "score")
+    metric = scored[0][0].metrics.metric
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     _scatter(left, cv, public, priv, metric, pearson, spearman)
     _timeline(right, [r.id for r, _ in scored], cv, public, priv, metric)
@@ -128,7 +137,16 @@ def plot_ledger(root: Path, private: bool = False, path: Path | None = None) -> 
     return LedgerPlot(out, len(scored), pearson, spearman)
 
 
-def _number(v: Any) -> bool:
+def _scored_point(run: RunRecord) -> tuple[float, float, float | None] | None:
+    """A run's CV, public and private score, when it has a CV and a public score."""
+    cv, entry = run.metrics.cv_mean, run.latest_scored
+    if entry is None or not _number(cv) or not _number(entry.public):
+        return None
+    return float(cv), float(entry.public), entry.private
+
+
+def _number(v: object) -> TypeGuard[float]:
+    """A finite number (not a bool): something to plot."""
     import math
 
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
@@ -146,7 +164,15 @@ def _correlations(a: list[float], b: list[float]) -> tuple[float | None, float |
     return pearson, spearman
 
 
-def _scatter(ax, cv, public, private, metric, pearson, spearman) -> None:
+def _scatter(
+    ax: Axes,
+    cv: list[float],
+    public: list[float],
+    private: list[float | None],
+    metric: str,
+    pearson: float | None,
+    spearman: float | None,
+) -> None:
     ax.scatter(cv, public, color="#4c72b0", label="public", zorder=3)
     for i, (x, y) in enumerate(zip(cv, public, strict=True)):
         ax.annotate(str(i + 1), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
@@ -165,7 +191,14 @@ def _scatter(ax, cv, public, private, metric, pearson, spearman) -> None:
     ax.legend(fontsize=8)
 
 
-def _timeline(ax, ids, cv, public, private, metric) -> None:
+def _timeline(
+    ax: Axes,
+    ids: list[str],
+    cv: list[float],
+    public: list[float],
+    private: list[float | None],
+    metric: str,
+) -> None:
     x = list(range(1, len(ids) + 1))
     ax.plot(x, cv, marker="o", label="CV", color="#55a868")
     ax.plot(x, public, marker="o", label="public", color="#4c72b0")

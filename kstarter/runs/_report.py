@@ -22,6 +22,7 @@ from kstarter import __version__
 from kstarter.atomic import atomic_write_text
 from kstarter.errors import MetricError
 from kstarter.paths import RunFiles
+from kstarter.runs._record import RunMetrics, read_metrics, read_submissions
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -60,7 +61,7 @@ def write_report(
     from kstarter.resources import templates_dir
 
     run_dir = Path(run_dir)
-    metrics = json.loads((run_dir / RunFiles.METRICS).read_text())
+    metrics = read_metrics(run_dir / RunFiles.METRICS)
     spec = _spec(run_dir)
     oof = _read(run_dir / RunFiles.OOF)
     check_error = None
@@ -111,7 +112,7 @@ def _check(run_dir: Path, project: Project | None) -> tuple[CheckReport | None, 
 
 def _context(
     run_dir: Path,
-    metrics: dict[str, Any],
+    metrics: RunMetrics,
     spec: Spec,
     oof: pd.DataFrame | None,
     check: CheckReport | None,
@@ -120,11 +121,10 @@ def _context(
     import pandas as pd
 
     imp = _read(run_dir / RunFiles.IMPORTANCE)
-    subs_path = run_dir / RunFiles.SUBMISSIONS
-    submissions = json.loads(subs_path.read_text()) if subs_path.is_file() else []
-    n_folds = len(metrics.get("fold_scores") or [])
-    iterations = metrics.get("best_iterations") or []
-    seconds = metrics.get("fold_seconds") or []
+    submissions = read_submissions(run_dir / RunFiles.SUBMISSIONS)
+    n_folds = len(metrics.fold_scores)
+    iterations = metrics.best_iterations
+    seconds = metrics.fold_seconds
     folds = [
         {
             "fold": k + 1,
@@ -132,16 +132,16 @@ def _context(
             "iteration": iterations[k] if k < len(iterations) else "",
             "seconds": seconds[k] if k < len(seconds) else 0.0,
         }
-        for k, s in enumerate(metrics.get("fold_scores") or [])
+        for k, s in enumerate(metrics.fold_scores)
     ]
     oof_images, caption = _oof_images(spec, metrics, oof)
     importance = imp.head(30).to_dict("records") if isinstance(imp, pd.DataFrame) else []
-    model = metrics.get("model")
+    model = metrics.model
     return {
         "version": __version__,
         "title": spec.title or spec.name,
         "metrics": metrics,
-        "rows": metrics.get("rows") or (len(oof) if oof is not None else 0),
+        "rows": metrics.rows or (len(oof) if oof is not None else 0),
         "folds": folds,
         "iterations": bool(iterations) and any(iterations),
         "fold_seconds": bool(seconds),
@@ -153,13 +153,13 @@ def _context(
         "oof_caption": caption,
         "importance": importance,
         "importance_label": "|coefficient|" if model == "linear" else "gain",
-        "members": metrics.get("members") or [],
+        "members": list(metrics.members or ()),
         "findings": list(check.findings) if check is not None else [],
         "check_clean": _clean_text(check),
         "check_error": check_error,
         "check_note": _check_note(check),
         "submissions": submissions,
-        "params": json.dumps(metrics.get("params"), indent=2, default=str),
+        "params": json.dumps(metrics.params, indent=2, default=str),
     }
 
 
@@ -203,21 +203,21 @@ def _pyplot() -> ModuleType:
     return plt
 
 
-def _fold_plot(metrics: dict[str, Any], n_folds: int) -> str:
+def _fold_plot(metrics: RunMetrics, n_folds: int) -> str:
     plt = _pyplot()
-    scores = metrics.get("fold_scores") or []
+    scores = list(metrics.fold_scores)
     fig, ax = plt.subplots(figsize=(7, 2.8))
     x = list(range(1, n_folds + 1))
     ax.bar(x, scores, color="#4c72b0")
     if scores:
-        ax.axhline(metrics["cv_mean"], color="#dd8452", lw=1.2, label="CV mean")
+        ax.axhline(metrics.cv_mean, color="#dd8452", lw=1.2, label="CV mean")
         lo, hi = min(scores), max(scores)
         pad = (hi - lo) * 0.5 or abs(hi) * 0.05 or 0.05
         ax.set_ylim(lo - pad, hi + pad)
         ax.legend(fontsize=8)
     ax.set_xticks(x)
     ax.set_xlabel("fold")
-    ax.set_ylabel(str(metrics.get("metric")))
+    ax.set_ylabel(str(metrics.metric))
     ax.set_title("score of each validation fold")
     return _png(fig)
 
@@ -252,7 +252,9 @@ def _binary_columns(metric_name: Any) -> bool:
         return False
 
 
-def _oof_images(spec: Spec, metrics: dict, oof: pd.DataFrame | None) -> tuple[list[dict], str]:
+def _oof_images(
+    spec: Spec, metrics: RunMetrics, oof: pd.DataFrame | None
+) -> tuple[list[dict], str]:
     import numpy as np
 
     from kstarter.competition import encode_target
@@ -264,9 +266,9 @@ def _oof_images(spec: Spec, metrics: dict, oof: pd.DataFrame | None) -> tuple[li
     valid = oof["fold"].to_numpy() >= 0
     y = encode_target(spec, oof[list(spec.targets)])[valid]
     raw = oof[pred_cols].to_numpy(dtype=float)[valid]
-    decision = Decision.from_dict(metrics.get("decision") or {})
+    decision = Decision.from_dict(metrics.decision or {})
     if spec.task == "multitarget":
-        binary = _binary_columns(metrics.get("metric"))
+        binary = _binary_columns(metrics.metric)
         images = []
         for j, target in enumerate(spec.targets[:4]):
             if binary:

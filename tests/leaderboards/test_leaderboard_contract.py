@@ -31,7 +31,7 @@ from kstarter.leaderboards import (
     score_against_key,
 )
 from kstarter.project import init_project
-from kstarter.runs import RunRecord, get_run
+from kstarter.runs import RunRecord, SubmissionEntry, get_run
 from kstarter.sources import answer_key
 from kstarter.train import TrainOptions, train
 
@@ -93,10 +93,12 @@ def test_the_spec_picks_the_leaderboard(case: Case) -> None:
 def test_submit_returns_an_entry_with_a_status_and_the_public_score(case: Case) -> None:
     project, run, board = case.project, case.run, case.board
     path = run.path / "submission.csv"
-    entry = board.submit(project, run, path, OPTIONS)
+    returned = board.submit(project, run, path, OPTIONS)
+    assert isinstance(returned, SubmissionEntry)
+    entry = returned.to_json()
     assert REQUIRED <= set(entry) <= ENTRY_KEYS
     assert entry["status"] == "COMPLETE" and entry["message"] == "contract"
-    assert entry["cv"] == run.metrics["cv_mean"]
+    assert entry["cv"] == run.metrics.cv_mean
     assert datetime.fromisoformat(entry["date"]).tzinfo is not None
     public, _ = score_against_key(project.spec, read_submission(path), answer_key(NAME))
     assert isinstance(entry["public"], float)
@@ -126,7 +128,8 @@ def test_an_unscorable_submission_yields_an_error_entry_and_a_clean_error(
     assert isinstance(caught.value, KstarterError)
     message = str(caught.value)
     assert "\n" not in message and "maybe" in message and "submit again" in message
-    entry = caught.value.entry
+    assert isinstance(caught.value.entry, SubmissionEntry)
+    entry = caught.value.entry.to_json()
     assert REQUIRED <= set(entry) <= ENTRY_KEYS
     assert entry["status"] == "ERROR" and entry["error"] and "maybe" in entry["error"]
     assert entry["public"] is None and entry["private"] is None

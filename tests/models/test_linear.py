@@ -136,7 +136,7 @@ def test_parameters_come_from_configs_and_a_params_file(ks, tmp_path):
     strong.write_text("alpha: 1000.0\nnum_leaves: 7\n")  # LightGBM keys are ignored
     default = train(project, TrainOptions(model="linear")).metrics
     shrunk = train(project, TrainOptions(model="linear", params=str(strong))).metrics
-    assert shrunk["oof_score"] > default["oof_score"]  # a much stronger ridge fits worse
+    assert shrunk.oof_score > default.oof_score  # a much stronger ridge fits worse
     bad = tmp_path / "bad.yaml"
     bad.write_text("alpha: -1\n")
     proc = ks("train", "--model", "linear", "--params", str(bad), cwd=project, check=False)

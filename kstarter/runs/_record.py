@@ -1,0 +1,287 @@
+"""A run's record as typed data, and the one place it meets JSON.
+
+``runs/<run>/metrics.json`` holds a :class:`RunMetrics` (what ``kstarter train`` and
+``kstarter blend`` measured), ``runs/<run>/submissions.json`` a list of :class:`SubmissionEntry`
+(every submission of the run and its score). Every other module reads them through attributes;
+only this module knows their keys.
+
+The files keep the content and key order they have always had, in two layouts each: a trained
+run and a blend (whose record has ``members`` and no ``threads``), a practice submission and a
+Kaggle one (which adds the description, competition, ref and error). Files written by earlier
+versions are read as they are: a key they lack takes its default (None, or empty), a key this
+version does not know is kept in ``extra`` and written back after the known ones (an old
+submission entry is written back in today's layout when a new one is recorded beside it). A
+metrics.json without the scores every version wrote (metric, direction, fold_scores, cv_mean,
+cv_std, oof_score) is not a run record: it is named in a :class:`ConfigError`, as is a file
+that is not JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from kstarter.atomic import atomic_write_text
+from kstarter.errors import ConfigError
+
+__all__ = [
+    "Member",
+    "RunMetrics",
+    "SubmissionEntry",
+    "read_metrics",
+    "write_metrics",
+    "read_submissions",
+    "write_submissions",
+]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One run of a blend: its weight and its own scores on the shared folds."""
+
+    run: str
+    weight: float
+    cv_mean: float
+    cv_std: float
+    oof_score: float
+    fold_scores: tuple[float, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "weight": self.weight,
+            "cv_mean": self.cv_mean,
+            "cv_std": self.cv_std,
+            "oof_score": self.oof_score,
+            "fold_scores": list(self.fold_scores),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], source: str = "a blend member") -> Member:
+        _require(data, ("run", "weight", "cv_mean", "cv_std", "oof_score"), source)
+        return cls(
+            run=data["run"],
+            weight=data["weight"],
+            cv_mean=data["cv_mean"],
+            cv_std=data["cv_std"],
+            oof_score=data["oof_score"],
+            fold_scores=tuple(data.get("fold_scores") or ()),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunMetrics:
+    """What a run measured (``metrics.json``): its scores on the saved folds, what it was trained
+    with, and the hashes that say whether two runs are comparable."""
+
+    metric: str
+    direction: str  # "maximize" | "minimize"
+    fold_scores: tuple[float, ...]
+    cv_mean: float
+    cv_std: float
+    oof_score: float
+    best_iterations: tuple[int, ...] = ()  # a blend has none
+    decision: dict[str, Any] | None = None  # Decision.to_dict(): raw output -> labels
+    model: str | None = None  # "lightgbm", "linear", ... or "blend"
+    seed: int | None = None  # None for a blend
+    params: dict[str, Any] | None = None  # a blend's are its method and weights
+    params_source: str | None = None  # default | tuned | a file | blend
+    params_hash: str | None = None
+    folds_hash: str | None = None
+    config_hash: str | None = None
+    threads: int | None = None  # a trained run's; a blend's record has no such key
+    members: tuple[Member, ...] | None = None  # a blend's runs; None for a trained run
+    n_features: int | None = None
+    rows: int | None = None
+    seconds: float | None = None
+    fold_seconds: tuple[float, ...] = ()
+    created: str | None = None  # ISO time, UTC, to the microsecond: orders the runs
+    extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
+
+    @property
+    def is_blend(self) -> bool:
+        return self.members is not None
+
+    @property
+    def blend_method(self) -> str | None:
+        """How a blend combined its members (mean, rank, weights); None for a trained run."""
+        method = (self.params or {}).get("method") if self.is_blend else None
+        return str(method) if method is not None else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``metrics.json`` mapping, keys in the order this kind of run has always had."""
+        return _to_json(self, _BLEND_LAYOUT if self.is_blend else _TRAIN_LAYOUT)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], source: str = "metrics.json") -> RunMetrics:
+        _require(data, _METRICS_REQUIRED, source)
+        known = _known(cls)
+        values = {k: v for k, v in data.items() if k in known}
+        for name in ("fold_scores", "best_iterations", "fold_seconds"):
+            if name in values:
+                values[name] = tuple(values[name] or ())
+        if values.get("members") is not None:
+            values["members"] = tuple(
+                Member.from_json(m, f"{source} (members)") for m in values["members"]
+            )
+        extra = {k: v for k, v in data.items() if k not in known}
+        return cls(**values, extra=extra)
+
+
+# The two layouts of metrics.json, as train and blend have always written them.
+_TRAIN_LAYOUT = (
+    "metric", "direction", "fold_scores", "cv_mean", "cv_std", "oof_score", "best_iterations",
+    "decision", "model", "seed", "params", "params_source", "params_hash", "folds_hash",
+    "config_hash", "threads", "n_features", "rows", "seconds", "fold_seconds", "created",
+)  # fmt: skip
+_BLEND_LAYOUT = (
+    "metric", "direction", "fold_scores", "cv_mean", "cv_std", "oof_score", "best_iterations",
+    "decision", "model", "seed", "params", "params_source", "params_hash", "folds_hash",
+    "config_hash", "members", "n_features", "rows", "fold_seconds", "created", "seconds",
+)  # fmt: skip
+# Written by every version since the first: a file without them is not a run record.
+_METRICS_REQUIRED = ("metric", "direction", "fold_scores", "cv_mean", "cv_std", "oof_score")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmissionEntry:
+    """One submission of a run (an element of ``submissions.json``) and what came of it.
+
+    Every field may be missing from a file (a hand-written or very old entry): it is then None,
+    and the entry counts for nothing it does not show (no status: neither scored nor received).
+
+    ``status`` is Kaggle's: COMPLETE (scored), PENDING (not scored yet) or ERROR (the upload
+    failed, ``ref`` None, or Kaggle could not score it). ``remaining_today``: the submissions
+    left today after this one, when known.
+    """
+
+    date: str | None = None  # ISO time, UTC, to the second
+    message: str | None = None
+    description: str | None = None  # what Kaggle shows beside the score (Kaggle only)
+    where: str | None = None  # "practice" | "kaggle"
+    cv: float | None = None  # the run's CV mean when it was submitted
+    competition: str | None = None  # the Kaggle slug (Kaggle only)
+    status: str | None = None
+    ref: int | None = None  # Kaggle's submission id (Kaggle only)
+    public: float | None = None
+    private: float | None = None
+    error: str | None = None  # why it failed (Kaggle only)
+    remaining_today: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
+
+    @property
+    def scored(self) -> bool:
+        return self.status == "COMPLETE"
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``submissions.json`` element, keys in the order each leaderboard has written."""
+        return _to_json(self, _PRACTICE_LAYOUT if self.where == "practice" else _KAGGLE_LAYOUT)
+
+    @classmethod
+    def from_json(
+        cls, data: Mapping[str, Any], source: str = "submissions.json"
+    ) -> SubmissionEntry:
+        _require(data, (), source)
+        known = _known(cls)
+        values = {k: v for k, v in data.items() if k in known}
+        extra = {k: v for k, v in data.items() if k not in known}
+        return cls(**values, extra=extra)
+
+
+_PRACTICE_LAYOUT = (
+    "date", "message", "where", "status", "cv", "public", "private", "remaining_today",
+)  # fmt: skip
+_KAGGLE_LAYOUT = (
+    "date", "message", "description", "where", "cv", "competition", "status", "ref", "public",
+    "private", "error", "remaining_today",
+)  # fmt: skip
+
+
+def _to_json(record: RunMetrics | SubmissionEntry, layout: tuple[str, ...]) -> dict[str, Any]:
+    """The layout's keys in its order; then, so nothing is lost, any other field that is set
+    (none is, in what kstarter writes), then the keys read from a newer version."""
+    out = {name: _plain(getattr(record, name)) for name in layout}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if f.name not in out and f.name != "extra" and value != _default(f):
+            out[f.name] = _plain(value)
+    return {**out, **record.extra}
+
+
+def _default(f: Field[Any]) -> Any:
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    return f.default
+
+
+def _known(cls: type) -> set[str]:
+    return {f.name for f in fields(cls)} - {"extra"}
+
+
+def _require(data: Mapping[str, Any], keys: tuple[str, ...], source: str) -> None:
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            f"{source} holds {type(data).__name__} where a mapping was expected: it was not "
+            "written by kstarter; move that run folder out of runs/."
+        )
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise ConfigError(
+            f"{source} lacks {', '.join(missing)}, which every kstarter version writes: it is "
+            "not a kstarter run record; move that run folder out of runs/."
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A record's value as JSON data: tuples as lists, members as mappings."""
+    if isinstance(value, tuple):
+        return [v.to_json() if isinstance(v, Member) else v for v in value]
+    return value
+
+
+# ---------------------------------------------------------------- the files
+
+
+def read_metrics(path: Path) -> RunMetrics:
+    return RunMetrics.from_json(_load(path), _shown(path))
+
+
+def write_metrics(path: Path, metrics: RunMetrics) -> None:
+    """Written into a run's staging folder, which is renamed into place whole."""
+    path.write_text(json.dumps(metrics.to_json(), indent=2, default=str))
+
+
+def read_submissions(path: Path) -> list[SubmissionEntry]:
+    """A run's submissions, oldest first; none when the run was never submitted."""
+    if not path.exists():
+        return []
+    data = _load(path)
+    if not isinstance(data, list):
+        raise ConfigError(
+            f"{_shown(path)} holds {type(data).__name__} where a list of submissions was "
+            "expected: restore it from a backup, or delete it to forget the run's submissions."
+        )
+    return [SubmissionEntry.from_json(e, _shown(path)) for e in data]
+
+
+def write_submissions(path: Path, entries: list[SubmissionEntry]) -> None:
+    data = [e.to_json() for e in entries]
+    atomic_write_text(path, json.dumps(data, indent=2, default=str))
+
+
+def _load(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ConfigError(
+            f"{_shown(path)} is not valid JSON ({err}): it was edited or cut short; restore it "
+            "or move that run folder out of runs/."
+        ) from None
+
+
+def _shown(path: Path) -> str:
+    """``runs/<run>/<file>``: enough to find it, short enough to read."""
+    return "/".join(path.parts[-3:])
