@@ -20,19 +20,21 @@ from kstarter.competition import (
     validate_submission,
 )
 from kstarter.config import Project, load_project
-from kstarter.crossval import evaluate, prepare
+from kstarter.crossval import build_model, evaluate_model, prepare
 from kstarter.errors import ConfigError
-from kstarter.models import (
-    FoldOutput,
-    resolve_threads,
-)
 from kstarter.paths import RunFiles
 from kstarter.runs import write_run
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
+    from kstarter.crossval import CVResult
+    from kstarter.folds import Folds
     from kstarter.metrics import Metric
+    from kstarter.models import FoldOutput
+    from kstarter.prepare import Matrices, Tables
+    from kstarter.spec import Spec
 
 __all__ = ["TrainOptions", "RunResult", "train", "resolve_params"]
 
@@ -80,11 +82,11 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     seed = project.train.seed if options.seed is None else options.seed
     model_name = options.model or project.model.name
     overrides = resolve_params(project, options.params)
+    model = build_model(prep, overrides, seed, model_name)
     say(
         f"{spec.name}: {len(prep.y)} rows x {prep.matrices.X_train.shape[1]} features, "
         f"{folds.n_splits} folds, {model_name}, metric {metric.name}, "
-        f"{resolve_threads(project.model.threads, *prep.matrices.X_train.shape)} "
-        "LightGBM thread(s)"
+        f"{model.threads} thread(s)"
     )
 
     def on_fold(k: int, out: FoldOutput, va: np.ndarray) -> None:
@@ -92,7 +94,7 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
         shown = f"  {metric.name} {quick:.5f}" if quick is not None else ""
         say(f"fold {k + 1}/{folds.n_splits}{shown}  best iteration {out.best_iteration}")
 
-    ev = evaluate(prep, overrides, seed, model_name, on_fold)
+    ev = evaluate_model(prep, model, on_fold)
     cv, scores = ev.cv, ev.scores
     sample_raw = cv.test[test_positions(spec, tables.sample, tables.test)]
     submission = build_submission(spec, metric, tables.sample, sample_raw, ev.decision)
@@ -110,7 +112,7 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
         "params_hash": _hash(ev.params),
         "folds_hash": folds.hash,
         "config_hash": project.config_hash(),
-        "threads": int(ev.params["num_threads"]),
+        "threads": ev.threads,
         "n_features": int(prep.matrices.X_train.shape[1]),
         "rows": int(len(prep.y)),
         "seconds": round(time.perf_counter() - started, 2),
@@ -128,7 +130,9 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     return RunResult(run_id, path, metrics)
 
 
-def _quick_fold_score(metric: Metric, spec, y_va, pred) -> float | None:
+def _quick_fold_score(
+    metric: Metric, spec: Spec, y_va: np.ndarray, pred: np.ndarray
+) -> float | None:
     """A fold's score before the decision rule is fitted: only for metrics that need none."""
     if metric.needs == "label":
         return None
@@ -148,14 +152,34 @@ def _new_run_id(project: Project, model: str) -> str:
     return run_id
 
 
-def _write_run(project, run_id, metrics, cv, y, folds, tables, matrices, submission) -> Path:
+def _write_run(
+    project: Project,
+    run_id: str,
+    metrics: dict[str, Any],
+    cv: CVResult,
+    y: np.ndarray,
+    folds: Folds,
+    tables: Tables,
+    matrices: Matrices,
+    submission: pd.DataFrame,
+) -> Path:
     def files(d: Path) -> None:
         _write_run_files(d, project, metrics, cv, y, folds, tables, matrices, submission)
 
     return write_run(project.root, run_id, files)
 
 
-def _write_run_files(d: Path, project, metrics, cv, y, folds, tables, matrices, submission) -> None:
+def _write_run_files(
+    d: Path,
+    project: Project,
+    metrics: dict[str, Any],
+    cv: CVResult,
+    y: np.ndarray,
+    folds: Folds,
+    tables: Tables,
+    matrices: Matrices,
+    submission: pd.DataFrame,
+) -> None:
     from kstarter.runs import importance_frame, plot_importance, prediction_frames
 
     spec = project.spec
