@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kstarter.checks._findings import Finding
+from kstarter.models import resolve_threads  # also sets OMP_WAIT_POLICY before lightgbm loads
 
 if TYPE_CHECKING:
     from kstarter.checks._inputs import CheckInputs, CheckOptions
@@ -37,7 +38,6 @@ def adversarial(inputs: CheckInputs, options: CheckOptions) -> Adversarial | Non
     import pandas as pd
 
     from kstarter.checks._univariate import auc as rank_auc
-    from kstarter.models import resolve_threads
 
     n_tr, n_te = len(inputs.X_train), len(inputs.X_test)
     if n_tr < 20 or n_te < 20:
@@ -67,8 +67,8 @@ def adversarial(inputs: CheckInputs, options: CheckOptions) -> Adversarial | Non
         va = np.flatnonzero(assignment == fold)
         tr = np.flatnonzero(assignment != fold)
         booster = lgb.train(
-            params, full.subset(tr), num_boost_round=options.rounds,
-            valid_sets=[full.subset(va)],
+            params, full.subset(tr), num_boost_round=options.rounds,  # type: ignore[arg-type]
+            valid_sets=[full.subset(va)],  # type: ignore[arg-type]
             callbacks=[lgb.early_stopping(20, verbose=False), lgb.log_evaluation(0)],
         )  # fmt: skip
         best = booster.best_iteration or booster.current_iteration()
