@@ -1,6 +1,8 @@
 """Cross-validation on the saved folds: the inputs made once (:func:`prepare`), then one
 parameter set trained fold by fold and scored with the competition's metric (:func:`evaluate`).
 
+The model family comes from the registry (:func:`build_model`); it resolves its own parameters.
+
 ``kstarter train``, every tuning trial and the benchmarks score through :func:`evaluate`, so
 they score the same way.
 """
@@ -15,14 +17,7 @@ from typing import TYPE_CHECKING, Any
 from kstarter.competition import encode_target
 from kstarter.folds import Folds, load_or_make_folds
 from kstarter.metrics import fit_decision, get_metric
-from kstarter.models import (
-    FoldData,
-    FoldOutput,
-    ModelSettings,
-    get_adapter,
-    lightgbm_params,
-    resolve_threads,
-)
+from kstarter.models import FoldData, FoldOutput, Model, ModelSetup, get_model
 from kstarter.prepare import Matrices, Tables, load_inputs
 
 if TYPE_CHECKING:
@@ -31,7 +26,16 @@ if TYPE_CHECKING:
     from kstarter.config import Project
     from kstarter.metrics import Decision, Metric
 
-__all__ = ["CVResult", "Prepared", "Evaluation", "prepare", "evaluate", "cross_validate"]
+__all__ = [
+    "CVResult",
+    "Prepared",
+    "Evaluation",
+    "prepare",
+    "build_model",
+    "evaluate",
+    "evaluate_model",
+    "cross_validate",
+]
 
 
 @dataclass
@@ -47,10 +51,8 @@ def cross_validate(
     matrices: Matrices,
     y: np.ndarray,
     folds: Folds,
-    adapter: Any,
-    settings: ModelSettings,
+    model: Model,
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
-    fold_callbacks: Callable[[int], list] | None = None,
 ) -> CVResult:
     """Train one model per fold, one alive at a time; OOF and fold-averaged test predictions."""
     import numpy as np
@@ -58,12 +60,12 @@ def cross_validate(
     X = matrices.X_train
     oof: np.ndarray | None = None
     test_sum: np.ndarray | None = None
-    best, seconds = [], []
+    best: list[int] = []
+    seconds: list[float] = []
     importance: dict[str, list[float]] = {}
     for k, tr, va in folds.splits():
         start = time.perf_counter()
-        extra = fold_callbacks(k) if fold_callbacks else None
-        out = adapter.fit_fold(FoldData(matrices, y, tr, va), settings, extra)
+        out = model.fit_fold(FoldData(matrices, y, tr, va))
         if oof is None:
             oof = np.full((len(X), *out.valid_pred.shape[1:]), np.nan)
             test_sum = np.zeros(out.test_pred.shape)
@@ -75,6 +77,7 @@ def cross_validate(
             importance.setdefault(name, []).append(gain)
         if on_fold:
             on_fold(k, out, va)
+    assert oof is not None and test_sum is not None, "Folds.splits() yields every fold"
     return CVResult(oof, test_sum / folds.n_splits, best, importance, seconds)
 
 
@@ -96,7 +99,8 @@ class Evaluation:
     cv: CVResult
     decision: Decision
     scores: dict[str, Any]
-    params: dict[str, Any]
+    params: dict[str, Any]  # the parameters the model really used
+    threads: int  # the threads it trained with
 
 
 def prepare(project: Project, refold: bool = False) -> Prepared:
@@ -107,34 +111,46 @@ def prepare(project: Project, refold: bool = False) -> Prepared:
     return Prepared(project, metric, tables, y, matrices, folds)
 
 
+def build_model(
+    prep: Prepared, overrides: dict[str, Any], seed: int, model_name: str = "lightgbm"
+) -> Model:
+    """The model family ``model_name`` for this project, its parameters resolved from its own
+    config file and the user's ``overrides``."""
+    project = prep.project
+    setup = ModelSetup(
+        project.spec, prep.metric, prep.matrices.X_train.shape, project.model, overrides, seed
+    )
+    return get_model(model_name).create(setup)
+
+
 def evaluate(
     prep: Prepared,
     overrides: dict[str, Any],
     seed: int,
     model_name: str = "lightgbm",
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
-    fold_callbacks: Callable[[int], list] | None = None,
 ) -> Evaluation:
     """Cross-validate one parameter set on the saved folds and score it with the metric."""
-    project, metric, y = prep.project, prep.metric, prep.y
-    threads = resolve_threads(project.model.threads, *prep.matrices.X_train.shape)
-    params = lightgbm_params(project.spec, metric, overrides, seed, threads)
-    settings = ModelSettings(
-        params, project.model.num_boost_round, project.model.early_stopping_rounds
-    )
-    if model_name == "linear":  # record the parameters the model really used
-        from kstarter.models import linear_params
+    return evaluate_model(prep, build_model(prep, overrides, seed, model_name), on_fold)
 
-        params = {**params, **linear_params(params)}
-    adapter = get_adapter(model_name, metric)
-    cv = cross_validate(prep.matrices, y, prep.folds, adapter, settings, on_fold, fold_callbacks)
+
+def evaluate_model(
+    prep: Prepared,
+    model: Model,
+    on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+) -> Evaluation:
+    """Cross-validate a built model on the saved folds and score it with the metric."""
+    metric, y, n_classes = prep.metric, prep.y, prep.project.spec.n_classes
+    cv = cross_validate(prep.matrices, y, prep.folds, model, on_fold)
     valid = prep.folds.validated
-    decision = fit_decision(metric, y[valid], cv.oof[valid], project.spec.n_classes)
+    decision = fit_decision(metric, y[valid], cv.oof[valid], n_classes)
     scores = _scores(metric, y, cv.oof, prep.folds, decision)
-    return Evaluation(cv, decision, scores, params)
+    return Evaluation(cv, decision, scores, model.params, model.threads)
 
 
-def _scores(metric: Metric, y, oof, folds: Folds, decision: Decision) -> dict[str, Any]:
+def _scores(
+    metric: Metric, y: np.ndarray, oof: np.ndarray, folds: Folds, decision: Decision
+) -> dict[str, Any]:
     import numpy as np
 
     fold_scores = []

@@ -19,12 +19,8 @@ from kstarter.competition import (
     validate_submission,
 )
 from kstarter.config import Project, load_project
-from kstarter.crossval import evaluate, prepare
+from kstarter.crossval import build_model, evaluate_model, prepare
 from kstarter.errors import ConfigError
-from kstarter.models import (
-    FoldOutput,
-    resolve_threads,
-)
 from kstarter.paths import RunFiles
 from kstarter.runs import (
     RunMetrics,
@@ -38,6 +34,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from kstarter.metrics import Metric
+    from kstarter.models import FoldOutput
     from kstarter.spec import Spec
 
 __all__ = ["TrainOptions", "RunResult", "train", "resolve_params"]
@@ -86,11 +83,11 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     seed = project.train.seed if options.seed is None else options.seed
     model_name = options.model or project.model.name
     overrides = resolve_params(project, options.params)
+    model = build_model(prep, overrides, seed, model_name)
     say(
         f"{spec.name}: {len(prep.y)} rows x {prep.matrices.X_train.shape[1]} features, "
         f"{folds.n_splits} folds, {model_name}, metric {metric.name}, "
-        f"{resolve_threads(project.model.threads, *prep.matrices.X_train.shape)} "
-        "LightGBM thread(s)"
+        f"{model.threads} thread(s)"
     )
 
     def on_fold(k: int, out: FoldOutput, va: np.ndarray) -> None:
@@ -98,7 +95,7 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
         shown = f"  {metric.name} {quick:.5f}" if quick is not None else ""
         say(f"fold {k + 1}/{folds.n_splits}{shown}  best iteration {out.best_iteration}")
 
-    ev = evaluate(prep, overrides, seed, model_name, on_fold)
+    ev = evaluate_model(prep, model, on_fold)
     cv, scores = ev.cv, ev.scores
     sample_raw = cv.test[test_positions(spec, tables.sample, tables.test)]
     submission = build_submission(spec, metric, tables.sample, sample_raw, ev.decision)
@@ -119,7 +116,7 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
         params_hash=_hash(ev.params),
         folds_hash=folds.hash,
         config_hash=project.config_hash(),
-        threads=int(ev.params["num_threads"]),
+        threads=ev.threads,
         n_features=int(prep.matrices.X_train.shape[1]),
         rows=int(len(prep.y)),
         seconds=round(time.perf_counter() - started, 2),

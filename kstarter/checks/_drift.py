@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kstarter.checks._findings import Finding
+from kstarter.models import resolve_threads  # also sets OMP_WAIT_POLICY before lightgbm loads
 
 if TYPE_CHECKING:
     from kstarter.checks._inputs import CheckInputs, CheckOptions
@@ -37,7 +38,6 @@ def adversarial(inputs: CheckInputs, options: CheckOptions) -> Adversarial | Non
     import pandas as pd
 
     from kstarter.checks._univariate import auc as rank_auc
-    from kstarter.models import resolve_threads
 
     n_tr, n_te = len(inputs.X_train), len(inputs.X_test)
     if n_tr < 20 or n_te < 20:

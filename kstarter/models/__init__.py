@@ -1,33 +1,32 @@
-"""Model families: one fold in, predictions out, behind one contract."""
+"""Model families behind one contract (:class:`Model`): one fold in, predictions out.
+
+``_base`` holds the contract and the fold records, ``_threads`` the thread policy, one module
+per family (``_lightgbm``, ``_linear``) and ``_registry`` the names that pick them. Importing
+the package sets ``OMP_WAIT_POLICY`` (``_threads``) before any lightgbm import.
+"""
 
 from __future__ import annotations
 
-from kstarter.models._lightgbm import (
-    DATASET_PARAMS,
-    Adapter,
-    FoldData,
-    FoldOutput,
-    ModelSettings,
-    get_adapter,
-    lightgbm_params,
-    physical_cores,
-    resolve_threads,
-    stack_targets,
-)
-from kstarter.models._linear import LINEAR_KEYS, LinearAdapter, linear_params
+from kstarter.models._base import FoldData, FoldOutput, Model, ModelSetup, stack_targets
+from kstarter.models._lightgbm import LightGBMModel
+from kstarter.models._linear import LINEAR_KEYS, LinearModel, linear_kind, linear_params
+from kstarter.models._registry import MODELS, get_model
+from kstarter.models._threads import SMALL_CELLS, physical_cores, resolve_threads
 
 __all__ = [
-    "FoldOutput",
+    "Model",
+    "ModelSetup",
     "FoldData",
-    "ModelSettings",
-    "Adapter",
-    "get_adapter",
-    "lightgbm_params",
-    "DATASET_PARAMS",
+    "FoldOutput",
+    "stack_targets",
+    "SMALL_CELLS",
     "physical_cores",
     "resolve_threads",
-    "stack_targets",
-    "LinearAdapter",
+    "LightGBMModel",
+    "LinearModel",
+    "linear_kind",
     "linear_params",
     "LINEAR_KEYS",
+    "MODELS",
+    "get_model",
 ]

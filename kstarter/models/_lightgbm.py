@@ -1,50 +1,28 @@
-"""Model adapters: one fold in, predictions out. One fold's model is alive at a time.
+"""LightGBM, a :class:`~kstarter.models.Model`: gradient-boosted trees on one binned Dataset.
 
-Contract of an adapter (``fit_fold``): train on the fold's training rows with early stopping
-on the fold's own validation rows, and return raw predictions for the validation rows and the
-test rows on the scale the metric's decision expects: P(class 1) for binary, an (n, k)
-probability matrix for multiclass, a value for regression (back-transformed), a continuous
-class index for a ``rounding`` decision, and (n, t) for multitarget.
+Parameters: ``configs/lightgbm.yaml`` (common, then the task's section), then the metric
+table's LightGBM objective and eval metric, then the seed and threads, then the user's
+overrides. Each fold trains with early stopping on its own validation rows.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
+from kstarter.models._base import FoldData, FoldOutput, Model, ModelSetup, stack_targets
+from kstarter.models._threads import resolve_threads
 
 if TYPE_CHECKING:
+    import lightgbm as lgb
     import numpy as np
 
     from kstarter.metrics import Metric
     from kstarter.prepare import Matrices
-    from kstarter.spec import Spec
 
-__all__ = [
-    "FoldOutput",
-    "FoldData",
-    "ModelSettings",
-    "Adapter",
-    "get_adapter",
-    "lightgbm_params",
-    "DATASET_PARAMS",
-    "physical_cores",
-    "resolve_threads",
-    "stack_targets",
-]
-
-# LightGBM's OpenMP threads spin while they wait. On a shared machine, with anything else
-# running, spinning threads made a small fit 50x slower here; passive ones stayed within 1.5x.
-# Read by libgomp when lightgbm loads it, so it is set before any lightgbm import.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-# Below this many cells (rows x features) one thread is as fast as several: with passive
-# threads, waking them at every split costs as much as the histogram work they share. Measured
-# on 2 cores with 100 features: one thread 7.9 s vs two 10.8 s at 20k rows, 17.8 vs 18.8 s at
-# 50k, 42 vs 37-43 s at 200k (bench/RESULTS.md, "Threads").
-SMALL_CELLS = 10_000_000
+__all__ = ["LightGBMModel"]
 
 # Parameters that shape LightGBM's binned Dataset: a Dataset is reused across folds (and
 # tuning trials) only while these are the same.
@@ -60,111 +38,50 @@ DATASET_PARAMS = frozenset(
 
 
 @dataclass(frozen=True)
-class ModelSettings:
-    params: dict[str, Any]  # fully resolved model parameters
-    num_boost_round: int
-    early_stopping_rounds: int
-
-
-@dataclass
-class FoldOutput:
-    valid_pred: np.ndarray
-    test_pred: np.ndarray
-    best_iteration: int
-    importance: dict[str, float]  # gain per feature (summed over targets)
-
-
-@dataclass(frozen=True)
-class FoldData:
-    """One fold: the full matrices (with their per-process cache), targets and row indices."""
-
-    matrices: Matrices
-    y: np.ndarray
-    train_idx: np.ndarray
-    valid_idx: np.ndarray
-
-
-class Adapter(Protocol):
-    name: str
-
-    def fit_fold(
-        self, data: FoldData, settings: ModelSettings, callbacks: list | None = None
-    ) -> FoldOutput: ...
-
-
-def stack_targets(outs: list[FoldOutput]) -> FoldOutput:
-    """One fold of a multitarget task: each target's model output as a column, importance
-    summed over the targets, the mean best iteration."""
-    import numpy as np
-
-    importance: dict[str, float] = {}
-    for o in outs:
-        for k, v in o.importance.items():
-            importance[k] = importance.get(k, 0.0) + v
-    return FoldOutput(
-        np.column_stack([o.valid_pred for o in outs]),
-        np.column_stack([o.test_pred for o in outs]),
-        int(round(float(np.mean([o.best_iteration for o in outs])))),
-        importance,
-    )
-
-
-def physical_cores() -> int:
-    from joblib import cpu_count
-
-    return max(1, int(cpu_count(only_physical_cores=True)))
-
-
-def resolve_threads(requested: int, rows: int, features: int, workers: int = 1) -> int:
-    """LightGBM threads, chosen on purpose: the user's number, else one for small tables,
-    else the physical cores split between the processes that train at once."""
-    if requested > 0:
-        return requested
-    if rows * max(1, features) < SMALL_CELLS:
-        return 1
-    return max(1, physical_cores() // max(1, workers))
-
-
-def lightgbm_params(
-    spec: Spec, metric: Metric, overrides: dict[str, Any], seed: int, threads: int
-) -> dict[str, Any]:
-    """configs/lightgbm.yaml (common + task) <- the metric's objective <- the user's params."""
-    from kstarter.resources import load_config_yaml
-
-    table = load_config_yaml("lightgbm.yaml")
-    params: dict[str, Any] = {**table.get("common", {}), **(table.get(spec.task) or {})}
-    params.update(metric.lightgbm_params(spec.task))
-    if spec.task == "multiclass" and params.get("objective") in ("multiclass", "multiclassova"):
-        params["num_class"] = spec.n_classes
-    params.update({"seed": seed, "num_threads": threads})
-    params.update(overrides)
-    return params
-
-
-@dataclass(frozen=True)
-class LightGBMAdapter:
+class LightGBMModel(Model):
     """LightGBM on one binned Dataset of all train rows, made once per process and per set of
     dataset parameters; each fold trains on ``subset``s of it. Binning once instead of per
     fold is most of what makes kstarter faster than a hand-written loop."""
 
+    name: ClassVar[str] = "lightgbm"
     metric: Metric
-    name: str = "lightgbm"
+    params: dict[str, Any]
+    threads: int
+    num_boost_round: int
+    early_stopping_rounds: int
 
-    def fit_fold(self, data: FoldData, settings: ModelSettings, callbacks=None) -> FoldOutput:
+    @classmethod
+    def create(cls, setup: ModelSetup) -> Self:
+        """configs/lightgbm.yaml (common + task) <- the metric's objective <- seed and
+        threads <- the user's overrides."""
+        from kstarter.resources import load_config_yaml
 
-        if data.y.ndim == 1:
-            return self._fit_one(data, data.y, 0, settings, callbacks)
-        return stack_targets(
-            [
-                self._fit_one(data, data.y[:, j], j, settings, callbacks)
-                for j in range(data.y.shape[1])
-            ]
+        spec, metric = setup.spec, setup.metric
+        table = load_config_yaml("lightgbm.yaml")
+        params: dict[str, Any] = {**table.get("common", {}), **(table.get(spec.task) or {})}
+        params.update(metric.lightgbm_params(spec.task))
+        if spec.task == "multiclass" and params.get("objective") in ("multiclass", "multiclassova"):
+            params["num_class"] = spec.n_classes
+        threads = resolve_threads(setup.config.threads, *setup.shape)
+        params.update({"seed": setup.seed, "num_threads": threads})
+        params.update(setup.overrides)
+        return cls(
+            metric,
+            params,
+            int(params["num_threads"]),
+            setup.config.num_boost_round,
+            setup.config.early_stopping_rounds,
         )
 
-    def _full_dataset(self, data: FoldData, y: np.ndarray, j: int, params: dict):
+    def fit_fold(self, data: FoldData) -> FoldOutput:
+        if data.y.ndim == 1:
+            return self._fit_one(data, data.y, 0)
+        return stack_targets([self._fit_one(data, data.y[:, j], j) for j in range(data.y.shape[1])])
+
+    def _full_dataset(self, data: FoldData, y: np.ndarray, j: int) -> lgb.Dataset:
         import numpy as np
 
-        shape = {k: v for k, v in params.items() if k in DATASET_PARAMS}
+        shape = {k: v for k, v in self.params.items() if k in DATASET_PARAMS}
         key = ("lightgbm", j, self.metric.target_transform, tuple(sorted(shape.items())))
         cache = data.matrices.cache
         if key not in cache:
@@ -178,29 +95,29 @@ class LightGBMAdapter:
             cache[key] = _binned(data.matrices, label, shape, key)
         return cache[key]
 
-    def _fit_one(self, data, y, j, settings, callbacks) -> FoldOutput:
+    def _fit_one(self, data: FoldData, y: np.ndarray, j: int) -> FoldOutput:
         import lightgbm as lgb
         import numpy as np
 
-        full = self._full_dataset(data, y, j, settings.params)
-        dtrain = full.subset(data.train_idx)
-        dvalid = full.subset(data.valid_idx)
+        full = self._full_dataset(data, y, j)
+        # lightgbm annotates a list; it sorts any sequence of row indices
+        dtrain = full.subset(data.train_idx)  # type: ignore[arg-type]
+        dvalid = full.subset(data.valid_idx)  # type: ignore[arg-type]
         booster = lgb.train(
-            settings.params,
+            self.params,
             dtrain,
-            num_boost_round=settings.num_boost_round,
+            num_boost_round=self.num_boost_round,
             valid_sets=[dvalid],
             valid_names=["valid"],
             callbacks=[
-                lgb.early_stopping(settings.early_stopping_rounds, verbose=False),
+                lgb.early_stopping(self.early_stopping_rounds, verbose=False),
                 lgb.log_evaluation(0),
-                *(callbacks or []),
             ],
         )
         best = booster.best_iteration or booster.current_iteration()
         X_valid = data.matrices.X_train.iloc[data.valid_idx]
-        valid_pred = booster.predict(X_valid, num_iteration=best)
-        test_pred = booster.predict(data.matrices.X_test, num_iteration=best)
+        valid_pred = np.asarray(booster.predict(X_valid, num_iteration=best))
+        test_pred = np.asarray(booster.predict(data.matrices.X_test, num_iteration=best))
         if self.metric.target_transform == "log1p":
             valid_pred = np.clip(np.expm1(valid_pred), 0, None)
             test_pred = np.clip(np.expm1(test_pred), 0, None)
@@ -210,7 +127,9 @@ class LightGBMAdapter:
         return FoldOutput(valid_pred, test_pred, int(best), importance)
 
 
-def _binned(matrices: Matrices, label: np.ndarray, shape: dict, key: tuple) -> Any:
+def _binned(
+    matrices: Matrices, label: np.ndarray, shape: dict[str, Any], key: tuple[Any, ...]
+) -> lgb.Dataset:
     """The binned Dataset of all train rows: read from the project's cache entry when a
     previous run saved it with the same dataset parameters, else built and saved there."""
     import hashlib
@@ -237,13 +156,3 @@ def _binned(matrices: Matrices, label: np.ndarray, shape: dict, key: tuple) -> A
     finally:
         tmp.unlink(missing_ok=True)
     return full
-
-
-def get_adapter(name: str, metric: Metric) -> Adapter:
-    if name == "lightgbm":
-        return LightGBMAdapter(metric)
-    if name == "linear":
-        from kstarter.models._linear import LinearAdapter
-
-        return LinearAdapter(metric)
-    raise ConfigError(f"Unknown model {name!r}: the models are lightgbm, linear.")

@@ -1,4 +1,4 @@
-"""The linear model family: a scikit-learn Pipeline per fold, an :class:`~kstarter.models.Adapter`.
+"""The linear model family, a :class:`~kstarter.models.Model`: a scikit-learn Pipeline per fold.
 
 Logistic regression for classes (binary: P(class 1); multiclass: multinomial (n, k)
 probabilities) and ridge regression for numbers, on one-hot categoricals and scaled numeric
@@ -6,32 +6,36 @@ columns: median imputation plus a missing indicator per column with gaps, standa
 outliers clipped. The whole pipeline is fitted on the fold's training rows only, so nothing
 about the validation rows leaks into the encoding or the scaling.
 
-Which estimator follows from the LightGBM objective the metric chose (``settings.params``):
-``binary`` -> logistic, ``multiclass`` -> multinomial logistic, anything else -> ridge (a
-``rounding`` metric such as QWK regresses on the class index, as LightGBM does). Parameters come
-from ``configs/linear.yaml``; keys of the same names in ``settings.params`` override them.
-Predictions are on LightGBM's scale, ``log1p`` targets included (RMSLE).
+Which estimator follows from the task and the metric (:func:`linear_kind`): logistic for a
+binary task, multinomial logistic for a multiclass one, ridge for regression; a ``rounding``
+metric such as QWK regresses on the class index (ridge), and a multitarget task fits one
+logistic regression per column when its metric scores probabilities, else one ridge. Parameters
+come from ``configs/linear.yaml``; the user's keys of the same names override them, other keys
+(LightGBM's) are ignored. Predictions are back on the target's scale, ``log1p`` targets
+included (RMSLE).
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
-from kstarter.models._lightgbm import FoldData, FoldOutput, ModelSettings, stack_targets
+from kstarter.models._base import FoldData, FoldOutput, Model, ModelSetup, stack_targets
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import Pipeline
 
     from kstarter.metrics import Metric
 
-__all__ = ["LinearAdapter", "linear_params", "LINEAR_KEYS"]
+__all__ = ["LinearModel", "linear_kind", "linear_params", "LINEAR_KEYS"]
 
 LINEAR_KEYS = ("C", "alpha", "max_iter", "tol", "min_frequency", "max_categories", "clip")
-_CLASSIFY = {"binary": "binary", "multiclass": "multiclass", "multiclassova": "multiclass"}
 
 
 def linear_params(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -49,42 +53,55 @@ def linear_params(overrides: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+def linear_kind(task: str, metric: Metric) -> str:
+    """binary (logistic), multiclass (multinomial) or regression (ridge) for ``task``."""
+    if task == "regression" or metric.decision_for(task) == "rounding":
+        return "regression"  # a rounding decision cuts a continuous class index
+    if task == "multitarget":
+        return "binary" if metric.needs == "proba" else "regression"  # per target column
+    return task
+
+
 @dataclass(frozen=True)
-class LinearAdapter:
+class LinearModel(Model):
+    name: ClassVar[str] = "linear"
     metric: Metric
-    name: str = "linear"
+    kind: str  # binary | multiclass | regression (see linear_kind)
+    params: dict[str, Any]
+    seed: int
+    threads: int = 1  # scikit-learn's lbfgs and ridge solvers run on one thread
 
-    def fit_fold(
-        self, data: FoldData, settings: ModelSettings, callbacks: list | None = None
-    ) -> FoldOutput:
-        """One pipeline per target column; ``callbacks`` (LightGBM's) do not apply."""
+    @classmethod
+    def create(cls, setup: ModelSetup) -> Self:
+        kind = linear_kind(setup.spec.task, setup.metric)
+        return cls(setup.metric, kind, linear_params(setup.overrides), setup.seed)
 
-        params = linear_params(settings.params)
-        kind = _CLASSIFY.get(str(settings.params.get("objective")), "regression")
+    def fit_fold(self, data: FoldData) -> FoldOutput:
+        """One pipeline per target column."""
         X = data.matrices.X_train
         X_tr, X_va = X.iloc[data.train_idx], X.iloc[data.valid_idx]
         if data.y.ndim == 1:
-            return self._fit_one(X_tr, X_va, data, data.y, kind, params, settings)
+            return self._fit_one(X_tr, X_va, data, data.y)
         return stack_targets(
-            [
-                self._fit_one(X_tr, X_va, data, data.y[:, j], kind, params, settings)
-                for j in range(data.y.shape[1])
-            ]
+            [self._fit_one(X_tr, X_va, data, data.y[:, j]) for j in range(data.y.shape[1])]
         )
 
-    def _fit_one(self, X_tr, X_va, data: FoldData, y, kind, params, settings) -> FoldOutput:
+    def _fit_one(
+        self, X_tr: pd.DataFrame, X_va: pd.DataFrame, data: FoldData, y: np.ndarray
+    ) -> FoldOutput:
         import numpy as np
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.pipeline import Pipeline
 
+        kind = self.kind
         y_tr = y[data.train_idx]
         log1p = self.metric.target_transform == "log1p" and kind == "regression"
         if log1p:
             if (y_tr < 0).any():
                 raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
             y_tr = np.log1p(y_tr)
-        pre, groups = _preprocessor(X_tr, params)
-        model = _estimator(kind, params, int(settings.params.get("seed", 0)))
+        pre, groups = _preprocessor(X_tr, self.params)
+        model = _estimator(kind, self.params, self.seed)
         pipe = Pipeline([("prepare", pre), ("model", model)])
         with warnings.catch_warnings():
             # lbfgs stopping at max_iter is still a usable baseline; the fold score shows it
@@ -114,7 +131,9 @@ def _numeric_columns(X: pd.DataFrame) -> tuple[list[str], list[str]]:
     return numeric, categorical
 
 
-def _preprocessor(X: pd.DataFrame, params: dict[str, Any]):
+def _preprocessor(
+    X: pd.DataFrame, params: dict[str, Any]
+) -> tuple[ColumnTransformer, dict[str, list[str]]]:
     """A ColumnTransformer, and which input column each of its transformers reads."""
     import numpy as np
     from sklearn.compose import ColumnTransformer
@@ -150,13 +169,13 @@ def _preprocessor(X: pd.DataFrame, params: dict[str, Any]):
     return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.3), groups
 
 
-def _as_float(X):
+def _as_float(X: Any) -> np.ndarray:
     import numpy as np
 
     return np.asarray(X, dtype=float)
 
 
-def _as_text(X):
+def _as_text(X: Any) -> np.ndarray:
     """Categories as strings, missing as its own level: OneHotEncoder wants one type."""
     import numpy as np
     import pandas as pd
@@ -166,7 +185,7 @@ def _as_text(X):
     return out.astype(str).to_numpy(dtype=object) if len(out) else np.empty((0, frame.shape[1]))
 
 
-def _estimator(kind: str, params: dict[str, Any], seed: int):
+def _estimator(kind: str, params: dict[str, Any], seed: int) -> LogisticRegression | Ridge:
     from sklearn.linear_model import LogisticRegression, Ridge
 
     if kind == "regression":
@@ -177,7 +196,7 @@ def _estimator(kind: str, params: dict[str, Any], seed: int):
     )  # fmt: skip
 
 
-def _predict(pipe, X: pd.DataFrame, kind: str, data: FoldData) -> np.ndarray:
+def _predict(pipe: Pipeline, X: pd.DataFrame, kind: str, data: FoldData) -> np.ndarray:
     import numpy as np
 
     if kind == "regression":
@@ -192,7 +211,7 @@ def _predict(pipe, X: pd.DataFrame, kind: str, data: FoldData) -> np.ndarray:
     return full
 
 
-def _importance(pipe, groups: dict[str, list[str]]) -> dict[str, float]:
+def _importance(pipe: Pipeline, groups: dict[str, list[str]]) -> dict[str, float]:
     """Absolute coefficients summed per input column (over classes, indicators, levels)."""
     import numpy as np
 

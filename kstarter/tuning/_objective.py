@@ -80,12 +80,12 @@ class _RunningCV:
             self.oof = np.full((len(self.prep.y), *out.valid_pred.shape[1:]), np.nan)
         self.oof[va] = out.valid_pred
         self.seen.append(va)
-        self.trial.report(self._mean_so_far(), step=self.trained)
+        self.trial.report(self._mean_so_far(self.oof), step=self.trained)
         if self.trained < self.prep.folds.n_splits and self.trial.should_prune():
             n = self.prep.folds.n_splits
             raise optuna.TrialPruned(f"pruned after {self.trained}/{n} folds")
 
-    def _mean_so_far(self) -> float:
+    def _mean_so_far(self, oof: np.ndarray) -> float:
         """The CV mean over the folds trained so far, scored as ``evaluate`` scores them."""
         import numpy as np
 
@@ -93,6 +93,6 @@ class _RunningCV:
 
         metric, y, spec = self.prep.metric, self.prep.y, self.prep.project.spec
         rows = np.concatenate(self.seen)
-        decision = fit_decision(metric, y[rows], self.oof[rows], spec.n_classes)
-        scores = [float(metric.score(y[va], decision.apply(self.oof[va]))) for va in self.seen]
+        decision = fit_decision(metric, y[rows], oof[rows], spec.n_classes)
+        scores = [float(metric.score(y[va], decision.apply(oof[va]))) for va in self.seen]
         return float(np.mean(scores))

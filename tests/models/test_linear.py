@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_clean_error
+from conftest import Runner, assert_clean_error
 
 from kstarter.config import load_project
 from kstarter.metrics import get_metric
-from kstarter.models import FoldData, LinearAdapter, ModelSettings, get_adapter
+from kstarter.models import FoldData, Model, ModelSetup, get_model
 from kstarter.prepare import Matrices
 from kstarter.project import init_project
+from kstarter.spec import Spec
 from kstarter.train import TrainOptions, train
 
 # a sane CV for a linear baseline on each practice competition (LightGBM's is close to these)
@@ -30,7 +31,7 @@ SANE = {
 
 
 @pytest.mark.parametrize("name", list(SANE))
-def test_linear_trains_every_practice_competition(ks, tmp_path, name):
+def test_linear_trains_every_practice_competition(ks: Runner, tmp_path: Path, name: str) -> None:
     project = init_project(f"practice/{name}", tmp_path / name).path
     if name == "adult-income":  # the command, once; the library for the others
         proc = ks("train", "--model", "linear", cwd=project)
@@ -69,19 +70,18 @@ def _matrices() -> tuple[Matrices, np.ndarray]:
     y = (np.nan_to_num(x) + (X["colour"] == "red") + rng.normal(0, 0.5, n) > 0.5).astype(int)
     test = X.iloc[:40].copy()
     test["colour"] = pd.Categorical(["violet"] * 40, categories=X["colour"].cat.categories)
-    return Matrices(X, test.reset_index(drop=True), {c: c for c in X.columns}), y.to_numpy()
+    return Matrices(X, test.reset_index(drop=True), {c: c for c in X.columns}), np.asarray(y)
 
 
-def _settings(objective: str, **extra) -> ModelSettings:
-    return ModelSettings({"objective": objective, "seed": 0, **extra}, 100, 10)
+def _model(task: str, metric: str, classes: tuple[int, ...] = (0, 1)) -> Model:
+    spec = Spec("synthetic", "synthetic", task=task, classes=classes, metric=metric)
+    return get_model("linear").create(ModelSetup(spec, get_metric(metric), (240, 4)))
 
 
-def test_binary_probabilities_and_importance_per_input_column():
+def test_binary_probabilities_and_importance_per_input_column() -> None:
     matrices, y = _matrices()
     tr, va = np.arange(0, 200), np.arange(200, 240)
-    out = get_adapter("linear", get_metric("auc")).fit_fold(
-        FoldData(matrices, y, tr, va), _settings("binary")
-    )
+    out = _model("binary", "auc").fit_fold(FoldData(matrices, y, tr, va))
     assert out.valid_pred.shape == (40,) and out.test_pred.shape == (40,)
     assert ((out.valid_pred >= 0) & (out.valid_pred <= 1)).all()
     assert np.isfinite(out.test_pred).all()  # an unseen category is ignored, not an error
@@ -89,48 +89,44 @@ def test_binary_probabilities_and_importance_per_input_column():
     assert out.importance["x"] > out.importance["big"]  # x drives the target, big is noise
 
 
-def test_the_pipeline_is_fitted_on_the_fold_training_rows_only():
+def test_the_pipeline_is_fitted_on_the_fold_training_rows_only() -> None:
     """Changing the validation rows of train changes nothing the model learned."""
     matrices, y = _matrices()
     tr, va = np.arange(0, 200), np.arange(200, 240)
-    adapter = LinearAdapter(get_metric("auc"))
-    first = adapter.fit_fold(FoldData(matrices, y, tr, va), _settings("binary"))
+    adapter = _model("binary", "auc")
+    first = adapter.fit_fold(FoldData(matrices, y, tr, va))
     X = matrices.X_train.copy()
     X.loc[va, "x"] = 1e9  # would move a scaler or a median fitted on all rows
     X.loc[va, "big"] = -1e9
     X.loc[va, "colour"] = "blue"
     other = Matrices(X, matrices.X_test, matrices.names)
-    second = adapter.fit_fold(FoldData(other, y, tr, va), _settings("binary"))
+    second = adapter.fit_fold(FoldData(other, y, tr, va))
     np.testing.assert_array_equal(first.test_pred, second.test_pred)
     assert first.importance == second.importance
 
 
-def test_multiclass_gives_every_class_a_column_even_when_a_fold_lacks_one():
+def test_multiclass_gives_every_class_a_column_even_when_a_fold_lacks_one() -> None:
     matrices, _ = _matrices()
     y = np.arange(240) % 3
     tr = np.flatnonzero(y != 2)[:150]  # class 2 never in this fold's training rows
     va = np.arange(200, 240)
-    out = LinearAdapter(get_metric("mlogloss")).fit_fold(
-        FoldData(matrices, y, tr, va), _settings("multiclass", num_class=3)
-    )
+    out = _model("multiclass", "mlogloss", (0, 1, 2)).fit_fold(FoldData(matrices, y, tr, va))
     assert out.valid_pred.shape == (40, 3) and out.test_pred.shape == (40, 3)
     np.testing.assert_allclose(out.valid_pred.sum(axis=1), 1.0)
     assert (out.valid_pred[:, 2] == 0).all()
 
 
-def test_regression_respects_the_log1p_target_of_rmsle():
+def test_regression_respects_the_log1p_target_of_rmsle() -> None:
     matrices, _ = _matrices()
     rng = np.random.default_rng(1)
     y = np.exp(rng.normal(2, 1, 240))  # skewed, positive
     tr, va = np.arange(0, 200), np.arange(200, 240)
-    out = LinearAdapter(get_metric("rmsle")).fit_fold(
-        FoldData(matrices, y, tr, va), _settings("regression")
-    )
+    out = _model("regression", "rmsle", ()).fit_fold(FoldData(matrices, y, tr, va))
     assert out.valid_pred.shape == (40,) and (out.valid_pred >= 0).all()
     assert np.median(out.valid_pred) == pytest.approx(np.exp(2), rel=0.5)  # back on y's scale
 
 
-def test_parameters_come_from_configs_and_a_params_file(ks, tmp_path):
+def test_parameters_come_from_configs_and_a_params_file(ks: Runner, tmp_path: Path) -> None:
     project = init_project("practice/diabetes-progression", tmp_path / "d").path
     strong = tmp_path / "strong.yaml"
     strong.write_text("alpha: 1000.0\nnum_leaves: 7\n")  # LightGBM keys are ignored
@@ -143,7 +139,7 @@ def test_parameters_come_from_configs_and_a_params_file(ks, tmp_path):
     assert_clean_error(proc, "alpha", "> 0")
 
 
-def test_unknown_model_names_the_models(ks, tmp_path):
+def test_unknown_model_names_the_models(ks: Runner, tmp_path: Path) -> None:
     project = init_project("practice/diabetes-progression", tmp_path / "d").path
     proc = ks("train", "--model", "xgboost", cwd=project, check=False)
     assert_clean_error(proc, "xgboost", "lightgbm, linear")

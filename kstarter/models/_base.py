@@ -1,0 +1,116 @@
+"""The model contract: one small abstract base that every model family implements.
+
+A family is one module with a :class:`Model` subclass plus one line in ``_registry.MODELS``;
+``tests/models/test_model_contract.py`` then runs it through the same behaviour as the others.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from kstarter.config import ModelConfig
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from kstarter.metrics import Metric
+    from kstarter.prepare import Matrices
+    from kstarter.spec import Spec
+
+__all__ = ["Model", "ModelSetup", "FoldData", "FoldOutput", "stack_targets"]
+
+
+@dataclass(frozen=True)
+class ModelSetup:
+    """What a model is built for: one competition and its metric, the train matrix's size (the
+    thread policy reads it), kstarter.yaml's ``model:`` section, the user's parameters and one
+    seed."""
+
+    spec: Spec
+    metric: Metric
+    shape: tuple[int, int]  # (rows, features) of the train matrix
+    config: ModelConfig = field(default_factory=ModelConfig)  # threads, rounds, early stopping
+    # the user's parameters: kstarter.yaml's model.params with a --params file over them
+    # (``train.resolve_params``); config.params is not read again
+    overrides: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class FoldData:
+    """One fold: the full matrices (with their per-process cache), targets and row indices."""
+
+    matrices: Matrices
+    y: np.ndarray
+    train_idx: np.ndarray
+    valid_idx: np.ndarray
+
+
+@dataclass
+class FoldOutput:
+    valid_pred: np.ndarray
+    test_pred: np.ndarray
+    best_iteration: int  # boosting rounds used; 0 for a family without rounds
+    importance: dict[str, float]  # per matrix column (summed over targets); {} if none
+
+
+class Model(abc.ABC):
+    """A model family, built for one :class:`ModelSetup` and trained one fold at a time.
+
+    The contract:
+
+    - :meth:`create` resolves the parameters the model trains with: the family's own
+      ``configs/<name>.yaml``, then what the metric asks of this family (LightGBM: the metric
+      table's objective and eval metric), then ``setup.overrides``, whose values win for the
+      family's own keys. No parameters of another family are built, and a family that knows
+      its own names ignores the other keys (linear keeps its seven; LightGBM hands every key
+      to LightGBM, which knows its many aliases). A bad value raises
+      :class:`~kstarter.errors.ConfigError`.
+    - ``params`` are the parameters it really trains with (recorded in the run) and
+      ``threads`` the threads it trains with.
+    - :meth:`fit_fold` learns from ``data.train_idx`` only (early stopping on
+      ``data.valid_idx`` where the family has it; nothing else is fitted on those rows) and
+      predicts the validation rows and the test rows on the scale the metric's decision
+      expects: P(class 1) of shape (n,) for binary; (n, k) class probabilities, rows summing
+      to 1, for multiclass; the class index as a continuous value, (n,), for a ``rounding``
+      decision (ordinal classes, QWK); values on the target's own scale for regression,
+      back-transformed from the metric's ``target_transform`` (``log1p``: expm1, clipped at
+      0); (n, t) for multitarget, each column as for binary or regression. It reports the
+      importance of each matrix column if the family has one. The same setup and data give
+      the same predictions, bit for bit.
+    - Whatever is built once from all train rows may be kept in ``data.matrices.cache``
+      (per process, keyed by the family's name) and files in ``data.matrices.store`` (LightGBM
+      keeps its binned Dataset there). One fold's model is alive at a time.
+    """
+
+    name: ClassVar[str]
+    params: dict[str, Any]
+    threads: int
+
+    @classmethod
+    @abc.abstractmethod
+    def create(cls, setup: ModelSetup) -> Self:
+        """This family's model for ``setup``, its parameters resolved."""
+
+    @abc.abstractmethod
+    def fit_fold(self, data: FoldData) -> FoldOutput:
+        """Train on one fold; predictions for its validation rows and for the test rows."""
+
+
+def stack_targets(outs: list[FoldOutput]) -> FoldOutput:
+    """One fold of a multitarget task: each target's model output as a column, importance
+    summed over the targets, the mean best iteration."""
+    import numpy as np
+
+    importance: dict[str, float] = {}
+    for o in outs:
+        for k, v in o.importance.items():
+            importance[k] = importance.get(k, 0.0) + v
+    return FoldOutput(
+        np.column_stack([o.valid_pred for o in outs]),
+        np.column_stack([o.test_pred for o in outs]),
+        int(round(float(np.mean([o.best_iteration for o in outs])))),
+        importance,
+    )

@@ -1,0 +1,33 @@
+"""The model families by name: ``model.name`` in kstarter.yaml and ``--model`` pick one.
+
+Adding a family is one module with a :class:`~kstarter.models.Model` subclass and one line here.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from kstarter.errors import ConfigError
+from kstarter.models._base import Model
+from kstarter.models._lightgbm import LightGBMModel
+from kstarter.models._linear import LinearModel
+
+__all__ = ["MODELS", "get_model"]
+
+MODELS: dict[str, type[Model]] = {
+    LightGBMModel.name: LightGBMModel,
+    LinearModel.name: LinearModel,
+}
+
+
+def get_model(name: str) -> type[Model]:
+    """The model family called ``name``."""
+    found = MODELS.get(name)
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(str(name).lower(), list(MODELS), n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ConfigError(
+        f"Unknown model {name!r}: the models are {', '.join(MODELS)}.{hint} "
+        "Set model.name in kstarter.yaml or pass --model NAME."
+    )
