@@ -58,14 +58,15 @@ def cv_and_private(prep, oof, test) -> tuple[float, float]:
     """The CV mean of OOF predictions (decision fitted on OOF, as `train` does) and the private
     score of the submission built from the test predictions."""
     from kstarter.competition import build_submission, test_positions
-    from kstarter.crossval import _scores
+    from kstarter.crossval import score_folds
     from kstarter.leaderboards import score_against_key
     from kstarter.metrics import fit_decision
     from kstarter.sources import answer_key
 
     spec, y = prep.project.spec, prep.y
     decision = fit_decision(prep.metric, y, oof, spec.n_classes)
-    cv = _scores(prep.metric, y, oof, prep.folds, decision)["cv_mean"]
+    rows = [va for _, _, va in prep.folds.splits()]
+    cv = score_folds(prep.metric, y, oof, rows, prep.folds.validated, decision).cv_mean
     sample = prep.tables.sample
     order = test_positions(spec, sample, prep.tables.test)
     sub = build_submission(spec, prep.metric, sample, test[order], decision)

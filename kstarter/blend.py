@@ -22,9 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kstarter.config import load_project
+from kstarter.crossval import Scores, score_folds
 from kstarter.errors import ConfigError
 from kstarter.paths import RunFiles
 from kstarter.runs import Member, RunMetrics, RunOutput, RunRecord, get_run, save_run
@@ -343,20 +344,10 @@ def _search_score(
 
 def _scores(
     metric: Metric, y: np.ndarray, oof: np.ndarray, folds: np.ndarray, decision: Decision
-) -> dict[str, Any]:
-    import numpy as np
-
-    fold_scores = []
-    for k in range(int(folds.max()) + 1):
-        va = folds == k
-        fold_scores.append(float(metric.score(y[va], decision.apply(oof[va]))))
-    valid = folds >= 0
-    return {
-        "fold_scores": fold_scores,
-        "cv_mean": float(np.mean(fold_scores)),
-        "cv_std": float(np.std(fold_scores)),
-        "oof_score": float(metric.score(y[valid], decision.apply(oof[valid]))),
-    }
+) -> Scores:
+    """Scored as ``kstarter train`` scores a run, on the members' fold column."""
+    rows = [folds == k for k in range(int(folds.max()) + 1)]
+    return score_folds(metric, y, oof, rows, folds >= 0, decision)
 
 
 # ---------------------------------------------------------------- the run record
@@ -367,7 +358,7 @@ def _metrics(
     metric: Metric,
     method: str,
     members: list[Member],
-    scores: dict[str, Any],
+    scores: Scores,
     decision: Decision,
     inputs: _Inputs,
 ) -> RunMetrics:
@@ -378,10 +369,10 @@ def _metrics(
     return RunMetrics(
         metric=metric.name,
         direction=metric.direction,
-        fold_scores=tuple(scores["fold_scores"]),
-        cv_mean=scores["cv_mean"],
-        cv_std=scores["cv_std"],
-        oof_score=scores["oof_score"],
+        fold_scores=scores.fold_scores,
+        cv_mean=scores.cv_mean,
+        cv_std=scores.cv_std,
+        oof_score=scores.oof_score,
         best_iterations=(),
         decision=decision.to_dict(),
         model="blend",
@@ -485,5 +476,5 @@ def summary_lines(result: BlendResult) -> list[str]:
     for name, scores in [*((x.run, x.fold_scores) for x in result.members),
                          ("blend", m.fold_scores)]:  # fmt: skip
         lines.append(f"  {name:<30} " + " ".join(f"{s:>9.5f}" for s in scores))
-    lines.append(f"Submission: {result.path / 'submission.csv'} (matches the sample)")
+    lines.append(f"Submission: {result.path / RunFiles.SUBMISSION} (matches the sample)")
     return lines

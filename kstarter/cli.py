@@ -153,7 +153,7 @@ def train(
         f"Run {result.run_id}: CV {m.metric} {m.cv_mean:.5f} ± {m.cv_std:.5f} "
         f"(OOF {m.oof_score:.5f}, {m.direction}), {m.seconds or 0:.1f} s"
     )
-    click.echo(f"Submission: {result.path / 'submission.csv'} (matches the sample)")
+    click.echo(f"Submission: {result.path / paths.RunFiles.SUBMISSION} (matches the sample)")
 
 
 @cli.command()

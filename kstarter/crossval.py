@@ -10,7 +10,7 @@ they score the same way.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from kstarter.metrics import Decision, Metric
 
 __all__ = [
+    "Scores",
+    "score_folds",
     "CVResult",
     "Prepared",
     "Evaluation",
@@ -94,11 +96,22 @@ class Prepared:
     folds: Folds
 
 
+@dataclass(frozen=True)
+class Scores:
+    """A model's scores on the saved folds: one a fold, their mean and spread, and the score of
+    all out-of-fold predictions at once."""
+
+    fold_scores: tuple[float, ...]
+    cv_mean: float
+    cv_std: float
+    oof_score: float
+
+
 @dataclass
 class Evaluation:
     cv: CVResult
     decision: Decision
-    scores: dict[str, Any]
+    scores: Scores
     params: dict[str, Any]  # the parameters the model really used
     threads: int  # the threads it trained with
 
@@ -144,22 +157,28 @@ def evaluate_model(
     cv = cross_validate(prep.matrices, y, prep.folds, model, on_fold)
     valid = prep.folds.validated
     decision = fit_decision(metric, y[valid], cv.oof[valid], n_classes)
-    scores = _scores(metric, y, cv.oof, prep.folds, decision)
+    folds = prep.folds
+    rows = [va for _, _, va in folds.splits()]
+    scores = score_folds(metric, y, cv.oof, rows, folds.validated, decision)
     return Evaluation(cv, decision, scores, model.params, model.threads)
 
 
-def _scores(
-    metric: Metric, y: np.ndarray, oof: np.ndarray, folds: Folds, decision: Decision
-) -> dict[str, Any]:
+def score_folds(
+    metric: Metric,
+    y: np.ndarray,
+    oof: np.ndarray,
+    fold_rows: Sequence[np.ndarray],
+    validated: np.ndarray,
+    decision: Decision,
+) -> Scores:
+    """The metric on each fold's OOF rows (the CV mean and spread) and on all validated rows
+    at once, raw predictions turned into what the metric scores by ``decision``."""
     import numpy as np
 
-    fold_scores = []
-    for _, _, va in folds.splits():
-        fold_scores.append(float(metric.score(y[va], decision.apply(oof[va]))))
-    valid = folds.validated
-    return {
-        "fold_scores": fold_scores,
-        "cv_mean": float(np.mean(fold_scores)),
-        "cv_std": float(np.std(fold_scores)),
-        "oof_score": float(metric.score(y[valid], decision.apply(oof[valid]))),
-    }
+    fold_scores = tuple(float(metric.score(y[va], decision.apply(oof[va]))) for va in fold_rows)
+    return Scores(
+        fold_scores=fold_scores,
+        cv_mean=float(np.mean(fold_scores)),
+        cv_std=float(np.std(fold_scores)),
+        oof_score=float(metric.score(y[validated], decision.apply(oof[validated]))),
+    )

@@ -236,7 +236,7 @@ def _is_orderable(s: pd.Series) -> bool:
 
 
 def _parse_times(s: pd.Series) -> pd.Series:
-    """Dates as the raw file holds them (ISO or one other format; see kstarter.dates)."""
+    """Dates as the raw file holds them (ISO or one other format; see kstarter.columns)."""
     from kstarter.columns import parse_dates
 
     try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kstarter.errors import KstarterError
+from kstarter.paths import FOLDS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -113,12 +114,11 @@ def _folds(project: Project, train: pd.DataFrame, y: np.ndarray) -> tuple[Folds,
     """The saved folds when they are current; else the folds `kstarter train` would make,
     made in memory: a check never writes folds.csv, so changing cv: after it needs no refold."""
     from kstarter.folds import Folds, load_or_make_folds, make_assignment
-    from kstarter.paths import FOLDS
 
     note = "the cv: settings (folds.csv does not exist yet)"
     if project.path(FOLDS).exists():
         try:
-            return load_or_make_folds(project, train, y), "folds.csv"
+            return load_or_make_folds(project, train, y), FOLDS
         except KstarterError:
             note = "the current cv: settings (folds.csv is out of date)"
     assignment, time_ordered = make_assignment(project, train, y)

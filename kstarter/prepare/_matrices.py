@@ -36,9 +36,9 @@ class Matrices:
     X_train: pd.DataFrame
     X_test: pd.DataFrame
     names: dict[str, str]  # model column name -> the user's column name
-    # what model adapters build from these matrices once and reuse (LightGBM's binned Dataset)
+    # what models build from these matrices once and reuse (LightGBM's binned Dataset)
     cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-    # the project's cache entry for these matrices, where adapters may keep files across runs
+    # the project's cache entry for these matrices, where models may keep files across runs
     store: Path | None = None
 
 

@@ -1,6 +1,6 @@
-"""``python -m kstarter.tuning.worker``: one tuning worker started by ``kstarter tune --workers``.
+"""``python -m kstarter.tuning``: one tuning worker started by ``kstarter tune --workers``.
 
-It reads its :class:`~kstarter.tuning.workers.WorkerPlan` as JSON from stdin (so a storage
+It reads its :class:`~kstarter.tuning.WorkerPlan` as JSON from stdin (so a storage
 password never shows in the process list) and runs trials until the plan's budget is met.
 Exit codes: 0 done, 1 a kstarter error (its sentence is printed), 130 interrupted.
 """

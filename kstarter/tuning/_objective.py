@@ -57,10 +57,10 @@ class Objective:
         finally:  # also for pruned and interrupted trials: the benchmark counts the savings
             trial.set_user_attr(SECONDS, round(time.perf_counter() - start, 3))
             trial.set_user_attr(FOLDS, fold.trained)
-        trial.set_user_attr("cv_std", ev.scores["cv_std"])
-        trial.set_user_attr("oof_score", ev.scores["oof_score"])
+        trial.set_user_attr("cv_std", ev.scores.cv_std)
+        trial.set_user_attr("oof_score", ev.scores.oof_score)
         trial.set_user_attr("best_iterations", ev.cv.best_iterations)
-        return float(ev.scores["cv_mean"])
+        return ev.scores.cv_mean
 
 
 @dataclass

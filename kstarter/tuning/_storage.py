@@ -96,7 +96,7 @@ def _open_journal(path: Path) -> BaseStorage:
 
     if path.is_dir():
         raise ConfigError(f"The storage {path} is a folder: give a journal file path.")
-    if path.parent.name == ".kstarter":
+    if path.parent.name == paths.STATE:
         path.parent.mkdir(parents=True, exist_ok=True)
     if not path.parent.is_dir():
         raise ConfigError(f"The folder of the storage {path} does not exist: create it first.")

@@ -4,7 +4,7 @@ A run's budget is a target count of finished (complete or pruned) trials in the 
 deadline after which no new trial starts. Before each trial a worker fails the trials left
 RUNNING by workers that died (``fail_dead_workers``) and starts a trial only while the finished
 plus in-flight trials are below the target, so N workers stop at the target instead of each
-running N trials. ``--workers N`` starts N ``python -m kstarter.tuning.worker`` processes on this
+running N trials. ``--workers N`` starts N ``python -m kstarter.tuning`` processes on this
 machine; more machines join by running ``kstarter tune --storage postgresql://...`` themselves.
 """
 
