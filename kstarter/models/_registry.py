@@ -11,12 +11,14 @@ from kstarter.errors import ConfigError
 from kstarter.models._base import Model
 from kstarter.models._lightgbm import LightGBMModel
 from kstarter.models._linear import LinearModel
+from kstarter.models._xgboost import XGBoostModel
 
 __all__ = ["MODELS", "get_model"]
 
 MODELS: dict[str, type[Model]] = {
     LightGBMModel.name: LightGBMModel,
     LinearModel.name: LinearModel,
+    XGBoostModel.name: XGBoostModel,
 }
 
 

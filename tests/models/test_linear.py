@@ -141,6 +141,6 @@ def test_parameters_come_from_configs_and_a_params_file(ks: Runner, tmp_path: Pa
 
 def test_unknown_model_names_the_models(ks: Runner, tmp_path: Path) -> None:
     project = init_project("practice/diabetes-progression", tmp_path / "d").path
-    proc = ks("train", "--model", "xgboost", cwd=project, check=False)
-    assert_clean_error(proc, "xgboost", "lightgbm, linear")
+    proc = ks("train", "--model", "tabpfn", cwd=project, check=False)
+    assert_clean_error(proc, "tabpfn", "lightgbm, linear")
     assert not Path(project / "runs").exists() or not any((project / "runs").iterdir())

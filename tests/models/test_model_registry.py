@@ -18,9 +18,9 @@ def test_every_family_is_a_model_registered_under_its_name() -> None:
 
 def test_an_unknown_name_lists_the_models() -> None:
     with pytest.raises(ConfigError) as err:
-        get_model("xgboost")
+        get_model("tabpfn")
     message = str(err.value)
-    assert "'xgboost'" in message and "lightgbm, linear" in message
+    assert "'tabpfn'" in message and "lightgbm, linear" in message
     assert "Did you mean" not in message
 
 

@@ -1,0 +1,135 @@
+"""XGBoost, a :class:`~kstarter.models.Model`: histogram trees with XGBoost's own categorical
+splits on the prepared matrices' category columns.
+
+Parameters: ``configs/xgboost.yaml`` (common, then the task's section), then the metric
+table's LightGBM objective and eval metric in XGBoost's names (the same file's
+``objectives:`` and ``eval_metrics:``), then the seed and threads, then the user's keys that
+the file names (:class:`~kstarter.models._tables.FamilyTable`). Each fold trains with early
+stopping on its own validation rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from kstarter.errors import ConfigError
+from kstarter.models._base import FoldData, FoldOutput, Model, ModelSetup, stack_targets
+from kstarter.models._tables import FamilyTable
+from kstarter.models._threads import resolve_threads
+
+if TYPE_CHECKING:
+    import numpy as np
+    import xgboost as xgb
+
+    from kstarter.metrics import Metric
+
+__all__ = ["XGBoostModel"]
+
+
+@dataclass(frozen=True)
+class XGBoostModel(Model):
+    """XGBoost on one DMatrix of all train rows, made once per process and target; each fold
+    trains on ``slice``s of it."""
+
+    name: ClassVar[str] = "xgboost"
+    metric: Metric
+    params: dict[str, Any]
+    threads: int
+    num_boost_round: int
+    early_stopping_rounds: int
+
+    @classmethod
+    def create(cls, setup: ModelSetup) -> Self:
+        """configs/xgboost.yaml (common + task) <- the metric's objective <- seed and threads
+        <- the user's keys that the file names."""
+        table = FamilyTable(cls.name)
+        params = table.defaults(setup.spec.task)
+        params.update(table.own_overrides(setup.overrides))
+        objective, eval_metric = table.translate(setup)
+        params.update({"objective": objective, "eval_metric": eval_metric})
+        if objective.startswith("multi:"):
+            params["num_class"] = setup.spec.n_classes
+        threads = resolve_threads(setup.config.threads, *setup.shape)
+        params.update({"seed": setup.seed, "nthread": threads, **table.fixed()})
+        return cls(
+            setup.metric,
+            params,
+            threads,
+            setup.config.num_boost_round,
+            setup.config.early_stopping_rounds,
+        )
+
+    def fit_fold(self, data: FoldData) -> FoldOutput:
+        if data.y.ndim == 1:
+            return self._fit_one(data, data.y, 0)
+        return stack_targets([self._fit_one(data, data.y[:, j], j) for j in range(data.y.shape[1])])
+
+    def _matrices(self, data: FoldData, y: np.ndarray, j: int) -> tuple[xgb.DMatrix, xgb.DMatrix]:
+        """The DMatrix of all train rows (target ``j``) and the test rows' one, cached."""
+        import numpy as np
+        import xgboost as xgb
+
+        cache = data.matrices.cache
+        key = ("xgboost", j, self.metric.target_transform)
+        if key not in cache:
+            for old in [k for k in cache if k[:2] == ("xgboost", j)]:
+                del cache[old]
+            label = y
+            if self.metric.target_transform == "log1p":
+                if (y < 0).any():
+                    raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
+                label = np.log1p(y)
+            cache[key] = xgb.DMatrix(
+                data.matrices.X_train, label=label, enable_categorical=True, nthread=self.threads
+            )
+        if ("xgboost", "test") not in cache:
+            cache["xgboost", "test"] = xgb.DMatrix(
+                data.matrices.X_test, enable_categorical=True, nthread=self.threads
+            )
+        return cache[key], cache["xgboost", "test"]
+
+    def _fit_one(self, data: FoldData, y: np.ndarray, j: int) -> FoldOutput:
+        import numpy as np
+        import xgboost as xgb
+
+        full, test = self._matrices(data, y, j)
+        dtrain, dvalid = full.slice(data.train_idx), full.slice(data.valid_idx)
+        try:
+            booster = xgb.train(
+                self.params,
+                dtrain,
+                num_boost_round=self.num_boost_round,
+                evals=[(dvalid, "valid")],
+                early_stopping_rounds=self.early_stopping_rounds,
+                verbose_eval=False,
+            )
+        except xgb.core.XGBoostError as err:
+            first = str(err).strip().splitlines()[0]
+            raise ConfigError(
+                f"XGBoost rejected its parameters ({first}). Check the XGBoost keys of "
+                "model.params in kstarter.yaml or the --params file against configs/xgboost.yaml."
+            ) from err
+        rounds = int(booster.best_iteration) + 1
+        used = (0, rounds)
+        valid_pred = _float64(booster.predict(dvalid, iteration_range=used))
+        test_pred = _float64(booster.predict(test, iteration_range=used))
+        if self.metric.target_transform == "log1p":
+            valid_pred = np.clip(np.expm1(valid_pred), 0, None)
+            test_pred = np.clip(np.expm1(test_pred), 0, None)
+        # total gain, as LightGBM's "gain": the sum over the splits on a feature
+        gains = booster[:rounds].get_score(importance_type="total_gain")  # name -> float here
+        columns = data.matrices.X_train.columns
+        importance = {str(c): float(gains.get(str(c), 0.0)) for c in columns}  # type: ignore[arg-type]
+        del booster, dtrain, dvalid
+        return FoldOutput(valid_pred, test_pred, rounds, importance)
+
+
+def _float64(pred: np.ndarray) -> np.ndarray:
+    """XGBoost predicts float32: as float64, class probabilities summing to 1 again."""
+    import numpy as np
+
+    out = np.asarray(pred, dtype=np.float64)
+    if out.ndim == 2:  # multi:softprob
+        out = out / out.sum(axis=1, keepdims=True)
+    return out
