@@ -9,6 +9,7 @@ import difflib
 
 from kstarter.errors import ConfigError
 from kstarter.models._base import Model
+from kstarter.models._catboost import CatBoostModel
 from kstarter.models._lightgbm import LightGBMModel
 from kstarter.models._linear import LinearModel
 from kstarter.models._xgboost import XGBoostModel
@@ -19,6 +20,7 @@ MODELS: dict[str, type[Model]] = {
     LightGBMModel.name: LightGBMModel,
     LinearModel.name: LinearModel,
     XGBoostModel.name: XGBoostModel,
+    CatBoostModel.name: CatBoostModel,
 }
 
 
