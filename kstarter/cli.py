@@ -124,7 +124,10 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
     show_default=True,
     help="default (kstarter.yaml), tuned (from `kstarter tune`) or a YAML file of parameters.",
 )
-@click.option("--model", help="lightgbm or linear [kstarter.yaml's model.name].")
+@click.option(
+    "--model",
+    help="Model family: lightgbm, xgboost, catboost or linear [kstarter.yaml's model.name].",
+)
 @click.option("--seed", type=int, help="Model seed [kstarter.yaml's train.seed].")
 @click.option("--refold", is_flag=True, help="Make new folds (needed after changing cv:).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-fold progress.")
@@ -137,6 +140,7 @@ def train(
     Examples:
       kstarter train
       kstarter train --model linear
+      kstarter train --model catboost
       kstarter train --params tuned --seed 7
       kstarter train -C adult-income --quiet
     """

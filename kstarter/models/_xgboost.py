@@ -29,8 +29,8 @@ __all__ = ["XGBoostModel"]
 
 @dataclass(frozen=True)
 class XGBoostModel(Model):
-    """XGBoost on one DMatrix of all train rows, made once per process and target; each fold
-    trains on ``slice``s of it."""
+    """XGBoost on one DMatrix of all train rows, made once per process; each fold trains on
+    ``slice``s of it with the fold's labels."""
 
     name: ClassVar[str] = "xgboost"
     metric: Metric
@@ -62,39 +62,35 @@ class XGBoostModel(Model):
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
         if data.y.ndim == 1:
-            return self._fit_one(data, data.y, 0)
-        return stack_targets([self._fit_one(data, data.y[:, j], j) for j in range(data.y.shape[1])])
+            return self._fit_one(data, data.y)
+        return stack_targets([self._fit_one(data, data.y[:, j]) for j in range(data.y.shape[1])])
 
-    def _matrices(self, data: FoldData, y: np.ndarray, j: int) -> tuple[xgb.DMatrix, xgb.DMatrix]:
-        """The DMatrix of all train rows (target ``j``) and the test rows' one, cached."""
-        import numpy as np
+    def _matrices(self, data: FoldData) -> tuple[xgb.DMatrix, xgb.DMatrix]:
+        """The DMatrix of all train rows (no label: each fold sets its own) and the test
+        rows' one, made once per process."""
         import xgboost as xgb
 
         cache = data.matrices.cache
-        key = ("xgboost", j, self.metric.target_transform)
-        if key not in cache:
-            for old in [k for k in cache if k[:2] == ("xgboost", j)]:
-                del cache[old]
-            label = y
-            if self.metric.target_transform == "log1p":
-                if (y < 0).any():
-                    raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
-                label = np.log1p(y)
-            cache[key] = xgb.DMatrix(
-                data.matrices.X_train, label=label, enable_categorical=True, nthread=self.threads
-            )
-        if ("xgboost", "test") not in cache:
-            cache["xgboost", "test"] = xgb.DMatrix(
-                data.matrices.X_test, enable_categorical=True, nthread=self.threads
-            )
-        return cache[key], cache["xgboost", "test"]
+        for part, X in (("train", data.matrices.X_train), ("test", data.matrices.X_test)):
+            if ("xgboost", part) not in cache:
+                cache["xgboost", part] = xgb.DMatrix(
+                    X, enable_categorical=True, nthread=self.threads
+                )
+        return cache["xgboost", "train"], cache["xgboost", "test"]
 
-    def _fit_one(self, data: FoldData, y: np.ndarray, j: int) -> FoldOutput:
+    def _fit_one(self, data: FoldData, y: np.ndarray) -> FoldOutput:
         import numpy as np
         import xgboost as xgb
 
-        full, test = self._matrices(data, y, j)
+        label = y
+        if self.metric.target_transform == "log1p":
+            if (y < 0).any():
+                raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
+            label = np.log1p(y)
+        full, test = self._matrices(data)
         dtrain, dvalid = full.slice(data.train_idx), full.slice(data.valid_idx)
+        dtrain.set_label(label[data.train_idx])
+        dvalid.set_label(label[data.valid_idx])
         try:
             booster = xgb.train(
                 self.params,
