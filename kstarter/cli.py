@@ -129,10 +129,23 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
     help="Model family: lightgbm, xgboost, catboost or linear [kstarter.yaml's model.name].",
 )
 @click.option("--seed", type=int, help="Model seed [kstarter.yaml's train.seed].")
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Models per fold, seeds SEED..SEED+N-1, their predictions averaged: one run.",
+)
 @click.option("--refold", is_flag=True, help="Make new folds (needed after changing cv:).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-fold progress.")
 def train(
-    project_dir: Path, params: str, model: str | None, seed: int | None, refold: bool, quiet: bool
+    project_dir: Path,
+    params: str,
+    model: str | None,
+    seed: int | None,
+    seeds: int,
+    refold: bool,
+    quiet: bool,
 ) -> None:
     """Cross-validate on the saved folds and write runs/<run>/submission.csv.
 
@@ -142,6 +155,7 @@ def train(
       kstarter train --model linear
       kstarter train --model catboost
       kstarter train --params tuned --seed 7
+      kstarter train --seeds 3
       kstarter train -C adult-income --quiet
     """
     from kstarter.train import TrainOptions
@@ -149,7 +163,12 @@ def train(
 
     _sigterm_exits()
     opts = TrainOptions(
-        params=params, model=model, seed=seed, refold=refold, progress=_progress(quiet)
+        params=params,
+        model=model,
+        seed=seed,
+        seeds=seeds,
+        refold=refold,
+        progress=_progress(quiet),
     )
     result = run_train(project_dir, opts)
     m = result.metrics

@@ -2,6 +2,8 @@
 parameter set trained fold by fold and scored with the competition's metric (:func:`evaluate`).
 
 The model family comes from the registry (:func:`build_model`); it resolves its own parameters.
+Seed averaging (``--seeds N``) lives here too, not in any family: each fold trains one model per
+seed (``seed, seed + 1, ...``) and its predictions are the mean of theirs (:func:`average_outputs`).
 
 ``kstarter train``, every tuning trial and the benchmarks score through :func:`evaluate`, so
 they score the same way.
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kstarter.competition import encode_target
+from kstarter.errors import ConfigError
 from kstarter.folds import Folds, load_or_make_folds
 from kstarter.metrics import fit_decision, get_metric
 from kstarter.models import FoldData, FoldOutput, Model, ModelSetup, get_model
@@ -34,6 +37,8 @@ __all__ = [
     "Evaluation",
     "prepare",
     "build_model",
+    "build_models",
+    "average_outputs",
     "evaluate",
     "evaluate_model",
     "cross_validate",
@@ -49,16 +54,39 @@ class CVResult:
     fold_seconds: list[float] = field(default_factory=list)
 
 
+def average_outputs(outs: Sequence[FoldOutput]) -> FoldOutput:
+    """One fold's output from several seeds' models: the mean of their raw predictions (of the
+    probability rows, for multiclass), the rounded mean best iteration, the mean importance.
+    A single output is returned as it is."""
+    import numpy as np
+
+    if len(outs) == 1:
+        return outs[0]
+    importance: dict[str, float] = {}
+    for o in outs:
+        for name, gain in o.importance.items():
+            importance[name] = importance.get(name, 0.0) + gain
+    n = len(outs)
+    return FoldOutput(
+        sum((o.valid_pred for o in outs[1:]), outs[0].valid_pred) / n,
+        sum((o.test_pred for o in outs[1:]), outs[0].test_pred) / n,
+        int(round(float(np.mean([o.best_iteration for o in outs])))),
+        {name: gain / n for name, gain in importance.items()},
+    )
+
+
 def cross_validate(
     matrices: Matrices,
     y: np.ndarray,
     folds: Folds,
-    model: Model,
+    model: Model | Sequence[Model],
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
 ) -> CVResult:
-    """Train one model per fold, one alive at a time; OOF and fold-averaged test predictions."""
+    """Train one model per fold (one per seed, their predictions averaged, when given several),
+    one alive at a time; OOF and fold-averaged test predictions."""
     import numpy as np
 
+    models = [model] if isinstance(model, Model) else list(model)
     X = matrices.X_train
     oof: np.ndarray | None = None
     test_sum: np.ndarray | None = None
@@ -67,7 +95,8 @@ def cross_validate(
     importance: dict[str, list[float]] = {}
     for k, tr, va in folds.splits():
         start = time.perf_counter()
-        out = model.fit_fold(FoldData(matrices, y, tr, va))
+        data = FoldData(matrices, y, tr, va)
+        out = average_outputs([m.fit_fold(data) for m in models])
         if oof is None:
             oof = np.full((len(X), *out.valid_pred.shape[1:]), np.nan)
             test_sum = np.zeros(out.test_pred.shape)
@@ -136,25 +165,44 @@ def build_model(
     return get_model(model_name).create(setup)
 
 
+def build_models(
+    prep: Prepared,
+    overrides: dict[str, Any],
+    seed: int,
+    model_name: str = "lightgbm",
+    seeds: int = 1,
+) -> list[Model]:
+    """``seeds`` models of the family, with seeds ``seed, seed + 1, ..., seed + seeds - 1``:
+    :func:`cross_validate` averages their predictions fold by fold."""
+    if seeds < 1:
+        raise ConfigError(f"seeds must be at least 1, not {seeds}.")
+    return [build_model(prep, overrides, seed + i, model_name) for i in range(seeds)]
+
+
 def evaluate(
     prep: Prepared,
     overrides: dict[str, Any],
     seed: int,
     model_name: str = "lightgbm",
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+    seeds: int = 1,
 ) -> Evaluation:
-    """Cross-validate one parameter set on the saved folds and score it with the metric."""
-    return evaluate_model(prep, build_model(prep, overrides, seed, model_name), on_fold)
+    """Cross-validate one parameter set on the saved folds and score it with the metric;
+    ``seeds`` > 1 averages that many seeds' models in each fold."""
+    models = build_models(prep, overrides, seed, model_name, seeds)
+    return evaluate_model(prep, models, on_fold)
 
 
 def evaluate_model(
     prep: Prepared,
-    model: Model,
+    model: Model | Sequence[Model],
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
 ) -> Evaluation:
-    """Cross-validate a built model on the saved folds and score it with the metric."""
+    """Cross-validate a built model (or several seeds' models, averaged) on the saved folds and
+    score it with the metric. The parameters and threads reported are the first model's."""
     metric, y, n_classes = prep.metric, prep.y, prep.project.spec.n_classes
     cv = cross_validate(prep.matrices, y, prep.folds, model, on_fold)
+    model = model if isinstance(model, Model) else model[0]
     valid = prep.folds.validated
     decision = fit_decision(metric, y[valid], cv.oof[valid], n_classes)
     folds = prep.folds

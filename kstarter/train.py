@@ -19,7 +19,7 @@ from kstarter.competition import (
     validate_submission,
 )
 from kstarter.config import Project, load_project
-from kstarter.crossval import build_model, evaluate_model, prepare
+from kstarter.crossval import build_models, evaluate_model, prepare
 from kstarter.errors import ConfigError
 from kstarter.paths import RunFiles
 from kstarter.runs import (
@@ -45,6 +45,7 @@ class TrainOptions:
     params: str = "default"  # default | tuned | path to a YAML/JSON mapping
     model: str | None = None
     seed: int | None = None
+    seeds: int = 1  # models per fold, seeds seed..seed+seeds-1, predictions averaged
     refold: bool = False
     progress: Callable[[str], None] | None = None
 
@@ -83,11 +84,12 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     seed = project.train.seed if options.seed is None else options.seed
     model_name = options.model or project.model.name
     overrides = resolve_params(project, options.params)
-    model = build_model(prep, overrides, seed, model_name)
+    models = build_models(prep, overrides, seed, model_name, options.seeds)
+    seeds_shown = _seeds_shown(seed, options.seeds)
     say(
         f"{spec.name}: {len(prep.y)} rows x {prep.matrices.X_train.shape[1]} features, "
-        f"{folds.n_splits} folds, {model_name}, metric {metric.name}, "
-        f"{model.threads} thread(s)"
+        f"{folds.n_splits} folds, {model_name}{seeds_shown}, metric {metric.name}, "
+        f"{models[0].threads} thread(s)"
     )
 
     def on_fold(k: int, out: FoldOutput, va: np.ndarray) -> None:
@@ -95,7 +97,8 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
         shown = f"  {metric.name} {quick:.5f}" if quick is not None else ""
         say(f"fold {k + 1}/{folds.n_splits}{shown}  best iteration {out.best_iteration}")
 
-    ev = evaluate_model(prep, model, on_fold)
+    ev = evaluate_model(prep, models, on_fold)
+    averaged = options.seeds if options.seeds > 1 else None
     cv, scores = ev.cv, ev.scores
     sample_raw = cv.test[test_positions(spec, tables.sample, tables.test)]
     submission = build_submission(spec, metric, tables.sample, sample_raw, ev.decision)
@@ -111,9 +114,10 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
         decision=ev.decision.to_dict(),
         model=model_name,
         seed=seed,
+        seeds=averaged,
         params=ev.params,
         params_source=options.params,
-        params_hash=_hash(ev.params),
+        params_hash=_hash(ev.params if averaged is None else {**ev.params, "seeds": averaged}),
         folds_hash=folds.hash,
         config_hash=project.config_hash(),
         threads=ev.threads,
@@ -165,8 +169,16 @@ def _new_run_id(project: Project, model: str) -> str:
     return run_id
 
 
+def _seeds_shown(seed: int, seeds: int) -> str:
+    """`` averaged over seeds 42..44`` when several seeds are averaged; nothing for one."""
+    return f" averaged over seeds {seed}..{seed + seeds - 1}" if seeds > 1 else ""
+
+
 def _log_text(m: RunMetrics) -> str:
-    lines = [f"{m.created}  model {m.model}  seed {m.seed}  folds {m.folds_hash}"]
+    seed = f"seed {m.seed}"
+    if m.seeds is not None and m.seed is not None:
+        seed = f"seeds {m.seed}..{m.seed + m.seeds - 1}"
+    lines = [f"{m.created}  model {m.model}  {seed}  folds {m.folds_hash}"]
     for k, (s, it, sec) in enumerate(
         zip(m.fold_scores, m.best_iterations, m.fold_seconds, strict=True)
     ):

@@ -9,7 +9,9 @@ The files keep the content and key order they have always had, in two layouts ea
 run and a blend (whose record has ``members`` and no ``threads``), a practice submission and a
 Kaggle one (which adds the description, competition, ref and error). Files written by earlier
 versions are read as they are: a key they lack takes its default (None, or empty), a key this
-version does not know is kept in ``extra`` and written back after the known ones (an old
+version does not know is kept in ``extra`` and written back after the known ones. A field
+outside the layouts (``seeds``, set only when a run averaged several seeds) is written after
+the layout's keys only when it is set, so a default run's file keeps its layout (an old
 submission entry is written back in today's layout when a new one is recorded beside it). A
 metrics.json without the scores every version wrote (metric, direction, fold_scores, cv_mean,
 cv_std, oof_score) is not a run record: it is named in a :class:`ConfigError`, as is a file
@@ -87,6 +89,7 @@ class RunMetrics:
     decision: dict[str, Any] | None = None  # Decision.to_dict(): raw output -> labels
     model: str | None = None  # "lightgbm", "linear", ... or "blend"
     seed: int | None = None  # None for a blend
+    seeds: int | None = None  # models averaged per fold (seed, seed + 1, ...); None for one
     params: dict[str, Any] | None = None  # a blend's are its method and weights
     params_source: str | None = None  # default | tuned | a file | blend
     params_hash: str | None = None
