@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import Runner
 
 from kstarter.cli import cli
 from kstarter.crossval import Prepared, build_model, build_models, evaluate, evaluate_model, prepare
@@ -109,7 +110,7 @@ def test_the_record_says_seeds_only_when_averaged(penguins: Path) -> None:
     assert data["params"] == plain["params"] and data["params_hash"] != plain["params_hash"]
 
 
-def test_train_seeds_end_to_end(ks, tmp_path: Path) -> None:
+def test_train_seeds_end_to_end(ks: Runner, tmp_path: Path) -> None:
     ks("init", "practice/heart-disease", cwd=tmp_path)
     project = tmp_path / "heart-disease"
     proc = ks("train", "--seeds", "2", cwd=project)
