@@ -37,6 +37,13 @@ DATASET_PARAMS = frozenset(
 )  # fmt: skip
 
 
+_SEEDS = frozenset({"data_random_seed", "seed", "random_seed", "random_state"})
+
+
+def _unseeded(shape: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+    return tuple(item for item in shape if item[0] not in _SEEDS)
+
+
 @dataclass(frozen=True)
 class LightGBMModel(Model):
     """LightGBM on one binned Dataset of all train rows, made once per process and per set of
@@ -85,8 +92,12 @@ class LightGBMModel(Model):
         key = ("lightgbm", j, self.metric.target_transform, tuple(sorted(shape.items())))
         cache = data.matrices.cache
         if key not in cache:
+            # one binned copy per target and set of binning parameters: a tuning trial that
+            # changes max_bin evicts the last one; the seeds of `--seeds N` (which seed the
+            # binning sample) keep theirs, else every fold would bin N times
             for old in [k for k in cache if k[:2] == ("lightgbm", j)]:
-                del cache[old]  # one binned copy per target is enough
+                if _unseeded(old[3]) != _unseeded(key[3]):
+                    del cache[old]
             label = y
             if self.metric.target_transform == "log1p":
                 if (y < 0).any():
