@@ -428,6 +428,46 @@ def blend(project_dir: Path, run_ids: tuple[str, ...], method: str) -> None:
         click.echo(line)
 
 
+@cli.command()
+@PROJECT_DIR
+@click.option(
+    "--budget",
+    required=True,
+    help="Time for training and blending: seconds (600) or 90s, 10m, 1.5h. Loading the data "
+    "comes on top.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def auto(project_dir: Path, budget: str, quiet: bool) -> None:
+    """Train every model family on the saved folds, blend them: the best run a budget allows.
+
+    Each member is an ordinary run (see `kstarter runs`); runs that already exist are reused, so
+    a second auto continues where the first stopped, and Ctrl-C keeps every run written. Ends
+    with the leaderboard of the members and blends, the final run and what to try next.
+
+    \b
+    Examples:
+      kstarter auto --budget 10m
+      kstarter auto --budget 600 -C adult-income
+      kstarter auto --budget 1h --quiet
+    """
+    import sys
+
+    from kstarter.auto import AutoOptions, parse_budget, summary_lines
+    from kstarter.auto import auto as run_auto
+
+    _sigterm_exits()
+    seconds = parse_budget(budget)
+    steps = None if quiet else (lambda line: click.echo(line, err=True))
+    result = run_auto(
+        project_dir,
+        AutoOptions(budget=seconds, progress=steps, fold_progress=_progress(quiet)),
+    )
+    for line in summary_lines(result):
+        click.echo(line)
+    if result.interrupted:
+        sys.exit(130)
+
+
 def main() -> None:
     cli(prog_name="kstarter")
 
