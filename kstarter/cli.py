@@ -436,8 +436,13 @@ def blend(project_dir: Path, run_ids: tuple[str, ...], method: str) -> None:
     help="Time for training and blending: seconds (600) or 90s, 10m, 1.5h. Loading the data "
     "comes on top.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Runs trained at once [the physical cores over the threads one run takes].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
-def auto(project_dir: Path, budget: str, quiet: bool) -> None:
+def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> None:
     """Train every model family on the saved folds, blend them: the best run a budget allows.
 
     Each member is an ordinary run (see `kstarter runs`); runs that already exist are reused, so
@@ -460,7 +465,9 @@ def auto(project_dir: Path, budget: str, quiet: bool) -> None:
     steps = None if quiet else (lambda line: click.echo(line, err=True))
     result = run_auto(
         project_dir,
-        AutoOptions(budget=seconds, progress=steps, fold_progress=_progress(quiet)),
+        AutoOptions(
+            budget=seconds, progress=steps, fold_progress=_progress(quiet), workers=workers
+        ),
     )
     for line in summary_lines(result):
         click.echo(line)

@@ -7,7 +7,7 @@ import re
 
 from kstarter.errors import ConfigError
 
-__all__ = ["parse_budget", "format_seconds", "format_budget"]
+__all__ = ["parse_budget", "format_seconds", "format_budget", "stamp"]
 
 _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([hms]?)")
 _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "": 1.0}
@@ -46,3 +46,11 @@ def format_budget(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         return f"{seconds / 60:g}m"
     return f"{seconds:g}s"
+
+
+def stamp(start: float, budget: float) -> str:
+    """``[elapsed | left]`` of a budget that started at ``start`` (time.monotonic())."""
+    import time
+
+    elapsed = time.monotonic() - start
+    return f"[{format_seconds(elapsed)} | {format_seconds(budget - elapsed)} left]"

@@ -35,6 +35,7 @@ class AutoSettings:
     reserve_seconds: float
     reserve_share: float
     blends: tuple[str, ...]
+    parallel_from: float = 120.0  # seconds of budget from which runs train side by side
 
     def reserve(self, budget: float) -> float:
         """Seconds kept back for blending at the end of a ``budget``."""
@@ -55,7 +56,7 @@ def settings_from(raw: Mapping[str, Any]) -> AutoSettings:
 
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{_FILE} must be a mapping with steps, relative_cost, reserve, blends.")
-    unknown = set(raw) - {"steps", "relative_cost", "reserve", "blends"}
+    unknown = set(raw) - {"steps", "relative_cost", "reserve", "blends", "parallel_from"}
     if unknown:
         raise ConfigError(f"{_FILE} has unknown keys {sorted(unknown)}: remove them.")
     steps = []
@@ -92,7 +93,14 @@ def settings_from(raw: Mapping[str, Any]) -> AutoSettings:
         reserve_seconds=float(reserve.get("seconds", 3)),
         reserve_share=float(reserve.get("share", 0.05)),
         blends=blends,
+        parallel_from=_positive(raw.get("parallel_from", 120), "parallel_from"),
     )
+
+
+def _positive(value: Any, name: str) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{_FILE} {name} must be a number of seconds (0 or more).")
+    return float(value)
 
 
 def order_steps(steps: Sequence[Step], family_rank: Mapping[str, int]) -> list[Step]:
@@ -148,7 +156,8 @@ class CostModel:
         per_fold = self.fold_seconds(step.model)
         if per_fold is None:
             return None
-        overhead = statistics.median(self._overheads) if self._overheads else 0.0
+        # the least seen: a process's first run also pays its one-time imports (the report)
+        overhead = min(self._overheads) if self._overheads else 0.0
         return per_fold * step.seeds * self.n_folds + overhead
 
     def measured(self, model: str) -> bool:

@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any
 from kstarter import paths
 from kstarter.auto._budget import format_budget, format_seconds
 from kstarter.auto._plan import AutoSettings, CostModel, Step, load_settings, order_steps
+from kstarter.auto._work import Outcome, Task, init_worker, keep_prepared, work
 from kstarter.errors import ConfigError, TrainError
 
 if TYPE_CHECKING:
-    import numpy as np
+    from concurrent.futures import Future
 
     from kstarter.crossval import Prepared
     from kstarter.metrics import Metric
-    from kstarter.models import FoldOutput
     from kstarter.runs import RunMetrics, RunRecord
 
 __all__ = ["AutoOptions", "AutoResult", "Entry", "auto"]
@@ -44,6 +44,7 @@ _THREAD_KEYS = frozenset({"num_threads", "nthread", "n_jobs", "thread_count"})
 class AutoOptions:
     budget: float  # seconds
     progress: Callable[[str], None] | None = None  # step lines: started, done, skipped
+    workers: int | None = None  # runs at a time; None: the cores over one run's threads
     fold_progress: Callable[[str], None] | None = None  # per-fold lines (a terminal)
 
 
@@ -78,10 +79,6 @@ class AutoResult:
         return next((e for e in self.entries if e.run == self.final), None)
 
 
-class _OverBudget(Exception):
-    """A run's folds show it would end past the budget: it is stopped, nothing written."""
-
-
 def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     from kstarter.config import load_project
     from kstarter.crossval import prepare
@@ -110,7 +107,7 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     )
     costs = CostModel(settings.relative_cost, prep.folds.n_splits)
     try:
-        _train_steps(prep, settings, clock, options, costs, result)
+        _Trainer(prep, settings, clock, options, costs, result).run()
         _blend_all(project.root, prep, settings, clock, say, result)
     except KeyboardInterrupt:
         result.interrupted = True
@@ -167,90 +164,182 @@ class _Clock:
 # ---------------------------------------------------------------- the member runs
 
 
-def _train_steps(
-    prep: Prepared,
-    settings: AutoSettings,
-    clock: _Clock,
-    options: AutoOptions,
-    costs: CostModel,
-    result: AutoResult,
-) -> None:
-    say = options.progress or (lambda _: None)
-    existing = _existing_runs(prep)
-    for r in existing:
-        costs.observe(r.metrics.model or "", r.metrics.seeds or 1, r.metrics.fold_seconds)
-    done: dict[Step, RunMetrics] = {}
-    pending = list(settings.steps)
-    while pending:
-        step = order_steps(pending, _family_rank(done, prep.metric))[0]
-        pending.remove(step)
-        found = _find_run(prep, existing, step)
-        if found is not None:
-            done[step] = found.metrics
-            result.entries.append(_entry(found.id, step.label, found.metrics, "reused"))
-            say(f"{clock.stamp()} {step.label}: reused run {found.id} (CV {_cv(found.metrics)})")
-            continue
-        left = clock.left_for_training()
-        estimate = costs.estimate(step)
-        if left <= 0 or (estimate is not None and estimate > left):
-            why = "no time left" if left <= 0 else (
-                f"needs about {format_seconds(estimate or 0)}, {format_seconds(left)} left"
-            )  # fmt: skip
-            result.skipped.append((step.label, why))
-            say(f"{clock.stamp()} {step.label}: skipped ({why})")
-            continue
-        shown = f", about {format_seconds(estimate)}" if estimate is not None else ""
-        say(f"{clock.stamp()} {step.label}: training{shown}")
-        metrics = _train_one(prep, step, clock, options, costs, result)
-        if metrics is not None:
-            done[step] = metrics
+class _Trainer:
+    """The steps of the plan, in order, ``slots`` at a time, while they fit in the time left:
+    existing runs reused, steps that cannot fit skipped, every run measured for the next
+    estimates."""
 
+    def __init__(
+        self,
+        prep: Prepared,
+        settings: AutoSettings,
+        clock: _Clock,
+        options: AutoOptions,
+        costs: CostModel,
+        result: AutoResult,
+    ) -> None:
+        self.prep, self.settings, self.clock, self.options = prep, settings, clock, options
+        self.costs, self.result = costs, result
+        self.say = options.progress or (lambda _: None)
+        self.existing = _existing_runs(prep)
+        for r in self.existing:
+            costs.observe(r.metrics.model or "", r.metrics.seeds or 1, r.metrics.fold_seconds)
+        self.done: dict[Step, RunMetrics] = {}
+        self.pending = list(settings.steps)
+        self.running: dict[Future[Outcome], Step] = {}
 
-def _train_one(
-    prep: Prepared,
-    step: Step,
-    clock: _Clock,
-    options: AutoOptions,
-    costs: CostModel,
-    result: AutoResult,
-) -> RunMetrics | None:
-    from kstarter.train import TrainOptions, train_prepared
+    def run(self) -> None:
+        slots = self.options.workers or _slots(self.prep, self.settings, self.clock.budget)
+        if slots > 1:
+            threads = _threads(self.prep, self.settings)
+            self.say(f"{self.clock.stamp()} {slots} runs at a time, {threads} thread(s) each")
+        with _executor(self.prep, slots) as pool:
+            try:
+                self._loop(pool, slots)
+            except BaseException:  # Ctrl-C, kill: stop the runs in flight, keep those written
+                _stop_workers(pool)
+                raise
 
-    say = options.progress or (lambda _: None)
-    fold_say = options.fold_progress
-    n_folds = prep.folds.n_splits
-    run_start = time.monotonic()
-    fold_times: list[float] = []
+    def _loop(self, pool: Any, slots: int) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
 
-    def guard(k: int, out: FoldOutput, va: np.ndarray) -> None:
-        now = time.monotonic()
-        fold_times.append(now - (run_start + sum(fold_times)))
-        per_fold = (now - run_start) / (k + 1)
-        rest = n_folds - k - 1
-        if rest and per_fold * rest > clock.left_for_training():
-            raise _OverBudget
+        clock = self.clock
+        while self.pending or self.running:
+            while self.pending and len(self.running) < slots:
+                step = self._next_step()
+                if step is None:
+                    break
+                task = Task(
+                    project=str(self.prep.project.root),
+                    model=step.model,
+                    seeds=step.seeds,
+                    deadline=clock.start + clock.budget - clock.reserve,
+                    label=step.label,
+                    fold_lines=self.options.fold_progress is not None,
+                    clock=(clock.start, clock.budget),
+                )
+                self.running[pool.submit(work, task)] = step
+            if not self.running:
+                break
+            finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                step = self.running.pop(future)
+                self._collect(step, future.result())
 
-    train_options = TrainOptions(
-        model=step.model,
-        seeds=step.seeds,
-        progress=(lambda line: fold_say(f"{clock.stamp()}   {line}")) if fold_say else None,
-    )
-    try:
-        run = train_prepared(prep, dict(prep.project.model.params), train_options, on_fold=guard)
-    except _OverBudget:
-        costs.observe(step.model, step.seeds, fold_times)
-        why = (
-            f"stopped after {len(fold_times)} of {n_folds} folds: it would have ended past "
-            "the budget"
-        )
-        result.skipped.append((step.label, why))
-        say(f"{clock.stamp()} {step.label}: {why}")
+    def _next_step(self) -> Step | None:
+        """The next step to train, taken off ``pending``: existing runs are reused and steps
+        that cannot fit are skipped on the way. None once nothing is left."""
+        clock, say = self.clock, self.say
+        while self.pending:
+            step = order_steps(self.pending, _family_rank(self.done, self.prep.metric))[0]
+            self.pending.remove(step)
+            found = _find_run(self.prep, self.existing, step)
+            if found is not None:
+                self.done[step] = found.metrics
+                self.result.entries.append(_entry(found.id, step.label, found.metrics, "reused"))
+                say(
+                    f"{clock.stamp()} {step.label}: reused run {found.id} (CV {_cv(found.metrics)})"
+                )
+                continue
+            left = clock.left_for_training()
+            estimate = self.costs.estimate(step)
+            if left <= 0 or (estimate is not None and estimate > left):
+                why = "no time left" if left <= 0 else (
+                    f"needs about {format_seconds(estimate or 0)}, {format_seconds(left)} left"
+                )  # fmt: skip
+                self.result.skipped.append((step.label, why))
+                say(f"{clock.stamp()} {step.label}: skipped ({why})")
+                continue
+            shown = f", about {format_seconds(estimate)}" if estimate is not None else ""
+            say(f"{clock.stamp()} {step.label}: training{shown}")
+            return step
         return None
-    costs.observe(step.model, step.seeds, run.metrics.fold_seconds)
-    costs.observe_overhead(time.monotonic() - run_start - sum(run.metrics.fold_seconds))
-    result.entries.append(_entry(run.run_id, step.label, run.metrics, "trained"))
-    say(f"{clock.stamp()} {step.label}: done, CV {_cv(run.metrics)} -> run {run.run_id}")
-    return run.metrics
+
+    def _collect(self, step: Step, outcome: Outcome) -> None:
+        clock, say, result = self.clock, self.say, self.result
+        self.costs.observe(step.model, step.seeds, outcome.fold_seconds)
+        if outcome.run_id is None or outcome.metrics is None:
+            why = (
+                f"stopped after {len(outcome.fold_seconds)} of {self.prep.folds.n_splits} "
+                "folds: it would have ended past the budget"
+            )
+            result.skipped.append((step.label, why))
+            say(f"{clock.stamp()} {step.label}: {why}")
+            return
+        self.costs.observe_overhead(outcome.overhead)
+        self.done[step] = outcome.metrics
+        result.entries.append(_entry(outcome.run_id, step.label, outcome.metrics, "trained"))
+        say(
+            f"{clock.stamp()} {step.label}: done, CV {_cv(outcome.metrics)} -> run {outcome.run_id}"
+        )
+
+
+def _threads(prep: Prepared, settings: AutoSettings) -> int:
+    """The most threads any family of the plan trains with on this data."""
+    from kstarter.crossval import build_model
+
+    params, seed = dict(prep.project.model.params), prep.project.train.seed
+    models = {s.model for s in settings.steps}
+    return max(build_model(prep, params, seed, m).threads for m in sorted(models))
+
+
+def _slots(prep: Prepared, settings: AutoSettings, budget: float) -> int:
+    """Runs at a time: the physical cores over the threads one run takes. A small table trains
+    with one thread (kstarter's thread policy), so an 8-core machine trains 8 runs at once; a
+    large one takes every core, and its runs go one after another. Below ``parallel_from``
+    seconds of budget, one at a time: starting worker processes (imports, loading the inputs)
+    would cost more of a short budget than they give back."""
+    from kstarter.models import physical_cores
+
+    if budget < settings.parallel_from:
+        return 1
+    return max(1, physical_cores() // _threads(prep, settings))
+
+
+def _executor(prep: Prepared, slots: int) -> Any:
+    """The main process itself for one slot (its prepared inputs are reused); else a pool of
+    ``slots`` fresh processes (spawned: no OpenMP state is forked)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if slots == 1:
+        keep_prepared(prep)
+        return _InProcess()
+    return ProcessPoolExecutor(
+        slots, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker
+    )
+
+
+def _stop_workers(pool: Any) -> None:
+    """Pass Ctrl-C on to the pool's workers (a run in flight stops and writes nothing) and
+    wait for them, so no worker outlives auto."""
+    import multiprocessing
+    import os
+    import signal
+
+    if isinstance(pool, _InProcess):
+        return
+    for child in multiprocessing.active_children():
+        if child.pid is not None:
+            os.kill(child.pid, signal.SIGINT)
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _InProcess:
+    """An executor that runs each task at once, in this process."""
+
+    def __enter__(self) -> _InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[[Task], Outcome], task: Task) -> Future[Outcome]:
+        from concurrent.futures import Future
+
+        future: Future[Outcome] = Future()
+        future.set_result(fn(task))  # an exception (Ctrl-C, a kstarter error) propagates
+        return future
 
 
 def _existing_runs(prep: Prepared) -> list[RunRecord]:
@@ -336,7 +425,7 @@ def _blend_all(
         done = blend(root, BlendOptions(runs=tuple(members), method=method))
         m = done.metrics
         used = sum(1 for x in done.members if x.weight > 0)
-        what = f"{method} of {used} runs"
+        what = f"{method} of {used} run{'s' if used != 1 else ''}"
         result.entries.append(
             Entry(done.run_id, what, m.cv_mean, m.cv_std, _honest(m), m.seconds, "blend")
         )
