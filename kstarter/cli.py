@@ -122,7 +122,8 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
     "--params",
     default="default",
     show_default=True,
-    help="default (kstarter.yaml), tuned (from `kstarter tune`) or a YAML file of parameters.",
+    help="default (kstarter.yaml), tuned (the model's best from `kstarter tune --model`) or a "
+    "YAML file of parameters.",
 )
 @click.option(
     "--model",
@@ -190,13 +191,17 @@ def train(
     envvar="KSTARTER_TUNE_STORAGE",
     help="Journal file, sqlite:///FILE or postgresql://... [.kstarter/optuna.journal].",
 )
+@click.option(
+    "--model",
+    help="Family to tune: lightgbm, xgboost, catboost or linear [kstarter.yaml's model.name].",
+)
 @click.option("--study", "study_name", help="Study name [<competition>-<model>].")
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Worker processes on this machine; LightGBM threads are split between them.",
+    help="Worker processes on this machine; the model's threads are split between them.",
 )
 @click.option("--show", is_flag=True, help="Print the study's trials and best, then exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No line per finished trial.")
@@ -205,18 +210,24 @@ def tune(
     trials: int | None,
     timeout: float | None,
     storage: str | None,
+    model: str | None,
     study_name: str | None,
     workers: int,
     show: bool,
     quiet: bool,
 ) -> None:
-    """Tune LightGBM with Optuna on the saved folds; save the best as tuned_params.yaml.
+    """Tune a model family with Optuna on the saved folds; save the best for --params tuned.
 
-    Each trial is a `kstarter train` CV with parameters drawn from configs/search_space.yaml
-    (extend it in kstarter.yaml: tune: search_space:), pruned after each fold when it falls
-    behind (tune: pruner:). Ctrl-C or a killed process loses only the trial in flight: the next
-    `kstarter tune` resumes the same study. --trials N adds N finished trials in total over all
-    workers; without --trials or --timeout, kstarter.yaml's tune: section decides.
+    Each trial is a `kstarter train --model MODEL` CV with parameters drawn from the family's
+    search space, configs/search_space.yaml for LightGBM and configs/search_space_MODEL.yaml
+    for xgboost, catboost and linear (change it in kstarter.yaml: tune: search_space:, flat
+    entries for LightGBM, a section such as xgboost: for another family), pruned after each
+    fold when it falls behind (tune: pruner:). The best trial's parameters go to
+    tuned_params.yaml (LightGBM) or tuned_params_MODEL.yaml, which `kstarter train --model
+    MODEL --params tuned` trains with: an ordinary run that blends like any other. Ctrl-C or a
+    killed process loses only the trial in flight: the next `kstarter tune` resumes the same
+    study. --trials N adds N finished trials in total over all workers; without --trials or
+    --timeout, kstarter.yaml's tune: section decides.
 
     The study lives in .kstarter/optuna.journal: Optuna's journal file is safe for several
     processes at once (an append-only log under a file lock, nothing to create, so workers
@@ -235,20 +246,24 @@ def tune(
       kstarter tune --timeout 3600
       kstarter tune --trials 200 --workers 2
       kstarter tune --show && kstarter train --params tuned
+      kstarter tune --model xgboost --timeout 1800
+      kstarter tune --model catboost --show
+      kstarter train --model xgboost --params tuned
     """
     from kstarter.tuning import TuneOptions, summary_lines
     from kstarter.tuning import show as show_study
     from kstarter.tuning import tune as run_tune
 
     if show:
-        for line in show_study(project_dir, storage, study_name):
+        for line in show_study(project_dir, storage, study_name, model):
             click.echo(line)
         return
     import signal
 
     # `kill` stops a tuning run like Ctrl-C: the trial in flight is marked failed, not left running
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    opts = TuneOptions(trials, timeout, storage, study_name, workers, _progress(quiet) is not None)
+    progress = _progress(quiet) is not None
+    opts = TuneOptions(trials, timeout, storage, study_name, workers, progress, model)
     for line in summary_lines(run_tune(project_dir, opts)):
         click.echo(line)
 

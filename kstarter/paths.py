@@ -13,7 +13,8 @@ folder. Every module reads the names from here, so a file is renamed in one plac
       folds.csv                FOLDS         made once, reused by every run and trial
       runs.csv                 RUNS_INDEX    one row a run, rebuilt from runs/
       runs/<run>/              RUNS          see RunFiles
-      tuned_params.yaml        TUNED_PARAMS  the best trial's parameters
+      tuned_params.yaml        TUNED_PARAMS  the best LightGBM trial's parameters
+      tuned_params_<m>.yaml    TUNED_PARAMS_FAMILY  another family's (xgboost, catboost, linear)
       tuning/<study>.png       STUDY_PLOTS   one plot a study
       cv_vs_public.png         LEDGER_PNG    ``kstarter runs --plot``
       .kstarter/               STATE         kstarter's own state, never edited by hand
@@ -37,6 +38,7 @@ __all__ = [
     "RUNS_INDEX",
     "RUNS",
     "TUNED_PARAMS",
+    "TUNED_PARAMS_FAMILY",
     "LEDGER_PNG",
     "STATE",
     "FOLDS_META",
@@ -57,7 +59,8 @@ DATA = "data"
 FOLDS = "folds.csv"
 RUNS_INDEX = "runs.csv"
 RUNS = "runs"
-TUNED_PARAMS = "tuned_params.yaml"
+TUNED_PARAMS = "tuned_params.yaml"  # LightGBM's (its name from before other families tuned)
+TUNED_PARAMS_FAMILY = "tuned_params_{model}.yaml"  # another family's: see tuned_params()
 LEDGER_PNG = "cv_vs_public.png"
 STATE = ".kstarter"
 FOLDS_META = f"{STATE}/folds.json"
@@ -67,6 +70,13 @@ JOURNAL = f"{STATE}/optuna.journal"
 STUDY_PLOTS = "tuning"
 CACHE = f"{STATE}/cache"
 STAGING = f"{STATE}/staging"
+
+
+def tuned_params(model: str) -> str:
+    """Where ``kstarter tune --model MODEL`` saves its best parameters and ``kstarter train
+    --model MODEL --params tuned`` reads them: one file per family, so a family never trains
+    with another's tuned values."""
+    return TUNED_PARAMS if model == "lightgbm" else TUNED_PARAMS_FAMILY.format(model=model)
 
 
 class RunFiles:

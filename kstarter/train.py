@@ -57,20 +57,34 @@ class RunResult:
     metrics: RunMetrics
 
 
-def resolve_params(project: Project, which: str) -> dict[str, Any]:
-    """The user's LightGBM overrides: kstarter.yaml's, the tuned ones, or a file's."""
+def resolve_params(project: Project, which: str, model: str | None = None) -> dict[str, Any]:
+    """The user's parameter overrides: kstarter.yaml's, the tuned ones of ``model`` (None:
+    kstarter.yaml's model.name; each family reads only its own tuned file), or a file's."""
     import yaml
 
     if which == "default":
         return dict(project.model.params)
-    path = project.path(paths.TUNED_PARAMS) if which == "tuned" else Path(which)
+    family = model or project.model.name
+    path = project.path(paths.tuned_params(family)) if which == "tuned" else Path(which)
     if not path.is_file():
-        hint = "run `kstarter tune` first" if which == "tuned" else "check the path"
-        raise ConfigError(f"No parameter file {path}: {hint}, or use --params default.")
+        if which == "tuned":
+            shown = "" if family == project.model.name else f" --model {family}"
+            command = f"kstarter tune{shown}"
+            raise ConfigError(
+                f"No tuned {family} parameters ({path.name}): run `{command}` first, "
+                "or use --params default."
+            )
+        raise ConfigError(f"No parameter file {path}: check the path, or use --params default.")
     loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     params = loaded.get("params", loaded) if isinstance(loaded, dict) else None
     if not isinstance(params, dict):
-        raise ConfigError(f"{path} must hold a mapping of LightGBM parameters.")
+        raise ConfigError(f"{path} must hold a mapping of model parameters.")
+    tuned_for = loaded.get("model") if "params" in loaded else None
+    if tuned_for is not None and tuned_for != family:
+        raise ConfigError(
+            f"{path} holds parameters tuned for {tuned_for}, not {family}: train with "
+            f"--model {tuned_for}, or tune {family} with `kstarter tune --model {family}`."
+        )
     return {**project.model.params, **params}
 
 
@@ -78,8 +92,9 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     options = options or TrainOptions()
     started = time.perf_counter()
     project = load_project(project_dir)
+    model_name = options.model or project.model.name
+    overrides = resolve_params(project, options.params, model_name)  # a missing file: say so now
     prep = prepare(project, refold=options.refold)
-    overrides = resolve_params(project, options.params)
     return train_prepared(prep, overrides, options, started)
 
 

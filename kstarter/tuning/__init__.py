@@ -1,19 +1,21 @@
-"""``kstarter tune``: an Optuna study on the project's saved folds, one concept a module (optuna
-is imported inside functions):
+"""``kstarter tune``: an Optuna study of one model family (``--model``) on the project's saved
+folds, one concept a module (optuna is imported inside functions):
 
-- ``_space``: the search space (data in ``configs/search_space.yaml``);
+- ``_space``: the family's search space (data in ``configs/search_space.yaml`` for LightGBM,
+  ``configs/search_space_<family>.yaml`` for the others);
 - ``_storage``: where a study lives, and why a journal file by default;
-- ``_study``: create once / load and refuse a study made on other folds;
+- ``_study``: the family tuned, create once / load and refuse a study made on other folds;
 - ``_objective``: a trial is a ``train`` CV, pruned fold by fold;
 - ``_workers``: worker processes, the run's budget, trials of dead workers
   (``python -m kstarter.tuning`` is one worker);
-- ``_results``: ``tuned_params.yaml``, the plot, the table of trials;
+- ``_results``: the tuned parameters (``tuned_params.yaml``, ``tuned_params_<family>.yaml``),
+  the plot, the table of trials;
 - ``_tune``: the command itself.
 """
 
 from __future__ import annotations
 
-from kstarter.tuning._objective import Objective, trial_overrides
+from kstarter.tuning._objective import Objective, RejectedParams, trial_overrides
 from kstarter.tuning._results import (
     after_trial,
     best_trial,
@@ -22,7 +24,15 @@ from kstarter.tuning._results import (
     trial_table,
     write_tuned_params,
 )
-from kstarter.tuning._space import Dimension, distribution, load_space, parse_space, suggest
+from kstarter.tuning._space import (
+    Dimension,
+    distribution,
+    load_space,
+    parse_space,
+    space_file,
+    suggest,
+    user_entries,
+)
 from kstarter.tuning._storage import (
     DEFAULT_JOURNAL,
     HEARTBEAT,
@@ -35,6 +45,7 @@ from kstarter.tuning._study import (
     check_space,
     create_or_load,
     default_study_name,
+    for_model,
     load,
     make_pruner,
     study_attrs,
@@ -52,6 +63,8 @@ __all__ = [
     "Dimension",
     "load_space",
     "parse_space",
+    "user_entries",
+    "space_file",
     "suggest",
     "distribution",
     "StorageRef",
@@ -59,6 +72,7 @@ __all__ = [
     "resolve_storage",
     "open_storage",
     "HEARTBEAT",
+    "for_model",
     "default_study_name",
     "study_attrs",
     "create_or_load",
@@ -67,6 +81,7 @@ __all__ = [
     "check_space",
     "make_pruner",
     "Objective",
+    "RejectedParams",
     "trial_overrides",
     "after_trial",
     "best_trial",

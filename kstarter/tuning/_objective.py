@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kstarter.errors import ConfigError
+
 if TYPE_CHECKING:
     import numpy as np
     import optuna
@@ -20,10 +22,17 @@ if TYPE_CHECKING:
     from kstarter.models import FoldOutput
     from kstarter.tuning._space import Dimension
 
-__all__ = ["Objective", "trial_overrides"]
+__all__ = ["Objective", "RejectedParams", "trial_overrides"]
 
 # Trial user attributes (read by `kstarter tune --show` and the benchmark).
 SECONDS, FOLDS, WORKER = "seconds", "folds_trained", "worker"
+LIBRARIES = ("lightgbm", "xgboost", "catboost")
+
+
+class RejectedParams(Exception):
+    """The model library refused the drawn parameters: that trial fails, the study goes on
+    (a family wraps its library's error in a ConfigError for ``train``; here it is one bad
+    point of the space, not a broken project)."""
 
 
 def trial_overrides(prep: Prepared, sampled: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +46,7 @@ class Objective:
     prep: Prepared
     space: list[Dimension]
     worker: str  # "host:pid:start" of this process, to find trials of dead workers
+    last_error: str = ""  # why the latest trial the model library refused failed
 
     def __call__(self, trial: optuna.Trial) -> float:
         from kstarter.crossval import evaluate
@@ -54,6 +64,15 @@ class Objective:
                 self.prep.project.model.name,
                 on_fold=fold.on_fold,
             )
+        except ConfigError as exc:
+            if exc.__cause__ is None or not _from_library(exc.__cause__):
+                raise
+            self.last_error = _first_line(exc.__cause__)
+            raise RejectedParams(str(exc)) from exc
+        except Exception as exc:
+            if _from_library(exc):  # LightGBM's, unwrapped
+                self.last_error = _first_line(exc)
+            raise
         finally:  # also for pruned and interrupted trials: the benchmark counts the savings
             trial.set_user_attr(SECONDS, round(time.perf_counter() - start, 3))
             trial.set_user_attr(FOLDS, fold.trained)
@@ -61,6 +80,16 @@ class Objective:
         trial.set_user_attr("oof_score", ev.scores.oof_score)
         trial.set_user_attr("best_iterations", ev.cv.best_iterations)
         return ev.scores.cv_mean
+
+
+def _from_library(exc: BaseException) -> bool:
+    """Whether ``exc`` is a model library's own error."""
+    return type(exc).__module__.split(".")[0] in LIBRARIES
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0].rstrip(".") if lines else type(exc).__name__
 
 
 @dataclass

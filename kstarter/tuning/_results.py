@@ -1,10 +1,12 @@
-"""What a study leaves in the project: ``tuned_params.yaml``, a plot, a table of trials."""
+"""What a study leaves in the project: the tuned parameters (``tuned_params.yaml`` for
+LightGBM, ``tuned_params_<family>.yaml`` for another family), a plot, a table of trials."""
 
 from __future__ import annotations
 
 import io
 import re
 import sys
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,25 +51,31 @@ def after_trial(prep: Prepared, progress: bool) -> Callable[[optuna.Study, Froze
 def write_tuned_params(
     project: Project, study: optuna.Study, best: optuna.trial.FrozenTrial
 ) -> Path:
-    """Atomically write the best trial's parameters where ``train --params tuned`` reads them:
-    kstarter.yaml's model.params with the drawn values over them, exactly as the trial ran."""
+    """Atomically write the best trial's parameters where ``train --model <family> --params
+    tuned`` reads them: kstarter.yaml's model.params with the drawn values over them, exactly as
+    the trial ran. The family is ``project.model.name`` (the study's, see ``for_model``)."""
     import yaml
 
-    from kstarter.paths import TUNED_PARAMS
+    from kstarter.paths import tuned_params
     from kstarter.tuning._study import FOLDS, METRIC
 
     attrs = study.user_attrs
+    family = project.model.name
     finished = len(study.get_trials(deepcopy=False, states=_finished_states()))
     params = {**project.model.params, **best.params}
     header = [
-        f"# Written by `kstarter tune` at {datetime.now().isoformat(timespec='seconds')}:",
+        f"# Written by `kstarter tune --model {family}` at "
+        f"{datetime.now().isoformat(timespec='seconds')}:",
         f"# best trial {best.number} of study {study.study_name!r} ({finished} finished trials),",
         f"# CV {attrs.get(METRIC, 'score')} {best.value!r} ({study.direction.name.lower()}) "
         f"on folds {attrs.get(FOLDS)}.",
-        "# `kstarter train --params tuned` trains with these over configs/lightgbm.yaml.",
+        f"# `kstarter train --model {family} --params tuned` trains with these over "
+        f"configs/{family}.yaml.",
     ]
-    body = yaml.safe_dump({"params": params}, sort_keys=False, default_flow_style=False)
-    path = project.path(TUNED_PARAMS)
+    body = yaml.safe_dump(
+        {"model": family, "params": params}, sort_keys=False, default_flow_style=False
+    )
+    path = project.path(tuned_params(family))
     atomic_write_text(path, "\n".join(header) + "\n" + body)
     return path
 
@@ -133,8 +141,12 @@ def _importances(ax: Axes, study: optuna.Study) -> None:
     import optuna
 
     try:
-        imp = optuna.importance.get_param_importances(study)
+        with warnings.catch_warnings():  # "too few trials" (all 0.0): the panel says so below
+            warnings.simplefilter("ignore", UserWarning)
+            imp = optuna.importance.get_param_importances(study)
     except (ValueError, RuntimeError, ZeroDivisionError):
+        imp = {}
+    if not any(imp.values()):
         imp = {}
     ax.set_title("parameter importance")
     if not imp:

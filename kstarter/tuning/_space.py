@@ -1,10 +1,20 @@
-"""The search space: ``configs/search_space.yaml`` with kstarter.yaml's ``tune: search_space:``
-merged over it by parameter name, validated once, and drawn from by a trial."""
+"""The search space of one model family: ``configs/search_space.yaml`` (LightGBM) or
+``configs/search_space_<family>.yaml``, with kstarter.yaml's ``tune: search_space:`` merged over
+it by parameter name, validated once, and drawn from by a trial.
+
+kstarter.yaml's ``tune: search_space:`` holds flat entries (a parameter name at the top level),
+which are LightGBM's as they always were, and a section per family under its name
+(``xgboost: {eta: {...}}``; ``lightgbm:`` adds to the flat ones). A flat entry that names a
+parameter of the family being tuned is refused with the nesting to write, so an entry is never
+silently applied to the wrong family.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +25,17 @@ if TYPE_CHECKING:
 
     from kstarter.config import Project
 
-__all__ = ["Dimension", "load_space", "parse_space", "suggest", "distribution"]
+__all__ = [
+    "Dimension",
+    "load_space",
+    "parse_space",
+    "user_entries",
+    "space_file",
+    "suggest",
+    "distribution",
+]
 
-SPACE_FILE = "search_space.yaml"
+SPACE_FILE = "search_space.yaml"  # LightGBM's; another family's is search_space_<family>.yaml
 TYPES = ("float", "int", "categorical")
 KEYS = {"type", "low", "high", "log", "step", "choices"}
 # Parameters kstarter sets itself: tuning them would break the metric or reproducibility.
@@ -31,6 +49,51 @@ MANAGED = {
     "num_threads": "kstarter splits the cores between tuning workers",
     "verbosity": "kstarter keeps LightGBM quiet",
 }
+# The same for the other families (their configs' ``fixed:`` keys are added when read).
+FAMILY_MANAGED: dict[str, dict[str, str]] = {
+    "xgboost": {
+        "objective": "the competition's metric sets it",
+        "eval_metric": "the competition's metric sets it",
+        "num_class": "the number of classes sets it",
+        "seed": "set train.seed in kstarter.yaml",
+        "nthread": "kstarter splits the cores between tuning workers",
+        "num_boost_round": "set model.num_boost_round in kstarter.yaml",
+        "early_stopping_rounds": "set model.early_stopping_rounds in kstarter.yaml",
+    },
+    "catboost": {
+        "loss_function": "the competition's metric sets it",
+        "eval_metric": "the competition's metric sets it",
+        "class_names": "the competition's classes set it",
+        "iterations": "set model.num_boost_round in kstarter.yaml",
+        "od_wait": "set model.early_stopping_rounds in kstarter.yaml",
+        "random_seed": "set train.seed in kstarter.yaml",
+        "thread_count": "kstarter splits the cores between tuning workers",
+    },
+    "linear": {},
+}
+# Names people carry over from another library, and the name the family's config uses.
+RENAMES: dict[str, dict[str, str]] = {
+    "xgboost": {
+        "learning_rate": "eta",
+        "reg_lambda": "lambda",
+        "lambda_l2": "lambda",
+        "lambda_l1": "reg_alpha",
+        "alpha": "reg_alpha",
+        "feature_fraction": "colsample_bytree",
+        "bagging_fraction": "subsample",
+    },
+    "catboost": {
+        "eta": "learning_rate",
+        "max_depth": "depth",
+        "reg_lambda": "l2_leaf_reg",
+        "lambda_l2": "l2_leaf_reg",
+        "colsample_bylevel": "rsm",
+        "feature_fraction": "rsm",
+        "min_child_samples": "min_data_in_leaf",
+    },
+    "linear": {"l2": "C or alpha", "reg_lambda": "C or alpha"},
+}
+LABELS = {"lightgbm": "LightGBM", "xgboost": "XGBoost", "catboost": "CatBoost", "linear": "linear"}
 
 
 @dataclass(frozen=True)
@@ -50,26 +113,86 @@ class Dimension:
         return self.low, self.high
 
 
-def load_space(project: Project) -> list[Dimension]:
-    """The project's search space: the shipped one, then kstarter.yaml's entries over it."""
+def space_file(family: str) -> str:
+    """The shipped search space of ``family``, a file under ``configs/``: its own, else (a
+    LightGBM configuration without one) LightGBM's."""
+    from kstarter.resources import configs_dir
+
+    own = f"search_space_{family}.yaml"
+    if family == "lightgbm" or (_lightgbm_based(family) and not (configs_dir() / own).is_file()):
+        return SPACE_FILE
+    return own
+
+
+def load_space(project: Project, family: str | None = None) -> list[Dimension]:
+    """The search space of ``family`` (kstarter.yaml's model.name if None): the shipped one,
+    then kstarter.yaml's entries for that family over it."""
     from kstarter.paths import CONFIG
-    from kstarter.resources import load_config_yaml
+    from kstarter.resources import configs_dir, load_config_yaml
 
-    base = load_config_yaml(SPACE_FILE) or {}
-    merged = {**base, **project.tune.search_space}
+    family = family or project.model.name
+    file = space_file(family)
+    base = (load_config_yaml(file) or {}) if (configs_dir() / file).is_file() else {}
+    user = user_entries(project.tune.search_space, family, f"{project.path(CONFIG)}")
+    merged = {**base, **user}
+    if family == "linear":
+        merged = _linear_entries(project, merged, user, f"{project.path(CONFIG)}")
     entries = {k: v for k, v in merged.items() if v is not None}
-    where = f"{project.path(CONFIG)} (tune.search_space) over configs/{SPACE_FILE}"
+    section = "tune.search_space" if family == "lightgbm" else f"tune.search_space.{family}"
+    where = f"{project.path(CONFIG)} ({section}) over configs/{file}"
     if not entries:
-        raise ConfigError(f"{where}: the search space is empty; add at least one parameter.")
-    base_params = _base_params(project)
-    return parse_space(entries, where, base_params)
+        raise ConfigError(
+            f"{where}: the search space is empty; add at least one parameter under "
+            f"{section} in kstarter.yaml."
+        )
+    base_params = _base_params(project) if _lightgbm_based(family) else set()
+    return parse_space(entries, where, base_params, family)
 
 
-def parse_space(entries: dict[str, Any], where: str, base_params: set[str]) -> list[Dimension]:
-    aliases = _lightgbm_aliases()
-    dims = [_dimension(where, str(name), entry, aliases) for name, entry in entries.items()]
-    _check_aliases(where, [d.name for d in dims], base_params, aliases)
-    return dims
+def user_entries(search_space: dict[str, Any], family: str, config: str) -> dict[str, Any]:
+    """kstarter.yaml's ``tune: search_space:`` entries for ``family``: its section, and for
+    LightGBM also the flat entries. ``config`` names kstarter.yaml in messages."""
+    from kstarter.models import MODELS
+
+    sections: dict[str, dict[str, Any]] = {}
+    flat: dict[str, Any] = {}
+    for key, value in search_space.items():
+        if key not in MODELS:
+            flat[str(key)] = value
+            continue
+        if value is not None and not isinstance(value, dict):
+            raise ConfigError(
+                f"{config}: tune.search_space.{key} must be a mapping of {_label(key)} parameter "
+                f"-> entry, e.g. {key}: {{{_example(key)}: {{type: float, low: 0.1, high: 1.0}}}}."
+            )
+        sections[str(key)] = dict(value or {})
+    if family == "lightgbm":
+        return {**flat, **sections.get("lightgbm", {})}
+    own = _family_keys(family) or frozenset()
+    for name in flat:
+        if name in own:
+            raise ConfigError(
+                f"{config}: tune.search_space.{name} is a flat entry, and flat entries are "
+                f"LightGBM's: to tune {_label(family)}'s {name}, move it under the family, as "
+                f"search_space: {{{family}: {{{name}: ...}}}} (or under lightgbm: to keep it "
+                "LightGBM's)."
+            )
+    return sections.get(family, {})
+
+
+def parse_space(
+    entries: dict[str, Any], where: str, base_params: set[str], family: str = "lightgbm"
+) -> list[Dimension]:
+    """Validate ``entries`` as ``family``'s search space; ``base_params`` are LightGBM's
+    parameter names already set (configs/lightgbm.yaml, model.params), for the alias check."""
+    if _lightgbm_based(family):
+        aliases = _lightgbm_aliases()
+        check = _lightgbm_name_check(aliases)
+        dims = [_dimension(where, str(name), entry, check) for name, entry in entries.items()]
+        _check_aliases(where, [d.name for d in dims], base_params, aliases)
+        return dims
+    check = _family_name_check(family)
+    return [_dimension(where, str(name), entry, check) for name, entry in entries.items()]
 
 
 def suggest(trial: optuna.Trial, space: list[Dimension]) -> dict[str, Any]:
@@ -104,23 +227,19 @@ def distribution(d: Dimension) -> optuna.distributions.BaseDistribution:
     return FloatDistribution(low, high, log=d.log, step=d.step)
 
 
-def _dimension(where: str, name: str, entry: Any, aliases: dict[str, str]) -> Dimension:
+def _dimension(
+    where: str, name: str, entry: Any, check_name: Callable[[str, str], None]
+) -> Dimension:
     at = f"{where}: {name}"
     if not isinstance(entry, dict):
         raise ConfigError(
             f"{at} must be a mapping like {{type: float, low: 0.01, high: 0.3, log: true}}."
         )
+    check_name(at, name)
     unknown = sorted(set(entry) - KEYS)
     if unknown:
         raise ConfigError(
             f"{at}: unknown key {unknown[0]!r}; valid keys are {', '.join(sorted(KEYS))}."
-        )
-    if name in MANAGED or aliases.get(name) in MANAGED:
-        raise ConfigError(f"{at} cannot be tuned: {MANAGED[aliases.get(name, name)]}.")
-    if aliases and name not in aliases:
-        raise ConfigError(
-            f"{at} is not a LightGBM parameter; see "
-            "https://lightgbm.readthedocs.io/en/latest/Parameters.html for the names."
         )
     kind = entry.get("type")
     if kind not in TYPES:
@@ -171,6 +290,119 @@ def _number(at: str, key: str, value: Any, kind: str) -> float:
         what = "a whole number" if kind == "int" else "a number"
         raise ConfigError(f"{at}: {key} must be {what} (found {value!r}).")
     return value
+
+
+def _lightgbm_name_check(aliases: dict[str, str]) -> Callable[[str, str], None]:
+    def check(at: str, name: str) -> None:
+        if name in MANAGED or aliases.get(name) in MANAGED:
+            raise ConfigError(f"{at} cannot be tuned: {MANAGED[aliases.get(name, name)]}.")
+        if aliases and name not in aliases:
+            raise ConfigError(
+                f"{at} is not a LightGBM parameter{_family_hint(name)}; see "
+                "https://lightgbm.readthedocs.io/en/latest/Parameters.html for the names."
+            )
+
+    return check
+
+
+def _family_name_check(family: str) -> Callable[[str, str], None]:
+    """Names kstarter sets are refused, and names the family's config does not take (they
+    would never reach the library), with the name to use when it is a known rename."""
+    managed = dict(FAMILY_MANAGED.get(family, {}))
+    for key in _fixed_keys(family):
+        managed.setdefault(key, f"configs/{family}.yaml sets it under fixed:")
+    own = _family_keys(family)
+    label = _label(family)
+
+    def check(at: str, name: str) -> None:
+        if name in managed:
+            raise ConfigError(f"{at} cannot be tuned: {managed[name]}.")
+        if own is None or name in own:
+            return
+        rename = RENAMES.get(family, {}).get(name)
+        close = difflib.get_close_matches(name, sorted(own), n=1, cutoff=0.75)
+        if rename:
+            fix = f"use {rename}, the name configs/{family}.yaml gives it."
+        elif close:
+            fix = f"did you mean {close[0]}?"
+        else:
+            fix = f"the names it takes are {', '.join(sorted(own, key=str.lower))}."
+        raise ConfigError(
+            f"{at} is not among the {label} parameters configs/{family}.yaml takes, so a drawn "
+            f"value would never reach the model: {fix}"
+        )
+
+    return check
+
+
+def _family_keys(family: str) -> frozenset[str] | None:
+    """The parameter names ``family`` takes from the user: what its config file names (None:
+    a family without such a file, whose names cannot be checked)."""
+    from kstarter.resources import configs_dir
+
+    if family == "linear":
+        from kstarter.models import LINEAR_KEYS
+
+        return frozenset(LINEAR_KEYS)
+    if _lightgbm_based(family) or not (configs_dir() / f"{family}.yaml").is_file():
+        return None
+    from kstarter.models._tables import FamilyTable
+
+    return FamilyTable(family).own_keys()
+
+
+def _fixed_keys(family: str) -> set[str]:
+    if _family_keys(family) is None or family == "linear":
+        return set()
+    from kstarter.models._tables import FamilyTable
+
+    return set(FamilyTable(family).fixed())
+
+
+def _lightgbm_based(family: str) -> bool:
+    """LightGBM, or a LightGBM configuration of its own name: LightGBM's names and rules."""
+    from kstarter.models import MODELS, LightGBMModel
+
+    found = MODELS.get(family)
+    return family == "lightgbm" or (found is not None and issubclass(found, LightGBMModel))
+
+
+def _label(family: str) -> str:
+    return LABELS.get(family, family)
+
+
+def _family_hint(name: str) -> str:
+    """For a flat entry that reads like a family section (``xgbost:``)."""
+    from kstarter.models import MODELS
+
+    close = difflib.get_close_matches(name.lower(), list(MODELS), n=1, cutoff=0.7)
+    if close:
+        return f" (for {_label(close[0])}'s search space, name the section {close[0]}:)"
+    return ""
+
+
+def _example(family: str) -> str:
+    return {"lightgbm": "learning_rate", "xgboost": "eta", "catboost": "learning_rate"}.get(
+        family, "C"
+    )
+
+
+def _linear_entries(
+    project: Project, merged: dict[str, Any], user: dict[str, Any], config: str
+) -> dict[str, Any]:
+    """Only the strength the task's estimator uses: C (logistic) or alpha (ridge)."""
+    from kstarter.metrics import get_metric
+    from kstarter.models import linear_kind
+
+    kind = linear_kind(project.spec.task, get_metric(project.spec.metric))
+    used, unused = ("alpha", "C") if kind == "regression" else ("C", "alpha")
+    if user.get(unused) is not None:
+        model = "ridge regression" if kind == "regression" else "logistic regression"
+        raise ConfigError(
+            f"{config}: tune.search_space.linear.{unused} is not used by this competition's "
+            f"linear model ({model}): tune {used} instead, or remove the entry."
+        )
+    return {k: v for k, v in merged.items() if k != unused}
 
 
 def _check_aliases(where: str, names: list[str], base: set[str], aliases: dict[str, str]) -> None:

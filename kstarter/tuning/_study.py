@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from kstarter.tuning._storage import StorageRef
 
 __all__ = [
+    "for_model",
     "default_study_name",
     "study_attrs",
     "create_or_load",
@@ -38,6 +39,21 @@ COMPETITION = "kstarter_competition"
 FOLDS = "kstarter_folds_hash"
 METRIC = "kstarter_metric"
 SETUP = "kstarter_setup_hash"
+MODEL = "kstarter_model"  # studies made before tuning had --model lack it (they tuned model.name)
+
+
+def for_model(project: Project, model: str | None) -> Project:
+    """The project as ``kstarter tune --model NAME`` sees it: ``model.name`` is the family tuned
+    (None: kstarter.yaml's), so the study name, the study's set-up and every trial follow it."""
+    from dataclasses import replace
+
+    from kstarter.models import get_model
+
+    name = model or project.model.name
+    get_model(name)  # an unknown family stops here, with the names to use
+    if name == project.model.name:
+        return project
+    return replace(project, model=replace(project.model, name=name))
 
 
 def default_study_name(project: Project) -> str:
@@ -50,6 +66,7 @@ def study_attrs(prep: Prepared) -> dict[str, str]:
         COMPETITION: prep.project.spec.name,
         FOLDS: prep.folds.hash,
         METRIC: prep.metric.name,
+        MODEL: prep.project.model.name,
         SETUP: _setup_hash(prep),
     }
 
@@ -74,6 +91,8 @@ def create_or_load(
         for key, value in wanted.items():  # a new study: claim it for this project
             study.set_user_attr(key, value)
     check_attrs(study, ref, wanted)
+    if MODEL not in study.user_attrs:  # a study from before --model: its set-up names the family
+        study.set_user_attr(MODEL, wanted[MODEL])
     return study
 
 
@@ -83,7 +102,9 @@ def load(
     tune: TuneConfig,
     n_splits: int,
     sampler: optuna.samplers.BaseSampler | None = None,
+    command: str = "kstarter tune",
 ) -> optuna.Study:
+    """The existing study ``name``; if there is none, ``command`` is what makes it."""
     import optuna
 
     pruner = make_pruner(tune, n_splits)
@@ -91,7 +112,7 @@ def load(
         return optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
     except KeyError:
         raise ConfigError(
-            f"No study {name!r} in this storage: run `kstarter tune` first, or name an "
+            f"No study {name!r} in this storage: run `{command}` first, or name an "
             "existing one with --study."
         ) from None
 
@@ -118,6 +139,11 @@ def check_attrs(study: optuna.Study, ref: StorageRef, wanted: dict[str, str]) ->
         raise ConfigError(
             f"{where} optimises the metric {have.get(METRIC)!r}, but kstarter.yaml now says "
             f"{wanted[METRIC]!r}: start a new study with --study NAME, or restore the metric."
+        )
+    if MODEL in have and have[MODEL] != wanted[MODEL]:
+        raise ConfigError(
+            f"{where} tunes {have[MODEL]}, not {wanted[MODEL]}: run `kstarter tune --model "
+            f"{have[MODEL]}` to continue it, or choose another name with --study."
         )
     if have.get(SETUP) != wanted[SETUP]:
         raise ConfigError(

@@ -1,4 +1,5 @@
-"""``kstarter tune``: an Optuna study of LightGBM parameters on the project's saved folds.
+"""``kstarter tune``: an Optuna study of one model family's parameters (``--model``, default
+kstarter.yaml's model.name) on the project's saved folds.
 
 Each trial is a ``kstarter train`` cross-validation (through :func:`kstarter.crossval.evaluate`),
 pruned fold by fold, in a study that survives crashes and is shared by any number of workers.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,7 @@ class TuneOptions:
     study: str | None = None  # default: <competition>-<model>
     workers: int = 1
     progress: bool = False  # one line per finished trial on stderr
+    model: str | None = None  # the family to tune; None: kstarter.yaml's model.name
 
 
 @dataclass(frozen=True)
@@ -54,14 +56,19 @@ class TuneResult:
     params_path: Path | None
     plot_path: Path | None
     seconds: float
+    model: str = "lightgbm"  # the family tuned
+    train_command: str = "kstarter train --params tuned"  # what trains with the best trial
 
 
 def tune(project_dir: Path | str | None = None, options: TuneOptions | None = None) -> TuneResult:
     """Create or resume the study, run trials until the budget is met, save the results."""
     options = options or TuneOptions()
     started = time.time()
+    from kstarter.tuning._study import for_model
+
     _quiet_optuna()
-    project = load_project(project_dir)
+    loaded = load_project(project_dir)
+    project = for_model(loaded, options.model)
     prep: Prepared | None  # let go (None) when worker processes load their own
     prep, ref, study, stale = _open(project, options)
     trials = study.get_trials(deepcopy=False)
@@ -81,7 +88,10 @@ def tune(project_dir: Path | str | None = None, options: TuneOptions | None = No
         ) from None
     saved = _save(project, study)
     added = [t for t in study.get_trials(deepcopy=False) if t.number not in before]
-    return _result(study, ref, metric, added, stale, saved, time.time() - started)
+    result = _result(study, ref, metric, added, stale, saved, time.time() - started)
+    family = project.model.name
+    shown = "" if family == loaded.model.name else f" --model {family}"
+    return replace(result, model=family, train_command=f"kstarter train{shown} --params tuned")
 
 
 def _open(
@@ -134,22 +144,29 @@ def _result(
 
 
 def show(
-    project_dir: Path | str | None = None, storage: str | None = None, study: str | None = None
+    project_dir: Path | str | None = None,
+    storage: str | None = None,
+    study: str | None = None,
+    model: str | None = None,
 ) -> list[str]:
-    """The study's trials as text lines (number, state, CV, folds, seconds, params) and its
-    best trial."""
+    """The study's trials (``model``'s default study unless ``study`` names one) as text lines
+    (number, state, CV, folds, seconds, params) and its best trial."""
     from kstarter.tuning._results import trial_table
     from kstarter.tuning._storage import open_storage, resolve_storage
-    from kstarter.tuning._study import default_study_name, load
+    from kstarter.tuning._study import MODEL, default_study_name, for_model, load
 
     _quiet_optuna()
-    project = load_project(project_dir)
+    project = for_model(load_project(project_dir), model)
     ref = resolve_storage(storage, project.root)
+    command = "kstarter tune" + (f" --model {model}" if model else "")
     if ref.kind == "journal" and not Path(ref.url).exists():
-        return [f"No study yet in {ref.shown}: run `kstarter tune` first."]
+        return [f"No study yet in {ref.shown}: run `{command}` first."]
     name = study or default_study_name(project)
-    found = load(open_storage(ref, heartbeat=False), name, project.tune, project.cv.n_splits)
-    return [f"Study {name!r} in {ref.shown}", *trial_table(found)]
+    opened = open_storage(ref, heartbeat=False)
+    found = load(opened, name, project.tune, project.cv.n_splits, command=command)
+    family = found.user_attrs.get(MODEL)
+    tunes = f" (tunes {family})" if family else ""
+    return [f"Study {name!r} in {ref.shown}{tunes}", *trial_table(found)]
 
 
 def summary_lines(r: TuneResult) -> list[str]:
@@ -161,7 +178,7 @@ def summary_lines(r: TuneResult) -> list[str]:
     if r.best_number is None:
         return [*lines, "  no complete trial yet"]
     lines.append(f"  best: trial {r.best_number}, CV {r.metric} {r.best_value:.6g} ({r.direction})")
-    lines.append(f"  saved {r.params_path}: run `kstarter train --params tuned`")
+    lines.append(f"  saved {r.params_path}: run `{r.train_command}`")
     if r.plot_path:
         lines.append(f"  plot: {r.plot_path}")
     lines.append(f"  dashboard: {r.dashboard}")
@@ -176,8 +193,8 @@ def _plan(
     counts: tuple[int, int],
     started: float,
 ) -> WorkerPlan:
-    """What every worker of this run gets: the target count of finished trials in the study
-    (finished now + --trials), the deadline, its seed and LightGBM threads."""
+    """What every worker of this run gets: the family, the target count of finished trials in
+    the study (finished now + --trials), the deadline, its seed and the model's threads."""
     from kstarter.tuning._workers import WorkerPlan
 
     n_before, done_now = counts
@@ -192,6 +209,7 @@ def _plan(
         seed=_seed(project.tune.sampler_seed, n_before),
         threads=_threads(project, options.workers),
         progress=options.progress,
+        model=project.model.name,
     )
 
 
@@ -210,7 +228,7 @@ def _seed(base: int, n_before: int) -> int:
 
 
 def _threads(project: Project, workers: int) -> int | None:
-    """LightGBM threads per worker: the cores split between the workers."""
+    """The model's threads per worker: the cores split between the workers."""
     if workers <= 1:
         return None
     from kstarter.models import physical_cores

@@ -25,13 +25,18 @@ from typing import TYPE_CHECKING
 from kstarter.errors import TrainError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import optuna
+    from optuna.trial import FrozenTrial
 
     from kstarter.crossval import Prepared
+    from kstarter.tuning._objective import Objective
 
 __all__ = ["WorkerPlan", "run_worker", "run_workers", "fail_dead_workers", "worker_id"]
 
 POLL = 0.5  # seconds between checks while the run's last trials are in flight
+FAILED_IN_A_ROW = 10  # a worker stops after this many of its trials failed one after another
 ORPHAN_AFTER = 120  # seconds a RUNNING trial may go without naming its worker (normally ms)
 
 
@@ -44,9 +49,10 @@ class WorkerPlan:
     target: int | None  # stop once the study has this many finished trials
     deadline: float | None  # time.time() after which no new trial starts
     seed: int  # this worker's TPE seed
-    threads: int | None = None  # LightGBM threads; None = kstarter.yaml's model.threads
+    threads: int | None = None  # the model's threads; None = kstarter.yaml's model.threads
     progress: bool = False  # one line per finished trial on stderr
     parent: int | None = None  # stop taking trials when this process is gone
+    model: str | None = None  # the family tuned; None = kstarter.yaml's model.name
 
 
 def run_worker(plan: WorkerPlan, prep: Prepared | None = None) -> None:
@@ -57,15 +63,15 @@ def run_worker(plan: WorkerPlan, prep: Prepared | None = None) -> None:
 
     from kstarter.config import load_project
     from kstarter.crossval import prepare
-    from kstarter.tuning._objective import Objective
+    from kstarter.tuning._objective import Objective, RejectedParams
     from kstarter.tuning._results import after_trial
     from kstarter.tuning._space import load_space
     from kstarter.tuning._storage import StorageRef, open_storage
-    from kstarter.tuning._study import check_attrs, load, study_attrs
+    from kstarter.tuning._study import check_attrs, for_model, load, study_attrs
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     _quiet_interrupts()
-    prep = prep or prepare(load_project(plan.project_dir))
+    prep = prep or prepare(for_model(load_project(plan.project_dir), plan.model))
     prep = _with_threads(prep, plan.threads)
     ref = StorageRef(plan.storage_kind, plan.storage_url)
     sampler = optuna.samplers.TPESampler(seed=plan.seed)
@@ -73,10 +79,40 @@ def run_worker(plan: WorkerPlan, prep: Prepared | None = None) -> None:
     check_attrs(study, ref, study_attrs(prep))  # same folds, data and settings as the study
     objective = Objective(prep, load_space(prep.project), worker_id())
     callback = after_trial(prep, plan.progress)
+    failed: list[str] = []  # this worker's failed trials in a row, why each failed
     while _may_start_trial(study, plan):
-        # A LightGBM error fails that trial only (a bad parameter combination); anything
-        # else (a kstarter error, Ctrl-C) stops the worker, after marking the trial failed.
-        study.optimize(objective, n_trials=1, catch=(LightGBMError,), callbacks=[callback])
+        # A model library's error fails that trial only (a bad parameter combination);
+        # anything else (a kstarter error, Ctrl-C) stops the worker, after marking the trial
+        # failed. A space where trial after trial fails stops too, instead of looping.
+        failed.append("")
+        study.optimize(
+            objective,
+            n_trials=1,
+            catch=(LightGBMError, RejectedParams),
+            callbacks=[callback, _note_failure(failed, objective)],
+        )
+        if failed[-1] == "":
+            failed.clear()
+        elif len(failed) >= FAILED_IN_A_ROW:
+            raise TrainError(
+                f"{len(failed)} trials in a row failed, the model library saying: {failed[-1]}. "
+                "Narrow the search space (kstarter.yaml's tune: search_space:) to values the "
+                "model accepts; the finished trials are kept."
+            )
+
+
+def _note_failure(
+    failed: list[str], objective: Objective
+) -> Callable[[optuna.Study, FrozenTrial], None]:
+    """A callback that records why this worker's trial failed (Optuna keeps no reason)."""
+
+    def callback(study: optuna.Study, trial: FrozenTrial) -> None:
+        from optuna.trial import TrialState
+
+        if trial.state == TrialState.FAIL:
+            failed[-1] = objective.last_error or "(no message)"
+
+    return callback
 
 
 class _InterruptFilter(logging.Filter):
@@ -91,10 +127,26 @@ class _InterruptFilter(logging.Filter):
         return not self.interrupted
 
 
+class _RejectedFilter(logging.Filter):
+    """A trial the model library refused (one bad point of the space) is logged by Optuna as a
+    warning with the whole traceback: keep its one-line message, drop the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from kstarter.tuning._objective import LIBRARIES, RejectedParams
+
+        kind = record.exc_info[0] if record.exc_info else None
+        if kind is not None and (
+            issubclass(kind, RejectedParams) or kind.__module__.split(".")[0] in LIBRARIES
+        ):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def _quiet_interrupts() -> None:
     for handler in logging.getLogger("optuna").handlers:
-        if not any(isinstance(f, _InterruptFilter) for f in handler.filters):
-            handler.addFilter(_InterruptFilter())
+        for kind in (_InterruptFilter, _RejectedFilter):
+            if not any(isinstance(f, kind) for f in handler.filters):
+                handler.addFilter(kind())
 
 
 def run_workers(plan: WorkerPlan, n: int) -> None:
