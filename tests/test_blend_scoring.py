@@ -72,13 +72,16 @@ def test_the_search_scores_auc_fast_and_a_label_metric_by_its_proxy():
     auc = next(m for m in list_metrics() if m.rank_based and m.needs == "proba" and
                "binary" in m.tasks)  # fmt: skip
     y, parts = _members(np.random.default_rng(1), 5000, [0.5, 1.0], binary=True)
-    score, is_metric = fast_search_score(auc, y, 2, probe=parts[0])
-    assert not is_metric  # an approximation: the hill climb checks its result on the metric
+    score, error = fast_search_score(auc, y, 2, probe=parts[0])
+    assert error == 1e-5  # the fast AUC's bound: the hill climb checks the near ties exactly
     assert score(parts[1]) == pytest.approx(roc_auc_score(y, parts[1]), abs=1e-5)
     label = next(m for m in list_metrics() if m.needs == "label" and "binary" in m.tasks
                  and m.decision_for("binary") == "threshold")  # fmt: skip
-    score, is_metric = fast_search_score(label, y, 2, probe=parts[0])
-    assert not is_metric and score(parts[0]) == pytest.approx(roc_auc_score(y, parts[0]), 1e-5)
+    score, error = fast_search_score(label, y, 2, probe=parts[0])
+    assert error == np.inf  # a proxy: the hill climb checks every member on the metric
+    assert score(parts[0]) == pytest.approx(roc_auc_score(y, parts[0]), abs=1e-5)
+    rmse = get_metric("rmse")
+    assert fast_search_score(rmse, y.astype(float), 0, probe=parts[0])[1] == 0.0
 
 
 @pytest.mark.parametrize("binary", [True, False], ids=["auc", "rmse"])

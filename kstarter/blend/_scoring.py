@@ -131,15 +131,16 @@ def search_score(metric: Metric, y: np.ndarray, n_classes: int) -> Scorer:
 
 def fast_search_score(
     metric: Metric, y: np.ndarray, n_classes: int, probe: np.ndarray
-) -> tuple[Scorer, bool]:
-    """:func:`search_score`, with the binned AUC for a rank-based target; and whether the
-    scorer is the metric itself (no proxy, no approximation)."""
+) -> tuple[Scorer, float]:
+    """:func:`search_score`, with :func:`fast_auc` for a rank-based target; and how far its
+    scores may be from the metric's own (0: it is the metric; TOLERANCE: the fast AUC; inf: a
+    proxy, which may disagree with the metric anywhere)."""
     target, sign = _target(metric, n_classes)
-    exact = search_score(metric, y, n_classes)
+    error = 0.0 if target is metric else math.inf
     fast = _binned_scorer(y) if target.rank_based else None
     if fast is not None and abs(fast(probe) - target.score(y, probe)) <= _AGREE:
-        return (lambda pred: sign * fast(pred)), False
-    return exact, metric.needs != "label"
+        return (lambda pred: sign * fast(pred)), max(error, TOLERANCE)
+    return search_score(metric, y, n_classes), error
 
 
 def _binned_scorer(y: np.ndarray) -> Scorer | None:

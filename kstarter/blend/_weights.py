@@ -2,11 +2,13 @@
 (``weights``) and Caruana's greedy selection with replacement (``hillclimb``).
 
 Both start from the best single member and only take a step that improves the search score,
-and both end by comparing the result with every single member on the metric itself (decision
-refitted), so a blend is never worse than its best member on the rows it was fitted on. That
-last comparison (``final_check``) is left out of the fits of the nested estimate: for a label
-metric each candidate costs a decision fit (a threshold is ~200 evaluations of the metric), and
-it only matters where the search's proxy and the metric disagree on a near tie.
+and both end by comparing the result with the single members on the metric itself (decision
+refitted), so a blend is never worse than its best member on the rows it was fitted on (the
+hill climb compares only the members that could beat it, given how far its search score may be
+from the metric). That last comparison (``final_check``) is left out of the fits of the nested
+estimate: for a label metric each candidate costs a decision fit (a threshold is ~200
+evaluations of the metric), and it only matters where the search's proxy and the metric
+disagree on a near tie.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ def fit_hillclimb(
 
     y, parts = y[rows], [np.ascontiguousarray(p[rows]) for p in parts]
     k = len(parts)
-    score, exact = fast_search_score(metric, y, n_classes, probe=parts[0])
+    score, error = fast_search_score(metric, y, n_classes, probe=parts[0])
     alone = [score(p) for p in parts]
     first = max(range(k), key=lambda j: key(metric, alone[j]))
     counts = np.zeros(k, dtype=np.int64)
@@ -139,6 +141,10 @@ def fit_hillclimb(
         counts[step_j] += 1
         best = step_best
     weights = counts / counts.sum()
-    if exact or not final_check:  # exact: from the best member, only improved: nothing to check
+    # Only a member whose search score is within twice the search's error of the climb's
+    # could beat it on the metric: none when the search scores with the metric itself, the
+    # near ties when it uses the fast AUC, every member when it uses a proxy.
+    rivals = [j for j in range(k) if key(metric, alone[j]) >= key(metric, best) - 2 * error]
+    if not final_check or error == 0 or not rivals:
         return [float(x) for x in weights]
-    return _final(metric, y, parts, n_classes, [weights, *np.eye(k)])
+    return _final(metric, y, parts, n_classes, [weights, *np.eye(k)[rivals]])
