@@ -104,6 +104,7 @@ def fits(metric, task: str, y, parts, folds) -> dict:
         if method == "hillclimb":
             weights = np.asarray(fitted.weights)
             out[method]["members_picked"] = int((weights > 0).sum())
+            out[method]["picks"] = int(round(1 / weights[weights > 0].min()))
             out[method]["weights"] = [round(float(w), 3) for w in weights]
     return out
 
