@@ -415,24 +415,28 @@ def check(project_dir: Path, as_json: bool, brief: bool) -> None:
 
 @cli.command()
 @PROJECT_DIR
-@click.argument("run_ids", metavar="RUN RUN...", nargs=-1, required=True)
+@click.argument("run_ids", metavar="[RUN]...", nargs=-1)
 @click.option(
     "--method",
-    type=click.Choice(["mean", "rank", "weights"]),
+    type=click.Choice(["mean", "rank", "weights", "hillclimb", "stack"]),
     default="weights",
     show_default=True,
-    help="mean of the predictions, mean of their ranks, or weights fitted on OOF.",
+    help="mean of the predictions, mean of their ranks, weights fitted on OOF, Caruana's "
+    "hill climbing (greedy selection with replacement), or a ridge/logistic stacker on OOF.",
 )
 def blend(project_dir: Path, run_ids: tuple[str, ...], method: str) -> None:
     """Blend runs made on the same folds into a new run with its own submission.
 
-    The weights are fitted on out-of-fold predictions only (never on the leaderboard); the
-    blended CV is shown against each member's.
+    With no RUN, every eligible run is blended: trained (not a blend) on the current folds.csv
+    with kstarter.yaml's metric. Everything is fitted on out-of-fold predictions only (never on
+    the leaderboard); the blended CV is shown against each member's, and for weights, hillclimb
+    and stack a nested CV too (fitted without the fold it scores), the honest one to compare.
 
     \b
     Examples:
       kstarter blend 20261125-101500-lightgbm 20261125-102000-linear
       kstarter blend RUN_A RUN_B RUN_C --method rank
+      kstarter blend --method hillclimb
     """
     from kstarter.blend import BlendOptions, summary_lines
     from kstarter.blend import blend as run_blend
