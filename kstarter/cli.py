@@ -415,24 +415,28 @@ def check(project_dir: Path, as_json: bool, brief: bool) -> None:
 
 @cli.command()
 @PROJECT_DIR
-@click.argument("run_ids", metavar="RUN RUN...", nargs=-1, required=True)
+@click.argument("run_ids", metavar="[RUN]...", nargs=-1)
 @click.option(
     "--method",
-    type=click.Choice(["mean", "rank", "weights"]),
+    type=click.Choice(["mean", "rank", "weights", "hillclimb", "stack"]),
     default="weights",
     show_default=True,
-    help="mean of the predictions, mean of their ranks, or weights fitted on OOF.",
+    help="mean of the predictions, mean of their ranks, weights fitted on OOF, Caruana's "
+    "hill climbing (greedy selection with replacement), or a ridge/logistic stacker on OOF.",
 )
 def blend(project_dir: Path, run_ids: tuple[str, ...], method: str) -> None:
     """Blend runs made on the same folds into a new run with its own submission.
 
-    The weights are fitted on out-of-fold predictions only (never on the leaderboard); the
-    blended CV is shown against each member's.
+    With no RUN, every eligible run is blended: trained (not a blend) on the current folds.csv
+    with kstarter.yaml's metric. Everything is fitted on out-of-fold predictions only (never on
+    the leaderboard); the blended CV is shown against each member's, and for weights, hillclimb
+    and stack a nested CV too (fitted without the fold it scores), the honest one to compare.
 
     \b
     Examples:
       kstarter blend 20261125-101500-lightgbm 20261125-102000-linear
       kstarter blend RUN_A RUN_B RUN_C --method rank
+      kstarter blend --method hillclimb
     """
     from kstarter.blend import BlendOptions, summary_lines
     from kstarter.blend import blend as run_blend
@@ -441,6 +445,53 @@ def blend(project_dir: Path, run_ids: tuple[str, ...], method: str) -> None:
     result = run_blend(project_dir, BlendOptions(tuple(run_ids), method))
     for line in summary_lines(result):
         click.echo(line)
+
+
+@cli.command()
+@PROJECT_DIR
+@click.option(
+    "--budget",
+    required=True,
+    help="Time for training and blending: seconds (600) or 90s, 10m, 1.5h. Loading the data "
+    "comes on top.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Runs trained at once [the physical cores over the threads one run takes].",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> None:
+    """Train every model family on the saved folds, blend them: the best run a budget allows.
+
+    Each member is an ordinary run (see `kstarter runs`); runs that already exist are reused, so
+    a second auto continues where the first stopped, and Ctrl-C keeps every run written. Ends
+    with the leaderboard of the members and blends, the final run and what to try next.
+
+    \b
+    Examples:
+      kstarter auto --budget 10m
+      kstarter auto --budget 600 -C adult-income
+      kstarter auto --budget 1h --quiet
+    """
+    import sys
+
+    from kstarter.auto import AutoOptions, parse_budget, summary_lines
+    from kstarter.auto import auto as run_auto
+
+    _sigterm_exits()
+    seconds = parse_budget(budget)
+    steps = None if quiet else (lambda line: click.echo(line, err=True))
+    result = run_auto(
+        project_dir,
+        AutoOptions(
+            budget=seconds, progress=steps, fold_progress=_progress(quiet), workers=workers
+        ),
+    )
+    for line in summary_lines(result):
+        click.echo(line)
+    if result.interrupted:
+        sys.exit(130)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ folder. Every module reads the names from here, so a file is renamed in one plac
       .kstarter/               STATE         kstarter's own state, never edited by hand
         folds.json             FOLDS_META    the cv settings the folds were made with
         check.json             CHECK         the latest ``kstarter check`` findings
+        auto.json              AUTO_RECORD   the last ``kstarter auto``: members, blends, final
         optuna.journal         JOURNAL       the default tuning study
         cache/                 CACHE         parsed inputs, keyed by what they depend on
         staging/               STAGING       runs being written (renamed into runs/)
@@ -42,6 +43,7 @@ __all__ = [
     "STATE",
     "FOLDS_META",
     "CHECK",
+    "AUTO_RECORD",
     "JOURNAL",
     "STUDY_PLOTS",
     "CACHE",
@@ -63,6 +65,7 @@ LEDGER_PNG = "cv_vs_public.png"
 STATE = ".kstarter"
 FOLDS_META = f"{STATE}/folds.json"
 CHECK = f"{STATE}/check.json"
+AUTO_RECORD = f"{STATE}/auto.json"
 JOURNAL = f"{STATE}/optuna.journal"
 STUDY_PLOTS = "tuning"
 CACHE = f"{STATE}/cache"

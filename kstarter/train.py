@@ -19,7 +19,7 @@ from kstarter.competition import (
     validate_submission,
 )
 from kstarter.config import Project, load_project
-from kstarter.crossval import build_models, evaluate_model, prepare
+from kstarter.crossval import Prepared, build_models, evaluate_model, prepare
 from kstarter.errors import ConfigError
 from kstarter.paths import RunFiles
 from kstarter.runs import (
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from kstarter.models import FoldOutput
     from kstarter.spec import Spec
 
-__all__ = ["TrainOptions", "RunResult", "train", "resolve_params"]
+__all__ = ["TrainOptions", "RunResult", "train", "train_prepared", "resolve_params"]
 
 
 @dataclass(frozen=True)
@@ -90,14 +90,30 @@ def resolve_params(project: Project, which: str, model: str | None = None) -> di
 
 def train(project_dir: Path | str | None = None, options: TrainOptions | None = None) -> RunResult:
     options = options or TrainOptions()
-    say = options.progress or (lambda _: None)
     started = time.perf_counter()
     project = load_project(project_dir)
     model_name = options.model or project.model.name
     overrides = resolve_params(project, options.params, model_name)  # a missing file: say so now
     prep = prepare(project, refold=options.refold)
+    return train_prepared(prep, overrides, options, started)
+
+
+def train_prepared(
+    prep: Prepared,
+    overrides: dict[str, Any],
+    options: TrainOptions,
+    started: float | None = None,
+    on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+) -> RunResult:
+    """One run on inputs already prepared (``kstarter auto`` prepares once for all its runs):
+    cross-validate, score, write the run folder atomically. ``on_fold`` is called after each
+    fold, after the progress line; an exception it raises stops the run and writes nothing."""
+    started = time.perf_counter() if started is None else started
+    say = options.progress or (lambda _: None)
+    project = prep.project
     spec, metric, folds, tables = project.spec, prep.metric, prep.folds, prep.tables
     seed = project.train.seed if options.seed is None else options.seed
+    model_name = options.model or project.model.name
     models = build_models(prep, overrides, seed, model_name, options.seeds)
     seeds_shown = _seeds_shown(seed, options.seeds)
     say(
@@ -106,12 +122,14 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
         f"{models[0].threads} thread(s)"
     )
 
-    def on_fold(k: int, out: FoldOutput, va: np.ndarray) -> None:
+    def fold_done(k: int, out: FoldOutput, va: np.ndarray) -> None:
         quick = _quick_fold_score(metric, spec, prep.y[va], out.valid_pred)
         shown = f"  {metric.name} {quick:.5f}" if quick is not None else ""
         say(f"fold {k + 1}/{folds.n_splits}{shown}  best iteration {out.best_iteration}")
+        if on_fold is not None:
+            on_fold(k, out, va)
 
-    ev = evaluate_model(prep, models, on_fold)
+    ev = evaluate_model(prep, models, fold_done)
     averaged = options.seeds if options.seeds > 1 else None
     cv, scores = ev.cv, ev.scores
     sample_raw = cv.test[test_positions(spec, tables.sample, tables.test)]

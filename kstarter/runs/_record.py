@@ -10,8 +10,9 @@ run and a blend (whose record has ``members`` and no ``threads``), a practice su
 Kaggle one (which adds the description, competition, ref and error). Files written by earlier
 versions are read as they are: a key they lack takes its default (None, or empty), a key this
 version does not know is kept in ``extra`` and written back after the known ones. A field
-outside the layouts (``seeds``, set only when a run averaged several seeds) is written after
-the layout's keys only when it is set, so a default run's file keeps its layout (an old
+outside the layouts (``seeds``, set only when a run averaged several seeds; the ``nested_*``
+scores of a blend that fitted something) is written after the layout's keys only when it is
+set, so a default run's file keeps its layout (an old
 submission entry is written back in today's layout when a new one is recorded beside it). A
 metrics.json without the scores every version wrote (metric, direction, fold_scores, cv_mean,
 cv_std, oof_score) is not a run record: it is named in a :class:`ConfigError`, as is a file
@@ -102,6 +103,13 @@ class RunMetrics:
     seconds: float | None = None
     fold_seconds: tuple[float, ...] = ()
     created: str | None = None  # ISO time, UTC, to the microsecond: orders the runs
+    # A blend that fitted something (weights, hillclimb, stack), scored as a run is scored, on
+    # predictions whose weights or stacker were fitted without the fold they score (nested);
+    # None (absent from the file) for a trained run and for a mean or rank blend.
+    nested_fold_scores: tuple[float, ...] = ()
+    nested_cv_mean: float | None = None
+    nested_cv_std: float | None = None
+    nested_oof_score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
 
     @property
@@ -114,6 +122,17 @@ class RunMetrics:
         method = (self.params or {}).get("method") if self.is_blend else None
         return str(method) if method is not None else None
 
+    @property
+    def honest_cv_mean(self) -> float:
+        """The CV mean to compare runs by: a fitted blend's nested CV (its weights or stacker
+        fitted without the fold they score), any other run's plain CV (it fitted nothing on
+        the rows it scores)."""
+        return self.cv_mean if self.nested_cv_mean is None else self.nested_cv_mean
+
+    @property
+    def honest_cv_std(self) -> float:
+        return self.cv_std if self.nested_cv_std is None else self.nested_cv_std
+
     def to_json(self) -> dict[str, Any]:
         """The ``metrics.json`` mapping, keys in the order this kind of run has always had."""
         return _to_json(self, _BLEND_LAYOUT if self.is_blend else _TRAIN_LAYOUT)
@@ -123,7 +142,7 @@ class RunMetrics:
         _require(data, _METRICS_REQUIRED, source)
         known = _known(cls)
         values = {k: v for k, v in data.items() if k in known}
-        for name in ("fold_scores", "best_iterations", "fold_seconds"):
+        for name in ("fold_scores", "best_iterations", "fold_seconds", "nested_fold_scores"):
             if name in values:
                 values[name] = tuple(values[name] or ())
         if values.get("members") is not None:

@@ -16,6 +16,7 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
+import blend_speed  # noqa: E402
 import make_data  # noqa: E402
 import quality  # noqa: E402
 import scaling  # noqa: E402
@@ -178,3 +179,16 @@ def test_threads_under_load_times_every_setting(tmp_path):
         assert set(result[load]) == wanted
         assert all(seconds > 0 for seconds in result[load].values())
     assert (tmp_path / "threads-binary-3000" / "kstarter.yaml").read_text().count("threads: 0")
+
+
+def test_blend_speed_times_the_hill_climb_and_the_stacker():
+    result = blend_speed.run(3000, 4, 3, exact=2)
+    for task in ("binary", "regression"):
+        got = result[task]
+        assert got["candidates"]["evaluations"] == 4 * 3 and got["candidates"]["seconds"] > 0
+        for method in ("hillclimb", "stack"):
+            assert got[method]["fit_seconds"] > 0 and got[method]["nested_seconds"] > 0
+        # the climb starts from the best member and only takes steps that improve
+        better = 1.0 if task == "binary" else -1.0
+        assert better * (got["hillclimb"]["plain_oof"] - got["hillclimb"]["best_member_oof"]) >= 0
+    assert abs(result["binary"]["candidates"]["binned_minus_exact"]) < 1e-4

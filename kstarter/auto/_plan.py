@@ -1,0 +1,164 @@
+"""What ``kstarter auto`` trains and what each step should cost: ``configs/auto.yaml`` (the
+steps, the families' relative costs, the blending reserve) and the cost model that turns the
+fold times measured on this project's folds into an estimate for the next step."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kstarter.errors import ConfigError
+
+__all__ = ["Step", "AutoSettings", "load_settings", "settings_from", "CostModel", "order_steps"]
+
+_FILE = "configs/auto.yaml"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One ordinary run: a family and the number of seeds averaged in each fold."""
+
+    model: str
+    seeds: int = 1
+
+    @property
+    def label(self) -> str:
+        return self.model if self.seeds == 1 else f"{self.model} x{self.seeds} seeds"
+
+
+@dataclass(frozen=True)
+class AutoSettings:
+    steps: tuple[Step, ...]
+    relative_cost: Mapping[str, float]
+    reserve_seconds: float
+    reserve_share: float
+    blends: tuple[str, ...]
+    parallel_from: float = 120.0  # seconds of budget from which runs train side by side
+
+    def reserve(self, budget: float) -> float:
+        """Seconds kept back for blending at the end of a ``budget``."""
+        return min(max(self.reserve_seconds, self.reserve_share * budget), 0.5 * budget)
+
+
+def load_settings() -> AutoSettings:
+    from kstarter.resources import load_config_yaml
+
+    return settings_from(load_config_yaml("auto.yaml") or {})
+
+
+def settings_from(raw: Mapping[str, Any]) -> AutoSettings:
+    """``configs/auto.yaml``'s content, checked: every model known, seeds and costs positive,
+    every blend method one that ``kstarter blend`` has."""
+    from kstarter.blend import METHODS
+    from kstarter.models import get_model
+
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{_FILE} must be a mapping with steps, relative_cost, reserve, blends.")
+    unknown = set(raw) - {"steps", "relative_cost", "reserve", "blends", "parallel_from"}
+    if unknown:
+        raise ConfigError(f"{_FILE} has unknown keys {sorted(unknown)}: remove them.")
+    steps = []
+    for i, item in enumerate(raw.get("steps") or ()):
+        if not isinstance(item, Mapping) or "model" not in item or set(item) - {"model", "seeds"}:
+            raise ConfigError(
+                f"{_FILE} steps[{i}] must be a mapping like {{model: lightgbm, seeds: 3}}."
+            )
+        get_model(str(item["model"]))  # an unknown family: the registry's error, with a hint
+        seeds = item.get("seeds", 1)
+        if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
+            raise ConfigError(f"{_FILE} steps[{i}] seeds must be a whole number >= 1.")
+        steps.append(Step(str(item["model"]), seeds))
+    if not steps:
+        raise ConfigError(f"{_FILE} has no steps: list at least one {{model: NAME}}.")
+    costs = dict(raw.get("relative_cost") or {})
+    for name, value in costs.items():
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{_FILE} relative_cost.{name} must be a positive number.")
+    missing = sorted({s.model for s in steps} - set(costs))
+    if missing:
+        raise ConfigError(f"{_FILE} relative_cost has no entry for {', '.join(missing)}: add it.")
+    reserve = raw.get("reserve") or {}
+    blends = tuple(str(b) for b in raw.get("blends") or ())
+    bad = [b for b in blends if b not in METHODS]
+    if bad:
+        raise ConfigError(
+            f"{_FILE} blends has {', '.join(bad)}: use methods of `kstarter blend` "
+            f"({', '.join(METHODS)})."
+        )
+    return AutoSettings(
+        steps=tuple(steps),
+        relative_cost={k: float(v) for k, v in costs.items()},
+        reserve_seconds=float(reserve.get("seconds", 3)),
+        reserve_share=float(reserve.get("share", 0.05)),
+        blends=blends,
+        parallel_from=_positive(raw.get("parallel_from", 120), "parallel_from"),
+    )
+
+
+def _positive(value: Any, name: str) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{_FILE} {name} must be a number of seconds (0 or more).")
+    return float(value)
+
+
+def order_steps(steps: Sequence[Step], family_rank: Mapping[str, int]) -> list[Step]:
+    """Single runs first, in the file's order (the families, so a blend has kinds to choose
+    from); then the seed bags, the best family's first (``family_rank``: 0 is the best; a family
+    not ranked yet keeps its place after the ranked ones), fewer seeds before more."""
+    singles = [s for s in steps if s.seeds == 1]
+    bags = [s for s in steps if s.seeds > 1]
+    position = {id(s): i for i, s in enumerate(bags)}
+    worst = len(family_rank)
+    bags.sort(key=lambda s: (s.seeds, family_rank.get(s.model, worst), position[id(s)]))
+    return singles + bags
+
+
+class CostModel:
+    """Seconds a step should take on this project's folds.
+
+    A family that has trained here costs what its folds took (per seed); one that has not is
+    estimated from the measured families through ``relative_cost``. Nothing measured yet: no
+    estimate (the first run is its own probe, stopped if its first folds show it cannot end in
+    time)."""
+
+    def __init__(self, relative_cost: Mapping[str, float], n_folds: int) -> None:
+        self.relative_cost = dict(relative_cost)
+        self.n_folds = n_folds
+        self._fold_seconds: dict[str, list[float]] = {}
+        self._overheads: list[float] = []  # a run's seconds outside its folds (predictions, files)
+
+    def observe(self, model: str, seeds: int, fold_seconds: Iterable[float]) -> None:
+        """Fold times of a run of ``model`` that averaged ``seeds`` models a fold."""
+        per_seed = [float(s) / max(1, seeds) for s in fold_seconds]
+        if per_seed:
+            self._fold_seconds.setdefault(model, []).extend(per_seed)
+
+    def observe_overhead(self, seconds: float) -> None:
+        self._overheads.append(max(0.0, float(seconds)))
+
+    def fold_seconds(self, model: str) -> float | None:
+        """One fold of one seed of ``model``: measured, or scaled from the measured families."""
+        own = self._fold_seconds.get(model)
+        if own:
+            return statistics.median(own)
+        if model not in self.relative_cost:
+            return None
+        scaled = [
+            statistics.median(times) * self.relative_cost[model] / self.relative_cost[other]
+            for other, times in self._fold_seconds.items()
+            if other in self.relative_cost and times
+        ]
+        return statistics.median(scaled) if scaled else None
+
+    def estimate(self, step: Step) -> float | None:
+        per_fold = self.fold_seconds(step.model)
+        if per_fold is None:
+            return None
+        # the least seen: a process's first run also pays its one-time imports (the report)
+        overhead = min(self._overheads) if self._overheads else 0.0
+        return per_fold * step.seeds * self.n_folds + overhead
+
+    def measured(self, model: str) -> bool:
+        return bool(self._fold_seconds.get(model))

@@ -1,0 +1,476 @@
+"""``kstarter auto --budget``: from a project to the best submission a time budget allows.
+
+The inputs are prepared once (their loading is not counted in the budget). Then the steps of
+``configs/auto.yaml`` run in order, each an ordinary run written like ``kstarter train``'s: a
+step whose run already exists is reused, a step whose estimated cost does not fit in the time
+left is skipped, and a run whose folds show it would end past the budget is stopped before it
+writes anything. At the end, every run on these folds is blended by each method of the file,
+and the final run is the one with the best honest CV (a blend's nested CV, a run's CV).
+
+Ctrl-C stops the step in progress; every run already written stays, and the next ``auto``
+reuses it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kstarter import paths
+from kstarter.auto._budget import format_budget, format_seconds
+from kstarter.auto._plan import AutoSettings, CostModel, Step, load_settings, order_steps
+from kstarter.auto._work import Outcome, Task, init_worker, keep_prepared, work
+from kstarter.errors import ConfigError, TrainError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from kstarter.crossval import Prepared
+    from kstarter.metrics import Metric
+    from kstarter.runs import RunMetrics, RunRecord
+
+__all__ = ["AutoOptions", "AutoResult", "Entry", "auto"]
+
+# the keys a family's recorded parameters name its threads by: not part of what a run *is*
+_THREAD_KEYS = frozenset({"num_threads", "nthread", "n_jobs", "thread_count"})
+
+
+@dataclass(frozen=True)
+class AutoOptions:
+    budget: float  # seconds
+    progress: Callable[[str], None] | None = None  # step lines: started, done, skipped
+    workers: int | None = None  # runs at a time; None: the cores over one run's threads
+    fold_progress: Callable[[str], None] | None = None  # per-fold lines (a terminal)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of auto's leaderboard: a member run or a blend."""
+
+    run: str
+    what: str  # "lightgbm", "catboost x3 seeds", "hillclimb of 6 runs"
+    cv_mean: float
+    cv_std: float
+    honest: float  # what the final choice compares: a blend's nested CV, a run's CV
+    seconds: float | None
+    status: str  # trained | reused | blend
+
+
+@dataclass
+class AutoResult:
+    project: Path
+    metric: str
+    direction: str
+    budget: float
+    entries: list[Entry] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (step, why)
+    final: str | None = None
+    interrupted: bool = False
+    seconds: float = 0.0  # from the end of data loading to the end (what the budget bounds)
+    loading_seconds: float = 0.0
+
+    @property
+    def final_entry(self) -> Entry | None:
+        return next((e for e in self.entries if e.run == self.final), None)
+
+
+def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
+    from kstarter.config import load_project
+    from kstarter.crossval import prepare
+
+    if options.budget <= 0:
+        raise ConfigError("--budget must be more than 0 seconds.")
+    settings = load_settings()
+    loading = time.monotonic()
+    project = load_project(project_dir)
+    prep = prepare(project)
+    start = time.monotonic()
+    clock = _Clock(start, options.budget, settings.reserve(options.budget))
+    say = options.progress or (lambda _: None)
+    result = AutoResult(
+        project=project.root,
+        metric=prep.metric.name,
+        direction=prep.metric.direction,
+        budget=options.budget,
+        loading_seconds=round(start - loading, 2),
+    )
+    say(
+        f"auto: {format_seconds(options.budget)} budget on {len(prep.y)} rows x "
+        f"{prep.matrices.X_train.shape[1]} features, {prep.folds.n_splits} folds, metric "
+        f"{prep.metric.name} ({prep.metric.direction}); inputs ready in "
+        f"{result.loading_seconds:.1f} s"
+    )
+    costs = CostModel(settings.relative_cost, prep.folds.n_splits)
+    try:
+        _Trainer(prep, settings, clock, options, costs, result).run()
+        _blend_all(project.root, prep, settings, clock, say, result)
+    except KeyboardInterrupt:
+        result.interrupted = True
+        say(f"{clock.stamp()} interrupted: the runs written so far are kept")
+    result.seconds = round(time.monotonic() - start, 2)
+    result.final = _choose(result, prep.metric)
+    _save(project.root / paths.AUTO_RECORD, result)
+    if result.final is None and not result.interrupted:
+        raise TrainError(_too_small(result, settings, costs))
+    return result
+
+
+def _too_small(result: AutoResult, settings: AutoSettings, costs: CostModel) -> str:
+    """Why nothing finished, and the budget that would let the cheapest step finish."""
+    estimates = [e for e in (costs.estimate(s) for s in settings.steps) if e is not None]
+    need = (
+        f" about {format_budget(_round_up(min(estimates) * 1.5 + settings.reserve(result.budget)))}"
+        if estimates
+        else " more"
+    )
+    why = result.skipped[0][1] if result.skipped else "no step fitted"
+    return (
+        f"No run could finish within --budget {format_budget(result.budget)} ({why}): give "
+        f"a larger --budget, at least{need} on this data."
+    )
+
+
+def _round_up(seconds: float) -> float:
+    """A budget a person would type: whole seconds below 2 minutes, else whole minutes."""
+    import math
+
+    return float(math.ceil(seconds)) if seconds < 120 else 60.0 * math.ceil(seconds / 60)
+
+
+@dataclass(frozen=True)
+class _Clock:
+    start: float
+    budget: float
+    reserve: float  # kept for the blends
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def left_for_training(self) -> float:
+        return self.budget - self.reserve - self.elapsed()
+
+    def left(self) -> float:
+        return self.budget - self.elapsed()
+
+    def stamp(self) -> str:
+        return f"[{format_seconds(self.elapsed())} | {format_seconds(self.left())} left]"
+
+
+# ---------------------------------------------------------------- the member runs
+
+
+class _Trainer:
+    """The steps of the plan, in order, ``slots`` at a time, while they fit in the time left:
+    existing runs reused, steps that cannot fit skipped, every run measured for the next
+    estimates."""
+
+    def __init__(
+        self,
+        prep: Prepared,
+        settings: AutoSettings,
+        clock: _Clock,
+        options: AutoOptions,
+        costs: CostModel,
+        result: AutoResult,
+    ) -> None:
+        self.prep, self.settings, self.clock, self.options = prep, settings, clock, options
+        self.costs, self.result = costs, result
+        self.say = options.progress or (lambda _: None)
+        self.existing = _existing_runs(prep)
+        for r in self.existing:
+            costs.observe(r.metrics.model or "", r.metrics.seeds or 1, r.metrics.fold_seconds)
+        self.done: dict[Step, RunMetrics] = {}
+        self.pending = list(settings.steps)
+        self.running: dict[Future[Outcome], Step] = {}
+
+    def run(self) -> None:
+        slots = self.options.workers or _slots(self.prep, self.settings, self.clock.budget)
+        if slots > 1:
+            threads = _threads(self.prep, self.settings)
+            self.say(f"{self.clock.stamp()} {slots} runs at a time, {threads} thread(s) each")
+        with _executor(self.prep, slots) as pool:
+            try:
+                self._loop(pool, slots)
+            except BaseException:  # Ctrl-C, kill: stop the runs in flight, keep those written
+                _stop_workers(pool)
+                raise
+
+    def _loop(self, pool: Any, slots: int) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        clock = self.clock
+        while self.pending or self.running:
+            while self.pending and len(self.running) < slots:
+                step = self._next_step()
+                if step is None:
+                    break
+                task = Task(
+                    project=str(self.prep.project.root),
+                    model=step.model,
+                    seeds=step.seeds,
+                    deadline=clock.start + clock.budget - clock.reserve,
+                    label=step.label,
+                    fold_lines=self.options.fold_progress is not None,
+                    clock=(clock.start, clock.budget),
+                )
+                self.running[pool.submit(work, task)] = step
+            if not self.running:
+                break
+            finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                step = self.running.pop(future)
+                self._collect(step, future.result())
+
+    def _next_step(self) -> Step | None:
+        """The next step to train, taken off ``pending``: existing runs are reused and steps
+        that cannot fit are skipped on the way. None once nothing is left."""
+        clock, say = self.clock, self.say
+        while self.pending:
+            step = order_steps(self.pending, _family_rank(self.done, self.prep.metric))[0]
+            self.pending.remove(step)
+            found = _find_run(self.prep, self.existing, step)
+            if found is not None:
+                self.done[step] = found.metrics
+                self.result.entries.append(_entry(found.id, step.label, found.metrics, "reused"))
+                say(
+                    f"{clock.stamp()} {step.label}: reused run {found.id} (CV {_cv(found.metrics)})"
+                )
+                continue
+            left = clock.left_for_training()
+            estimate = self.costs.estimate(step)
+            if left <= 0 or (estimate is not None and estimate > left):
+                why = "no time left" if left <= 0 else (
+                    f"needs about {format_seconds(estimate or 0)}, {format_seconds(left)} left"
+                )  # fmt: skip
+                self.result.skipped.append((step.label, why))
+                say(f"{clock.stamp()} {step.label}: skipped ({why})")
+                continue
+            shown = f", about {format_seconds(estimate)}" if estimate is not None else ""
+            say(f"{clock.stamp()} {step.label}: training{shown}")
+            return step
+        return None
+
+    def _collect(self, step: Step, outcome: Outcome) -> None:
+        clock, say, result = self.clock, self.say, self.result
+        self.costs.observe(step.model, step.seeds, outcome.fold_seconds)
+        if outcome.run_id is None or outcome.metrics is None:
+            why = (
+                f"stopped after {len(outcome.fold_seconds)} of {self.prep.folds.n_splits} "
+                "folds: it would have ended past the budget"
+            )
+            result.skipped.append((step.label, why))
+            say(f"{clock.stamp()} {step.label}: {why}")
+            return
+        self.costs.observe_overhead(outcome.overhead)
+        self.done[step] = outcome.metrics
+        result.entries.append(_entry(outcome.run_id, step.label, outcome.metrics, "trained"))
+        say(
+            f"{clock.stamp()} {step.label}: done, CV {_cv(outcome.metrics)} -> run {outcome.run_id}"
+        )
+
+
+def _threads(prep: Prepared, settings: AutoSettings) -> int:
+    """The most threads any family of the plan trains with on this data."""
+    from kstarter.crossval import build_model
+
+    params, seed = dict(prep.project.model.params), prep.project.train.seed
+    models = {s.model for s in settings.steps}
+    return max(build_model(prep, params, seed, m).threads for m in sorted(models))
+
+
+def _slots(prep: Prepared, settings: AutoSettings, budget: float) -> int:
+    """Runs at a time: the physical cores over the threads one run takes. A small table trains
+    with one thread (kstarter's thread policy), so an 8-core machine trains 8 runs at once; a
+    large one takes every core, and its runs go one after another. Below ``parallel_from``
+    seconds of budget, one at a time: starting worker processes (imports, loading the inputs)
+    would cost more of a short budget than they give back."""
+    from kstarter.models import physical_cores
+
+    if budget < settings.parallel_from:
+        return 1
+    return max(1, physical_cores() // _threads(prep, settings))
+
+
+def _executor(prep: Prepared, slots: int) -> Any:
+    """The main process itself for one slot (its prepared inputs are reused); else a pool of
+    ``slots`` fresh processes (spawned: no OpenMP state is forked)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if slots == 1:
+        keep_prepared(prep)
+        return _InProcess()
+    return ProcessPoolExecutor(
+        slots, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker
+    )
+
+
+def _stop_workers(pool: Any) -> None:
+    """Pass Ctrl-C on to the pool's workers (a run in flight stops and writes nothing) and
+    wait for them, so no worker outlives auto."""
+    import multiprocessing
+    import os
+    import signal
+
+    if isinstance(pool, _InProcess):
+        return
+    for child in multiprocessing.active_children():
+        if child.pid is not None:
+            os.kill(child.pid, signal.SIGINT)
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _InProcess:
+    """An executor that runs each task at once, in this process."""
+
+    def __enter__(self) -> _InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[[Task], Outcome], task: Task) -> Future[Outcome]:
+        from concurrent.futures import Future
+
+        future: Future[Outcome] = Future()
+        future.set_result(fn(task))  # an exception (Ctrl-C, a kstarter error) propagates
+        return future
+
+
+def _existing_runs(prep: Prepared) -> list[RunRecord]:
+    """Runs that ``auto`` may reuse: trained (not blended) with the project's default
+    parameters on these folds, this kstarter.yaml and this metric."""
+    from kstarter.runs import list_runs
+
+    project = prep.project
+    config_hash = project.config_hash()
+    return [
+        r
+        for r in list_runs(project.root)
+        if not r.metrics.is_blend
+        and r.metrics.params_source == "default"
+        and r.metrics.folds_hash == prep.folds.hash
+        and r.metrics.config_hash == config_hash
+        and r.metrics.metric == prep.metric.name
+        and (r.path / paths.RunFiles.OOF).is_file()
+        and (r.path / paths.RunFiles.TEST_PRED).is_file()
+    ]
+
+
+def _find_run(prep: Prepared, runs: list[RunRecord], step: Step) -> RunRecord | None:
+    """The newest run that is what ``step`` would train: the same family, seeds, seed and
+    parameters (threads aside: they do not change what a run is)."""
+    from kstarter.crossval import build_model
+
+    seed = prep.project.train.seed
+    params = _comparable(
+        build_model(prep, dict(prep.project.model.params), seed, step.model).params
+    )
+    for r in reversed(runs):
+        m = r.metrics
+        if (
+            m.model == step.model
+            and (m.seeds or 1) == step.seeds
+            and m.seed == seed
+            and _comparable(m.params or {}) == params
+        ):
+            return r
+    return None
+
+
+def _comparable(params: dict[str, Any]) -> str:
+    return json.dumps(
+        {k: v for k, v in params.items() if k not in _THREAD_KEYS}, sort_keys=True, default=str
+    )
+
+
+def _family_rank(done: dict[Step, RunMetrics], metric: Metric) -> dict[str, int]:
+    """Families by their best CV so far, 0 the best."""
+    best: dict[str, float] = {}
+    for step, m in done.items():
+        if step.model not in best or metric.better(m.cv_mean, best[step.model]):
+            best[step.model] = m.cv_mean
+    sign = 1.0 if metric.greater_is_better else -1.0
+    ordered = sorted(best, key=lambda name: -sign * best[name])
+    return {name: i for i, name in enumerate(ordered)}
+
+
+# ---------------------------------------------------------------- the blends and the choice
+
+
+def _blend_all(
+    root: Path,
+    prep: Prepared,
+    settings: AutoSettings,
+    clock: _Clock,
+    say: Callable[[str], None],
+    result: AutoResult,
+) -> None:
+    from kstarter.blend import BlendOptions, blend, eligible_runs
+
+    members = eligible_runs(prep.project)
+    if len(members) < 2:
+        say(f"{clock.stamp()} no blend: fewer than two runs to combine")
+        return
+    for method in settings.blends:
+        if clock.left() <= 0:
+            result.skipped.append((f"blend {method}", "no time left"))
+            continue
+        say(f"{clock.stamp()} blend {method} of {len(members)} runs")
+        done = blend(root, BlendOptions(runs=tuple(members), method=method))
+        m = done.metrics
+        used = sum(1 for x in done.members if x.weight > 0)
+        what = f"{method} of {used} run{'s' if used != 1 else ''}"
+        result.entries.append(
+            Entry(done.run_id, what, m.cv_mean, m.cv_std, _honest(m), m.seconds, "blend")
+        )
+        say(
+            f"{clock.stamp()} blend {method}: CV {_cv(m)}, nested {_honest(m):.5f} -> run "
+            f"{done.run_id}"
+        )
+
+
+def _honest(m: RunMetrics) -> float:
+    """A blend's nested CV mean (its weights fitted without the fold they score), else CV."""
+    nested = getattr(m, "nested_cv_mean", None)
+    return float(nested) if nested is not None else float(m.cv_mean)
+
+
+def _choose(result: AutoResult, metric: Metric) -> str | None:
+    if not result.entries:
+        return None
+    sign = 1.0 if metric.greater_is_better else -1.0
+    return max(result.entries, key=lambda e: sign * e.honest).run
+
+
+def _entry(run_id: str, what: str, m: RunMetrics, status: str) -> Entry:
+    return Entry(run_id, what, m.cv_mean, m.cv_std, float(m.cv_mean), m.seconds, status)
+
+
+def _cv(m: RunMetrics) -> str:
+    return f"{m.cv_mean:.5f} ± {m.cv_std:.5f}"
+
+
+def _save(path: Path, result: AutoResult) -> None:
+    """``.kstarter/auto.json``: the last auto's plan, members, blends and final run."""
+    from kstarter.atomic import atomic_write_text
+
+    data = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "budget": result.budget,
+        "seconds": result.seconds,
+        "loading_seconds": result.loading_seconds,
+        "metric": result.metric,
+        "direction": result.direction,
+        "final": result.final,
+        "interrupted": result.interrupted,
+        "entries": [asdict(e) for e in result.entries],
+        "skipped": [{"step": s, "why": w} for s, w in result.skipped],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")

@@ -1,0 +1,118 @@
+"""One auto step as a unit of work: train one ordinary run on the prepared inputs, stopped
+(nothing written) once its folds show it would end past the training deadline.
+
+The same function runs in the main process (one slot: the inputs prepared there are reused)
+or in a worker process of a pool (several slots: each worker prepares the inputs once, from
+kstarter's cache, and keeps them for its next steps)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from kstarter.crossval import Prepared
+    from kstarter.models import FoldOutput
+    from kstarter.runs import RunMetrics
+
+__all__ = ["Task", "Outcome", "work", "keep_prepared", "init_worker"]
+
+_PREPARED: dict[str, Prepared] = {}  # per process: project root -> its prepared inputs
+_STATE = {"running": False, "interrupted": False}  # a pool worker's Ctrl-C bookkeeping
+
+
+def init_worker() -> None:
+    """A pool worker turns the first Ctrl-C that reaches it during a step into
+    KeyboardInterrupt (the run in progress stops, writing nothing) and ignores the rest: at a
+    terminal Ctrl-C reaches every process, and auto passes it on to its workers too."""
+    import signal
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if _STATE["running"] and not _STATE["interrupted"]:
+            _STATE["interrupted"] = True
+            raise KeyboardInterrupt
+        _STATE["interrupted"] = True
+
+    signal.signal(signal.SIGINT, on_interrupt)
+
+
+@dataclass(frozen=True)
+class Task:
+    project: str  # the project root
+    model: str
+    seeds: int
+    deadline: float  # time.monotonic() past which no fold may end (the training deadline)
+    label: str = ""  # how progress lines name the step
+    fold_lines: bool = False  # a line a fold on stderr, with the time used and left
+    clock: tuple[float, float] = (0.0, 0.0)  # auto's start (time.monotonic()) and budget
+
+
+@dataclass(frozen=True)
+class Outcome:
+    run_id: str | None  # None: stopped before it could end in time
+    metrics: RunMetrics | None
+    fold_seconds: tuple[float, ...]  # the folds that finished (all of them for a run)
+    overhead: float  # the run's seconds outside its folds
+
+
+class _OverBudget(Exception):
+    """The folds so far show the run would end past the deadline."""
+
+
+def keep_prepared(prep: Prepared) -> None:
+    """Let :func:`work` in this process use inputs already prepared."""
+    _PREPARED[str(prep.project.root)] = prep
+
+
+def _prepared(root: str) -> Prepared:
+    if root not in _PREPARED:
+        from kstarter.config import load_project
+        from kstarter.crossval import prepare
+
+        _PREPARED[root] = prepare(load_project(root))
+    return _PREPARED[root]
+
+
+def work(task: Task) -> Outcome:
+    if _STATE["interrupted"]:
+        raise KeyboardInterrupt
+    _STATE["running"] = True
+    try:
+        return _work(task)
+    finally:
+        _STATE["running"] = False
+
+
+def _work(task: Task) -> Outcome:
+    from kstarter.train import TrainOptions, train_prepared
+
+    prep = _prepared(task.project)
+    n_folds = prep.folds.n_splits
+    start = time.monotonic()
+    folds: list[float] = []
+
+    def guard(k: int, out: FoldOutput, va: np.ndarray) -> None:
+        now = time.monotonic()
+        folds.append(now - start - sum(folds))
+        rest = n_folds - k - 1
+        if rest and (now - start) / (k + 1) * rest > task.deadline - now:
+            raise _OverBudget
+
+    def fold_line(line: str) -> None:
+        from kstarter.auto._budget import stamp
+
+        print(f"{stamp(*task.clock)}   {task.label}: {line}", file=sys.stderr, flush=True)
+
+    options = TrainOptions(
+        model=task.model, seeds=task.seeds, progress=fold_line if task.fold_lines else None
+    )
+    try:
+        run = train_prepared(prep, dict(prep.project.model.params), options, on_fold=guard)
+    except _OverBudget:
+        return Outcome(None, None, tuple(folds), 0.0)
+    seconds = tuple(run.metrics.fold_seconds)
+    return Outcome(run.run_id, run.metrics, seconds, time.monotonic() - start - sum(seconds))

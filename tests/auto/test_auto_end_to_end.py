@@ -1,0 +1,136 @@
+"""`kstarter auto --budget`, end to end with the installed command on real practice data: every
+family trains as an ordinary run, every blend method runs, the final run's submission matches
+the sample, a second auto reuses what the first made, and Ctrl-C keeps every finished run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import assert_clean_error, kstarter_command
+
+from kstarter import paths
+from kstarter.auto import load_settings
+from kstarter.competition import read_submission, validate_submission
+from kstarter.config import load_project
+from kstarter.project import init_project
+from kstarter.runs import list_runs
+
+pytestmark = pytest.mark.slow
+
+
+def _project(tmp_path: Path, name: str = "heart-disease") -> Path:
+    return init_project(f"practice/{name}", tmp_path / name).path
+
+
+def _record(project: Path) -> dict:
+    return json.loads((project / paths.AUTO_RECORD).read_text(encoding="utf-8"))
+
+
+def _staging_empty(project: Path) -> bool:
+    staging = project / paths.STAGING
+    return not staging.exists() or not any(staging.iterdir())
+
+
+def test_auto_trains_every_family_blends_them_and_ends_with_the_best(ks, tmp_path):
+    project = _project(tmp_path)
+    budget = 60
+    proc = ks("auto", "--budget", f"{budget}s", cwd=project)
+    record = _record(project)
+    runs = {r.id: r for r in list_runs(project)}
+
+    trained = [e for e in record["entries"] if e["status"] == "trained"]
+    families = {runs[e["run"]].metrics.model for e in trained}
+    singles = {s.model for s in load_settings().steps if s.seeds == 1}
+    assert families >= singles, record  # every family of configs/auto.yaml, as its own run
+    for e in trained:  # each an ordinary run: a record, predictions and a valid submission
+        assert runs[e["run"]].metrics.folds_hash == runs[trained[0]["run"]].metrics.folds_hash
+    blends = {e["what"].split(" ")[0]: e for e in record["entries"] if e["status"] == "blend"}
+    assert set(blends) == set(load_settings().blends), record
+    for e in blends.values():
+        m = runs[e["run"]].metrics
+        assert m.is_blend and e["honest"] == pytest.approx(m.nested_cv_mean)
+
+    # the final run is the one with the best honest CV (accuracy: higher is better)
+    best = max(record["entries"], key=lambda e: e["honest"])
+    assert record["final"] == best["run"]
+    spec = load_project(project).spec
+    sample = read_submission(project / "data" / spec.files.sample_submission)
+    final_sub = read_submission(runs[record["final"]].path / paths.RunFiles.SUBMISSION)
+    validate_submission(final_sub, sample, spec)
+    assert f"kstarter submit {record['final']}" in proc.stdout
+    assert "Leaderboard" in proc.stdout and "Next:" in proc.stdout
+    # the budget bounds training and blending (loading the data comes on top)
+    assert record["seconds"] <= 1.1 * budget, record
+    assert _staging_empty(project)
+
+
+def test_a_second_auto_reuses_the_runs_of_the_first(ks, tmp_path):
+    project = _project(tmp_path)
+    ks("auto", "--budget", "20", cwd=project)
+    first = _record(project)
+    first_trained = {e["run"] for e in first["entries"] if e["status"] == "trained"}
+    assert first_trained
+
+    ks("auto", "--budget", "30", cwd=project)
+    second = _record(project)
+    reused = {e["run"] for e in second["entries"] if e["status"] == "reused"}
+    assert reused == first_trained  # nothing trained twice ...
+    runs = {r.id: r.metrics for r in list_runs(project)}
+    new = [e["run"] for e in second["entries"] if e["status"] == "trained"]
+    made = {(runs[r].model, runs[r].seeds) for r in new}
+    assert not made & {(runs[r].model, runs[r].seeds) for r in first_trained}  # ... nor again
+
+
+def test_ctrl_c_keeps_every_finished_run_and_the_next_auto_continues(ks, tmp_path):
+    project = _project(tmp_path, "adult-income")
+    proc = subprocess.Popen(
+        [kstarter_command(), "auto", "--budget", "10m"],
+        cwd=project,
+        env=ks.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while not list_runs(project) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        assert list_runs(project), "no run finished in time"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err + out
+    assert "Interrupted" in out and "kstarter auto" in out
+    kept = list_runs(project)
+    assert kept and all((r.path / paths.RunFiles.SUBMISSION).is_file() for r in kept)
+    assert _staging_empty(project)
+    assert _record(project)["interrupted"] is True
+
+    # the next auto starts from the kept runs (a tiny budget: only what exists is reused)
+    ks("auto", "--budget", "5", cwd=project)
+    again = _record(project)
+    reused = {e["run"] for e in again["entries"] if e["status"] == "reused"}
+    assert {r.id for r in kept} <= reused
+
+
+def test_a_budget_too_small_for_any_run_says_so(ks, tmp_path):
+    project = _project(tmp_path, "adult-income")
+    proc = ks("auto", "--budget", "1s", cwd=project, check=False)
+    assert_clean_error(proc, "--budget")
+    assert list_runs(project) == []
+    assert _record(project)["seconds"] <= 1.1 * 1 + 1.0  # a fold is stopped at the budget
+
+
+def test_a_bad_budget_is_refused(ks, tmp_path):
+    project = _project(tmp_path)
+    assert_clean_error(ks("auto", "--budget", "ten minutes", cwd=project, check=False),
+                       "not a duration")  # fmt: skip
