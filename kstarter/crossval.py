@@ -154,13 +154,19 @@ def prepare(project: Project, refold: bool = False) -> Prepared:
 
 
 def build_model(
-    prep: Prepared, overrides: dict[str, Any], seed: int, model_name: str = "lightgbm"
+    prep: Prepared,
+    overrides: dict[str, Any],
+    seed: int,
+    model_name: str = "lightgbm",
+    deadline: float | None = None,
 ) -> Model:
     """The model family ``model_name`` for this project, its parameters resolved from its own
-    config file and the user's ``overrides``."""
+    config file and the user's ``overrides``. With a ``deadline`` (a ``time.monotonic()``
+    value) its training raises :class:`~kstarter.models.OutOfTime` once that has passed."""
     project = prep.project
+    shape = prep.matrices.X_train.shape
     setup = ModelSetup(
-        project.spec, prep.metric, prep.matrices.X_train.shape, project.model, overrides, seed
+        project.spec, prep.metric, shape, project.model, overrides, seed, deadline=deadline
     )
     return get_model(model_name).create(setup)
 
@@ -171,12 +177,13 @@ def build_models(
     seed: int,
     model_name: str = "lightgbm",
     seeds: int = 1,
+    deadline: float | None = None,
 ) -> list[Model]:
     """``seeds`` models of the family, with seeds ``seed, seed + 1, ..., seed + seeds - 1``:
-    :func:`cross_validate` averages their predictions fold by fold."""
+    :func:`cross_validate` averages their predictions fold by fold. All share ``deadline``."""
     if seeds < 1:
         raise ConfigError(f"seeds must be at least 1, not {seeds}.")
-    return [build_model(prep, overrides, seed + i, model_name) for i in range(seeds)]
+    return [build_model(prep, overrides, seed + i, model_name, deadline) for i in range(seeds)]
 
 
 def evaluate(

@@ -1,13 +1,22 @@
 """Model families behind one contract (:class:`Model`): one fold in, predictions out.
 
 ``_base`` holds the contract and the fold records, ``_threads`` the thread policy, one module
-per family (``_lightgbm``, ``_linear``) and ``_registry`` the names that pick them. Importing
-the package sets ``OMP_WAIT_POLICY`` (``_threads``) before any lightgbm import.
+per family (``_lightgbm``, ``_xgboost``, ``_catboost``,
+``_linear``) and ``_registry`` the names that pick them. A setup's deadline stops any family
+with :class:`OutOfTime`. Importing the package sets ``OMP_WAIT_POLICY`` (``_threads``) before
+any lightgbm import.
 """
 
 from __future__ import annotations
 
-from kstarter.models._base import FoldData, FoldOutput, Model, ModelSetup, stack_targets
+from kstarter.models._base import (
+    FoldData,
+    FoldOutput,
+    Model,
+    ModelSetup,
+    OutOfTime,
+    stack_targets,
+)
 from kstarter.models._lightgbm import LightGBMModel
 from kstarter.models._linear import LINEAR_KEYS, LinearModel, linear_kind, linear_params
 from kstarter.models._registry import MODELS, get_model
@@ -18,6 +27,7 @@ __all__ = [
     "ModelSetup",
     "FoldData",
     "FoldOutput",
+    "OutOfTime",
     "stack_targets",
     "SMALL_CELLS",
     "physical_cores",

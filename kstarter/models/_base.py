@@ -2,11 +2,15 @@
 
 A family is one module with a :class:`Model` subclass plus one line in ``_registry.MODELS``;
 ``tests/models/test_model_contract.py`` then runs it through the same behaviour as the others.
+
+A setup may carry a deadline (a ``time.monotonic()`` value): every family checks it before a
+fold and after each boosting round, and raises :class:`OutOfTime` once it has passed.
 """
 
 from __future__ import annotations
 
 import abc
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -19,14 +23,35 @@ if TYPE_CHECKING:
     from kstarter.prepare import Matrices
     from kstarter.spec import Spec
 
-__all__ = ["Model", "ModelSetup", "FoldData", "FoldOutput", "stack_targets"]
+__all__ = [
+    "Model",
+    "ModelSetup",
+    "FoldData",
+    "FoldOutput",
+    "OutOfTime",
+    "check_deadline",
+    "stack_targets",
+]
+
+
+class OutOfTime(Exception):
+    """A model's deadline passed while it trained: the fold stops, and with it the
+    cross-validation, so no partial run is written. Not a user error (not a ConfigError): the
+    caller that set the deadline (``kstarter auto``'s planner) decides what to do next."""
+
+
+def check_deadline(deadline: float | None, family: str) -> None:
+    """Raise :class:`OutOfTime` if ``deadline`` (a ``time.monotonic()`` value) has passed."""
+    if deadline is not None and time.monotonic() >= deadline:
+        late = time.monotonic() - deadline
+        raise OutOfTime(f"{family} stopped: its deadline passed {late:.1f} s ago.")
 
 
 @dataclass(frozen=True)
 class ModelSetup:
     """What a model is built for: one competition and its metric, the train matrix's size (the
-    thread policy reads it), kstarter.yaml's ``model:`` section, the user's parameters and one
-    seed."""
+    thread policy reads it), kstarter.yaml's ``model:`` section, the user's parameters, one
+    seed and an optional deadline."""
 
     spec: Spec
     metric: Metric
@@ -36,6 +61,10 @@ class ModelSetup:
     # (``train.resolve_params``); config.params is not read again
     overrides: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
+    # a time.monotonic() value: training raises OutOfTime once it has passed (checked before a
+    # fold and after every boosting round); None trains to the end. Not a parameter: the
+    # predictions of a model that finishes in time are the same with or without one.
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +109,9 @@ class Model(abc.ABC):
       0); (n, t) for multitarget, each column as for binary or regression. It reports the
       importance of each matrix column if the family has one. The same setup and data give
       the same predictions, bit for bit.
+    - With ``setup.deadline`` set, :meth:`fit_fold` raises :class:`OutOfTime` as soon as it
+      has passed: checked before the fold's training (and each target's) and after every
+      boosting round. A deadline that does not pass changes nothing in the predictions.
     - Whatever is built once from all train rows may be kept in ``data.matrices.cache``
       (per process, keyed by the family's name) and files in ``data.matrices.store`` (LightGBM
       keeps its binned Dataset there). One fold's model is alive at a time.

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
-from kstarter.models._base import FoldData, FoldOutput, Model, ModelSetup, stack_targets
+from kstarter.models._base import (
+    FoldData,
+    FoldOutput,
+    Model,
+    ModelSetup,
+    check_deadline,
+    stack_targets,
+)
 from kstarter.models._tables import FamilyTable
 from kstarter.models._threads import resolve_threads
 
@@ -42,6 +49,7 @@ class CatBoostModel(Model):
     threads: int
     kind: str  # what one model predicts: binary | multiclass | regression
     n_classes: int  # multiclass: the class count, fixed whatever a fold's rows hold; else 0
+    deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:
@@ -67,7 +75,7 @@ class CatBoostModel(Model):
         if setup.metric.decision_for(setup.spec.task) == "rounding":
             kind = "regression"  # a continuous class index (QWK), as the metric table's loss
         n_classes = setup.spec.n_classes if kind == "multiclass" else 0
-        return cls(setup.metric, params, threads, kind, n_classes)
+        return cls(setup.metric, params, threads, kind, n_classes, setup.deadline)
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
         if data.y.ndim == 1:
@@ -78,6 +86,7 @@ class CatBoostModel(Model):
         import numpy as np
         from catboost import CatBoost, CatBoostError, Pool
 
+        check_deadline(self.deadline, self.name)
         X_train, X_test, cats = _frames(data.matrices)
         label = y.astype(np.float64)
         if self.metric.target_transform == "log1p":
@@ -91,14 +100,17 @@ class CatBoostModel(Model):
         if self.n_classes:  # (n, k) outputs even when a fold's rows miss a class
             params["class_names"] = list(range(self.n_classes))
         model = CatBoost(params)
+        stop = None if self.deadline is None else _StopAt(self.deadline)
         try:
-            model.fit(train, eval_set=valid)
+            model.fit(train, eval_set=valid, callbacks=None if stop is None else [stop])
         except CatBoostError as err:
             first = str(err).strip().splitlines()[0]
             raise ConfigError(
                 f"CatBoost rejected its parameters ({first}). Check the CatBoost keys of "
                 "model.params in kstarter.yaml or the --params file against configs/catboost.yaml."
             ) from err
+        if stop is not None and stop.stopped:
+            check_deadline(self.deadline, self.name)  # it has passed: raises OutOfTime
         test = Pool(X_test, cat_features=cats)
         valid_pred, test_pred = self._predict(model, valid), self._predict(model, test)
         if self.metric.target_transform == "log1p":
@@ -116,6 +128,23 @@ class CatBoostModel(Model):
             return np.asarray(model.predict(pool), dtype=np.float64)
         proba = np.asarray(model.predict(pool, prediction_type="Probability"), dtype=np.float64)
         return proba if self.kind == "multiclass" else proba[:, 1]
+
+
+class _StopAt:
+    """A CatBoost callback: stops training after the first iteration that ends past
+    ``deadline``; the model then raises :class:`~kstarter.models.OutOfTime`. (CatBoost calls
+    it from its C++ loop, so it says stop rather than raising there.)"""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.stopped = False
+
+    def after_iteration(self, info: Any) -> bool:
+        """True to go on."""
+        import time
+
+        self.stopped = time.monotonic() >= self.deadline
+        return not self.stopped
 
 
 def _frames(matrices: Matrices) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

@@ -8,11 +8,19 @@ overrides. Each fold trains with early stopping on its own validation rows.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
-from kstarter.models._base import FoldData, FoldOutput, Model, ModelSetup, stack_targets
+from kstarter.models._base import (
+    FoldData,
+    FoldOutput,
+    Model,
+    ModelSetup,
+    check_deadline,
+    stack_targets,
+)
 from kstarter.models._threads import resolve_threads
 
 if TYPE_CHECKING:
@@ -56,6 +64,7 @@ class LightGBMModel(Model):
     threads: int
     num_boost_round: int
     early_stopping_rounds: int
+    deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:
@@ -78,6 +87,7 @@ class LightGBMModel(Model):
             int(params["num_threads"]),
             setup.config.num_boost_round,
             setup.config.early_stopping_rounds,
+            setup.deadline,
         )
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
@@ -110,20 +120,24 @@ class LightGBMModel(Model):
         import lightgbm as lgb
         import numpy as np
 
+        check_deadline(self.deadline, self.name)
         full = self._full_dataset(data, y, j)
         # lightgbm annotates a list; it sorts any sequence of row indices
         dtrain = full.subset(data.train_idx)  # type: ignore[arg-type]
         dvalid = full.subset(data.valid_idx)  # type: ignore[arg-type]
+        callbacks: list[Callable[[Any], None]] = [
+            lgb.early_stopping(self.early_stopping_rounds, verbose=False),
+            lgb.log_evaluation(0),
+        ]
+        if self.deadline is not None:
+            callbacks.append(_stop_at(self.deadline, self.name))
         booster = lgb.train(
             self.params,
             dtrain,
             num_boost_round=self.num_boost_round,
             valid_sets=[dvalid],
             valid_names=["valid"],
-            callbacks=[
-                lgb.early_stopping(self.early_stopping_rounds, verbose=False),
-                lgb.log_evaluation(0),
-            ],
+            callbacks=callbacks,
         )
         best = booster.best_iteration or booster.current_iteration()
         X_valid = data.matrices.X_train.iloc[data.valid_idx]
@@ -136,6 +150,17 @@ class LightGBMModel(Model):
         importance = dict(zip(booster.feature_name(), map(float, gains), strict=True))
         del booster, dtrain, dvalid
         return FoldOutput(valid_pred, test_pred, int(best), importance)
+
+
+def _stop_at(deadline: float, family: str) -> Callable[[Any], None]:
+    """A LightGBM callback: :class:`~kstarter.models.OutOfTime` after the first boosting round
+    that ends past ``deadline`` (lgb.train lets any exception but early stopping's through)."""
+
+    def check(env: Any) -> None:
+        check_deadline(deadline, family)
+
+    check.order = 40  # type: ignore[attr-defined]  # after early stopping (30)
+    return check
 
 
 def _binned(

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
-from kstarter.models._base import FoldData, FoldOutput, Model, ModelSetup, stack_targets
+from kstarter.models._base import (
+    FoldData,
+    FoldOutput,
+    Model,
+    ModelSetup,
+    check_deadline,
+    stack_targets,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -70,11 +77,13 @@ class LinearModel(Model):
     params: dict[str, Any]
     seed: int
     threads: int = 1  # scikit-learn's lbfgs and ridge solvers run on one thread
+    deadline: float | None = None  # time.monotonic(), checked before each fit (ModelSetup)
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:
         kind = linear_kind(setup.spec.task, setup.metric)
-        return cls(setup.metric, kind, linear_params(setup.overrides), setup.seed)
+        params = linear_params(setup.overrides)
+        return cls(setup.metric, kind, params, setup.seed, deadline=setup.deadline)
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
         """One pipeline per target column."""
@@ -93,6 +102,7 @@ class LinearModel(Model):
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.pipeline import Pipeline
 
+        check_deadline(self.deadline, self.name)  # one fit, not stopped inside
         kind = self.kind
         y_tr = y[data.train_idx]
         log1p = self.metric.target_transform == "log1p" and kind == "regression"

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
-from kstarter.models._base import FoldData, FoldOutput, Model, ModelSetup, stack_targets
+from kstarter.models._base import (
+    FoldData,
+    FoldOutput,
+    Model,
+    ModelSetup,
+    check_deadline,
+    stack_targets,
+)
 from kstarter.models._tables import FamilyTable
 from kstarter.models._threads import resolve_threads
 
@@ -38,6 +45,7 @@ class XGBoostModel(Model):
     threads: int
     num_boost_round: int
     early_stopping_rounds: int
+    deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:
@@ -58,6 +66,7 @@ class XGBoostModel(Model):
             threads,
             setup.config.num_boost_round,
             setup.config.early_stopping_rounds,
+            setup.deadline,
         )
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
@@ -82,6 +91,7 @@ class XGBoostModel(Model):
         import numpy as np
         import xgboost as xgb
 
+        check_deadline(self.deadline, self.name)
         label = y
         if self.metric.target_transform == "log1p":
             if (y < 0).any():
@@ -99,6 +109,7 @@ class XGBoostModel(Model):
                 evals=[(dvalid, "valid")],
                 early_stopping_rounds=self.early_stopping_rounds,
                 verbose_eval=False,
+                callbacks=None if self.deadline is None else [_stop_at(self.deadline, self.name)],
             )
         except xgb.core.XGBoostError as err:
             first = str(err).strip().splitlines()[0]
@@ -119,6 +130,19 @@ class XGBoostModel(Model):
         importance = {str(c): float(gains.get(str(c), 0.0)) for c in columns}  # type: ignore[arg-type]
         del booster, dtrain, dvalid
         return FoldOutput(valid_pred, test_pred, rounds, importance)
+
+
+def _stop_at(deadline: float, family: str) -> xgb.callback.TrainingCallback:
+    """An XGBoost callback: :class:`~kstarter.models.OutOfTime` after the first boosting round
+    that ends past ``deadline``."""
+    import xgboost as xgb
+
+    class StopAt(xgb.callback.TrainingCallback):
+        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            check_deadline(deadline, family)
+            return False
+
+    return StopAt()
 
 
 def _float64(pred: np.ndarray) -> np.ndarray:
