@@ -48,6 +48,9 @@ class TrainOptions:
     seeds: int = 1  # models per fold, seeds seed..seed+seeds-1, predictions averaged
     refold: bool = False
     progress: Callable[[str], None] | None = None
+    # a time.monotonic() value: training raises kstarter.models.OutOfTime once it has passed
+    # (``kstarter auto``), and nothing of the run is written
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def train_prepared(
     spec, metric, folds, tables = project.spec, prep.metric, prep.folds, prep.tables
     seed = project.train.seed if options.seed is None else options.seed
     model_name = options.model or project.model.name
-    models = build_models(prep, overrides, seed, model_name, options.seeds)
+    models = build_models(prep, overrides, seed, model_name, options.seeds, options.deadline)
     seeds_shown = _seeds_shown(seed, options.seeds)
     say(
         f"{spec.name}: {len(prep.y)} rows x {prep.matrices.X_train.shape[1]} features, "

@@ -437,8 +437,7 @@ def _blend_all(
 
 def _honest(m: RunMetrics) -> float:
     """A blend's nested CV mean (its weights fitted without the fold they score), else CV."""
-    nested = getattr(m, "nested_cv_mean", None)
-    return float(nested) if nested is not None else float(m.cv_mean)
+    return float(m.honest_cv_mean)
 
 
 def _choose(result: AutoResult, metric: Metric) -> str | None:

@@ -60,7 +60,8 @@ class Outcome:
 
 
 class _OverBudget(Exception):
-    """The folds so far show the run would end past the deadline."""
+    """The folds so far show the run would end past the deadline (the families themselves
+    raise OutOfTime once it has passed, in the middle of a fold)."""
 
 
 def keep_prepared(prep: Prepared) -> None:
@@ -88,6 +89,7 @@ def work(task: Task) -> Outcome:
 
 
 def _work(task: Task) -> Outcome:
+    from kstarter.models import OutOfTime
     from kstarter.train import TrainOptions, train_prepared
 
     prep = _prepared(task.project)
@@ -108,11 +110,14 @@ def _work(task: Task) -> Outcome:
         print(f"{stamp(*task.clock)}   {task.label}: {line}", file=sys.stderr, flush=True)
 
     options = TrainOptions(
-        model=task.model, seeds=task.seeds, progress=fold_line if task.fold_lines else None
+        model=task.model,
+        seeds=task.seeds,
+        progress=fold_line if task.fold_lines else None,
+        deadline=task.deadline,
     )
     try:
         run = train_prepared(prep, dict(prep.project.model.params), options, on_fold=guard)
-    except _OverBudget:
+    except (_OverBudget, OutOfTime):
         return Outcome(None, None, tuple(folds), 0.0)
     seconds = tuple(run.metrics.fold_seconds)
     return Outcome(run.run_id, run.metrics, seconds, time.monotonic() - start - sum(seconds))
