@@ -14,7 +14,7 @@ Contenders (``--contenders``; default: all but ``tuned`` and ``library``):
   "not available" while the installed kstarter has no ``auto`` command;
 - ``ag-medium`` and ``ag-best``: AutoGluon's ``TabularPredictor`` with presets
   ``medium_quality`` / ``best_quality`` and ``time_limit=B``, run by bench/autogluon/run.py in
-  AutoGluon's own venv (``bash bench/autogluon/setup.sh``; ``--autogluon-python``), on the same
+  AutoGluon's own venv (``bash bench/autogluon/setup.sh``; ``--ag-python``), on the same
   train.csv minus the id, its submission scored with kstarter's practice leaderboard code;
   reported "not available" when that venv is missing;
 - ``tuned`` (with ``--timeout T``): ``kstarter tune --timeout T`` then ``train --params tuned``;
