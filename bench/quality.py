@@ -1,37 +1,200 @@
-"""Quality from evidence: on every practice competition, the private-leaderboard score of
-kstarter's default train, of ``tune --timeout T`` then ``train --params tuned``, and of
-LightGBM with its library defaults on the same folds and matrices.
+"""Quality from evidence: on each practice competition, the private-leaderboard score (the
+held-back answer key's private rows, which no model and no choice saw) and the wall seconds of
+every contender, one after another on the same machine in one invocation.
 
-    python bench/quality.py --timeout 60 [--only heart-disease]
+    python bench/quality.py [--only NAME ...] [--budgets 60 600] [--contenders ...]
+
+Contenders (``--contenders``; default: all but ``tuned`` and ``library``):
+
+- ``train``: the default ``kstarter train``;
+- ``hand``: a plain hand-written LightGBM loop (learning rate 0.05, 31 leaves, feature and
+  bagging fractions 0.8 with bagging every round, early stopping after 100 rounds on each fold's
+  validation rows) on kstarter's own folds and matrices, with the metric's objective;
+- ``auto``: ``kstarter auto --budget B`` in a fresh project, then ``kstarter submit``; reported
+  "not available" while the installed kstarter has no ``auto`` command;
+- ``ag-medium`` and ``ag-best``: AutoGluon's ``TabularPredictor`` with presets
+  ``medium_quality`` / ``best_quality`` and ``time_limit=B``, run by bench/autogluon/run.py in
+  AutoGluon's own venv (``bash bench/autogluon/setup.sh``; ``--ag-python``), on the same
+  train.csv minus the id, its submission scored with kstarter's practice leaderboard code;
+  reported "not available" when that venv is missing;
+- ``tuned`` (with ``--timeout T``): ``kstarter tune --timeout T`` then ``train --params tuned``;
+- ``library``: LightGBM's library defaults untouched, on kstarter's folds and matrices.
+
+``auto``, ``ag-medium`` and ``ag-best`` run once per budget (``--budgets``, default 60 and 600
+seconds). The markdown table is printed and appended to OUT/results.md; every row is kept as
+JSON in OUT/results.json (the newest invocation) and appended to OUT/results.jsonl.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import OUT, kstarter, machine  # noqa: E402
+from common import HERE, KSTARTER, OUT, kstarter, machine  # noqa: E402
+
+PER_BUDGET = ("auto", "ag-medium", "ag-best")
+ONCE = ("train", "hand", "tuned", "library")
+DEFAULT_CONTENDERS = ("train", "hand", "auto", "ag-medium", "ag-best")
+AG_PRESETS = {"ag-medium": "medium_quality", "ag-best": "best_quality"}
+AG_PYTHON = Path(os.environ.get("KSTARTER_AUTOGLUON_PYTHON", "/work/venvs/autogluon/bin/python"))
+AG_RUNNER = HERE / "autogluon" / "run.py"
+# kstarter's metric -> AutoGluon's eval_metric. RMSLE is not one of AutoGluon's: the runner
+# trains on log1p(y) with RMSE (the metric's target_transform), as kstarter's LightGBM does.
+AG_METRICS = {
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced_accuracy",
+    "f1": "f1",
+    "f1_macro": "f1_macro",
+    "f1_micro": "f1_micro",
+    "mcc": "mcc",
+    "qwk": "quadratic_kappa",
+    "auc": "roc_auc",
+    "logloss": "log_loss",
+    "mlogloss": "log_loss",
+    "rmse": "root_mean_squared_error",
+    "rmsle": "root_mean_squared_error",
+    "mae": "mean_absolute_error",
+    "mape": "mean_absolute_percentage_error",
+    "smape": "symmetric_mean_absolute_percentage_error",
+    "r2": "r2",
+}
+HAND_PARAMS = {
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "verbosity": -1,
+    "seed": 0,
+}
+HAND_PATIENCE = 100
 
 
-def private_of_newest(project: Path) -> tuple[float, float]:
-    kstarter("submit", "-m", "quality", cwd=project)
+# ---------------------------------------------------------------------------------------------
+# kstarter's own commands
+
+
+def init(name: str, project: Path) -> Path:
+    shutil.rmtree(project, ignore_errors=True)
+    project.parent.mkdir(parents=True, exist_ok=True)
+    kstarter("init", f"practice/{name}", "--dir", str(project), cwd=project.parent)
+    return project
+
+
+def private_of_newest(project: Path, message: str) -> tuple[float, float]:
+    """Submit the newest run to the practice leaderboard: its CV mean and private score."""
+    kstarter("submit", "-m", message, cwd=project)
     row = json.loads(kstarter("runs", "--json", "--private", cwd=project))[-1]
     return row["cv_mean"], row["private"]
 
 
-def library_defaults(project: Path) -> tuple[float, float]:
-    """LGBMClassifier()/LGBMRegressor() untouched, on kstarter's folds and matrices."""
+def timed(fn, *args) -> dict:
+    """``fn(*args)`` -> dict, with its wall seconds; a failure is a result, not a crash."""
+    start = time.perf_counter()
+    try:
+        got = fn(*args)
+    except Exception as err:  # one contender failing must not lose the others' results
+        got = {"status": "error", "detail": " ".join(str(err).split())[-400:]}
+    return {"status": "ok", **got, "wall_s": round(time.perf_counter() - start, 1)}
+
+
+def run_train(project: Path) -> dict:
+    kstarter("train", "-q", cwd=project)
+    cv, private = private_of_newest(project, "default train")
+    return {"cv": cv, "private": private}
+
+
+def run_tuned(project: Path, timeout: float) -> dict:
+    kstarter("tune", "--timeout", str(timeout), cwd=project)
+    kstarter("train", "-q", "--params", "tuned", cwd=project)
+    cv, private = private_of_newest(project, "tuned")
+    return {"cv": cv, "private": private}
+
+
+def auto_available() -> bool:
+    proc = subprocess.run([KSTARTER, "auto", "--help"], capture_output=True, text=True)
+    return proc.returncode == 0
+
+
+def run_auto(name: str, project: Path, budget: float) -> dict:
+    if not auto_available():
+        return {"status": "not available", "detail": "this kstarter has no `auto` command"}
+    init(name, project)
+    kstarter("auto", "--budget", f"{budget:g}", cwd=project)
+    cv, private = private_of_newest(project, f"auto {budget:g}s")
+    return {"cv": cv, "private": private}
+
+
+# ---------------------------------------------------------------------------------------------
+# Loops on kstarter's folds and matrices
+
+
+def run_hand(project: Path) -> dict:
+    from kstarter.config import load_project
+    from kstarter.crossval import prepare
+
+    prep = prepare(load_project(project))
+    oof, test, rounds = hand_cv(prep)
+    cv, private = cv_and_private(prep, oof, test)
+    return {"cv": cv, "private": private, "rounds": rounds}
+
+
+def hand_cv(prep):
+    """A plain LightGBM loop: the parameters above, the metric's objective (and log1p target
+    for RMSLE), a fresh Dataset per fold, early stopping on the fold's validation rows;
+    returns OOF predictions, fold-averaged test predictions and each fold's best round."""
+    import lightgbm as lgb
+    import numpy as np
+
+    from kstarter.models._threads import resolve_threads
+
+    project, metric, y, folds = prep.project, prep.metric, prep.y, prep.folds
+    task, X, X_test = project.spec.task, prep.matrices.X_train, prep.matrices.X_test
+    params = {**metric.lightgbm_params(task), **HAND_PARAMS}
+    if params.get("objective") in ("multiclass", "multiclassova"):
+        params["num_class"] = project.spec.n_classes
+    params["num_threads"] = resolve_threads(project.model.threads, *X.shape)
+    log = metric.target_transform == "log1p"
+    label = np.log1p(y) if log else y
+    oof, test, rounds = None, 0.0, []
+    for _, tr, va in folds.splits():
+        dtrain = lgb.Dataset(X.iloc[tr], label[tr])
+        dvalid = lgb.Dataset(X.iloc[va], label[va], reference=dtrain)
+        booster = lgb.train(
+            params,
+            dtrain,
+            num_boost_round=project.model.num_boost_round,
+            valid_sets=[dvalid],
+            callbacks=[lgb.early_stopping(HAND_PATIENCE, verbose=False)],
+        )
+        p = booster.predict(X.iloc[va], num_iteration=booster.best_iteration)
+        t = booster.predict(X_test, num_iteration=booster.best_iteration)
+        if log:
+            p, t = np.clip(np.expm1(p), 0, None), np.clip(np.expm1(t), 0, None)
+        oof = np.full((len(X), *p.shape[1:]), np.nan) if oof is None else oof
+        oof[va] = p
+        test = test + t / folds.n_splits
+        rounds.append(int(booster.best_iteration))
+    return oof, test, rounds
+
+
+def run_library(project: Path) -> dict:
     from kstarter.config import load_project
     from kstarter.crossval import prepare
 
     prep = prepare(load_project(project))
     spec, matrices = prep.project.spec, prep.matrices
     oof, test = library_cv(spec, matrices.X_train, prep.y, prep.folds, matrices.X_test)
-    return cv_and_private(prep, oof, test)
+    cv, private = cv_and_private(prep, oof, test)
+    return {"cv": cv, "private": private}
 
 
 def library_cv(spec, X, y, folds, X_test):
@@ -59,9 +222,7 @@ def cv_and_private(prep, oof, test) -> tuple[float, float]:
     score of the submission built from the test predictions."""
     from kstarter.competition import build_submission, test_positions
     from kstarter.crossval import score_folds
-    from kstarter.leaderboards import score_against_key
     from kstarter.metrics import fit_decision
-    from kstarter.sources import answer_key
 
     spec, y = prep.project.spec, prep.y
     decision = fit_decision(prep.metric, y, oof, spec.n_classes)
@@ -70,46 +231,207 @@ def cv_and_private(prep, oof, test) -> tuple[float, float]:
     sample = prep.tables.sample
     order = test_positions(spec, sample, prep.tables.test)
     sub = build_submission(spec, prep.metric, sample, test[order], decision)
-    _, private = score_against_key(spec, sub, answer_key(spec.source.split("/", 1)[1]))
-    return cv, private
+    return cv, private_score(spec, sub)
 
 
-def one(name: str, out: Path, timeout: float) -> dict:
-    import shutil
+def private_score(spec, sub) -> float:
+    """The practice leaderboard's private score of a submission frame."""
+    from kstarter.leaderboards import score_against_key
+    from kstarter.sources import answer_key, practice_name
 
-    project = out / name
-    shutil.rmtree(project, ignore_errors=True)
-    kstarter("init", f"practice/{name}", "--dir", str(project), cwd=out)
-    kstarter("train", "-q", cwd=project)
-    default_cv, default_private = private_of_newest(project)
-    kstarter("tune", "--timeout", str(timeout), cwd=project)
-    kstarter("train", "-q", "--params", "tuned", cwd=project)
-    tuned_cv, tuned_private = private_of_newest(project)
-    lib_cv, lib_private = library_defaults(project)
-    metrics = json.loads(sorted((project / "runs").glob("*/metrics.json"))[0].read_text())
-    return {
-        "competition": name,
-        "metric": metrics["metric"],
-        "direction": metrics["direction"],
-        "default": {"cv": default_cv, "private": default_private},
-        "tuned": {"cv": tuned_cv, "private": tuned_private},
-        "library_defaults": {"cv": lib_cv, "private": lib_private},
+    return score_against_key(spec, sub, answer_key(practice_name(spec.source)))[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# AutoGluon, in its own venv
+
+
+def ag_available(python: Path) -> bool:
+    return python.exists() and AG_RUNNER.exists()
+
+
+def run_autogluon(project: Path, contender: str, budget: float, python: Path) -> dict:
+    from kstarter.competition import read_submission
+    from kstarter.config import load_project
+    from kstarter.metrics import get_metric
+
+    if not ag_available(python):
+        return {"status": "not available", "detail": f"no AutoGluon venv at {python}"}
+    spec = load_project(project).spec
+    metric = get_metric(spec.metric)
+    work = project.parent / f"{contender}-{budget:g}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    task = {
+        "data": str(project / "data"),
+        "train": spec.files.train,
+        "test": spec.files.test,
+        "sample": spec.files.sample_submission,
+        "id": spec.id,
+        "sample_id": spec.sample_id,
+        "target": spec.targets[0],
+        "kind": spec.kind,
+        "problem_type": spec.task,
+        "eval_metric": AG_METRICS[metric.name],
+        "log_target": metric.target_transform == "log1p",
+        "preset": AG_PRESETS[contender],
+        "time_limit": budget,
+        "model_dir": str(work / "models"),
+        "submission": str(work / "submission.csv"),
+        "report": str(work / "report.json"),
     }
+    (work / "task.json").write_text(json.dumps(task, indent=2))
+    proc = subprocess.run(
+        [str(python), str(AG_RUNNER), str(work / "task.json")], capture_output=True, text=True
+    )
+    (work / "log.txt").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise RuntimeError(f"AutoGluon failed: {proc.stderr[-1500:]}")
+    report = json.loads((work / "report.json").read_text())
+    private = private_score(spec, read_submission(work / "submission.csv"))
+    shutil.rmtree(work / "models", ignore_errors=True)
+    return {"private": private, **report}
 
 
-def main() -> None:
+# ---------------------------------------------------------------------------------------------
+# One competition, the table
+
+
+def one(name: str, out: Path, args: argparse.Namespace) -> dict:
+    from kstarter.config import load_project
+    from kstarter.metrics import get_metric
+    from kstarter.sources import answer_key, get_practice
+
+    info = get_practice(name)
+    project = init(name, out / name / "ks")
+    metric = get_metric(load_project(project).spec.metric)
+    key = answer_key(name)
+    row = {
+        "competition": name,
+        "rows": info.rows,
+        "metric": metric.name,
+        "direction": metric.direction,
+        "private_rows": int((key["Usage"] == "Private").sum()),
+        "load_at_start": [round(x, 1) for x in os.getloadavg()],
+        "contenders": {},
+    }
+    got = row["contenders"]
+    for contender in args.contenders:
+        if contender == "train":
+            got["train"] = timed(run_train, project)
+        elif contender == "hand":
+            got["hand"] = timed(run_hand, project)
+        elif contender == "tuned":
+            got["tuned"] = timed(run_tuned, project, args.timeout)
+        elif contender == "library":
+            got["library"] = timed(run_library, project)
+    for budget in args.budgets:
+        for contender in (c for c in PER_BUDGET if c in args.contenders):
+            key_name = f"{contender}@{budget:g}"
+            if contender == "auto":
+                got[key_name] = timed(run_auto, name, out / name / f"auto-{budget:g}", budget)
+            else:
+                got[key_name] = timed(run_autogluon, project, contender, budget, args.ag_python)
+            print(f"{name} {key_name}: {_cell(got[key_name])}", file=sys.stderr, flush=True)
+    row["auto_vs_best_ag"] = {
+        f"{b:g}": _better(row, f"auto@{b:g}", [f"ag-medium@{b:g}", f"ag-best@{b:g}"])
+        for b in args.budgets
+    }
+    row["train_vs_hand"] = _better(row, "train", ["hand"])
+    return row
+
+
+def _private(row: dict, contender: str) -> float | None:
+    got = row["contenders"].get(contender, {})
+    return got.get("private") if got.get("status") == "ok" else None
+
+
+def _better(row: dict, mine: str, theirs: list[str]) -> float | None:
+    """How much ``mine`` beats the best of ``theirs`` on the private board (+ = better)."""
+    sign = 1.0 if row["direction"] == "maximize" else -1.0
+    a = _private(row, mine)
+    others = [s for s in (_private(row, t) for t in theirs) if s is not None]
+    if a is None or not others:
+        return None
+    return sign * (a - (max(others) if sign > 0 else min(others)))
+
+
+def _cell(got: dict) -> str:
+    if got.get("status") != "ok":
+        return got.get("status", "-")
+    return f"{got['private']:.4g} ({got['wall_s']:.0f} s)"
+
+
+def table(rows: list[dict], contenders: list[str], budgets: list[float]) -> str:
+    columns = [c for c in ONCE if c in contenders]
+    columns += [f"{c}@{b:g}" for b in budgets for c in PER_BUDGET if c in contenders]
+    head = ["competition", "rows", "metric", *columns]
+    if {"train", "hand"} <= set(contenders):
+        head.append("train − hand")
+    if "auto" in contenders:
+        head += [f"auto − best AG @{b:g}" for b in budgets]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        arrow = "↑" if row["direction"] == "maximize" else "↓"
+        cells = [row["competition"], f"{row['rows']:,}", f"{row['metric']} {arrow}"]
+        cells += [_cell(row["contenders"].get(c, {})) for c in columns]
+        diffs = []
+        if {"train", "hand"} <= set(contenders):
+            diffs.append(row["train_vs_hand"])
+        if "auto" in contenders:
+            diffs += [row["auto_vs_best_ag"][f"{b:g}"] for b in budgets]
+        cells += ["–" if d is None else f"{d:+.4g}" for d in diffs]
+        lines.append("| " + " | ".join(cells) + " |")
+    note = (
+        "Private-board score (wall seconds); differences are signed so that + means the first "
+        "is better."
+    )
+    return "\n".join([*lines, "", note]) + "\n"
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", nargs="*", help="competitions (default: all, extras included)")
+    ap.add_argument("--budgets", nargs="+", type=float, default=[60, 600])
+    ap.add_argument(
+        "--contenders", nargs="+", default=list(DEFAULT_CONTENDERS),
+        choices=[*ONCE, *PER_BUDGET],
+    )  # fmt: skip
+    ap.add_argument("--timeout", type=float, default=60, help="tune's timeout for `tuned`")
+    ap.add_argument("--ag-python", type=Path, default=AG_PYTHON, help="AutoGluon venv's python")
+    ap.add_argument("--out", type=Path, default=OUT / "quality")
+    args = ap.parse_args(argv)
+    args.out = args.out.resolve()  # kstarter runs in other directories
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
     from kstarter.sources import list_practice
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--timeout", type=float, default=60)
-    ap.add_argument("--only", nargs="*")
-    ap.add_argument("--out", type=Path, default=OUT / "quality")
-    args = ap.parse_args()
-    args.out = args.out.resolve()  # kstarter runs in other directories
+    args = parse(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    names = args.only or [p.name for p in list_practice()]
-    rows = [one(n, args.out, args.timeout) for n in names]
-    print(json.dumps({"machine": machine(), "timeout": args.timeout, "rows": rows}, indent=2))
+    names = args.only or [p.name for p in list_practice(extra=True)]
+    header = {
+        "machine": machine(),
+        "nproc": os.cpu_count(),
+        "command": " ".join(["python bench/quality.py", *(argv or sys.argv[1:])]),
+        "budgets": args.budgets,
+        "contenders": args.contenders,
+        "autogluon_python": str(args.ag_python) if ag_available(args.ag_python) else None,
+        "auto_available": auto_available(),
+    }
+    rows = []
+    for name in names:
+        rows.append(one(name, args.out, args))
+        result = {**header, "rows": rows}
+        (args.out / "results.json").write_text(json.dumps(result, indent=2))
+    with (args.out / "results.jsonl").open("a") as f:
+        f.write(json.dumps({**header, "rows": rows}) + "\n")
+    text = table(rows, args.contenders, args.budgets)
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    with (args.out / "results.md").open("a") as f:
+        f.write(f"\n## {stamp}: `{header['command']}`\n\n{header['machine']}\n\n{text}")
+    print(text)
 
 
 if __name__ == "__main__":

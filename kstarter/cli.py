@@ -92,11 +92,14 @@ def practice() -> None:
     Example:
       kstarter practice && kstarter init practice/penguins-species
     """
-    from kstarter.sources import list_practice
+    from kstarter.sources import list_practice, missing_install
 
-    for info in list_practice():
+    for info in list_practice(extra=True):
         click.echo(f"practice/{info.name:<22} {info.task:<11} {info.rows:>6} rows  {info.summary}")
         click.echo(f"{'':32}metric: {info.metric}; data: {info.source}")
+        needs = missing_install(info)
+        if needs:
+            click.echo(f"{'':32}needs: {needs}")
 
 
 def _sigterm_exits() -> None:

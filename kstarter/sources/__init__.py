@@ -17,7 +17,7 @@ from kstarter.sources._archive import (
     unwrap_nested,
 )
 from kstarter.sources._base import Source
-from kstarter.sources._catalog import PracticeInfo, get_practice, list_practice
+from kstarter.sources._catalog import PracticeInfo, get_practice, list_practice, missing_install
 from kstarter.sources._kaggle import KaggleSource
 from kstarter.sources._local import FolderSource, ZipSource
 from kstarter.sources._practice import (
@@ -42,6 +42,7 @@ __all__ = [
     "PracticeInfo",
     "list_practice",
     "get_practice",
+    "missing_install",
     "PracticeSource",
     "build",
     "answer_key",

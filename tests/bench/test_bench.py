@@ -79,17 +79,57 @@ def test_tune_speed_compares_like_with_like(tmp_path):
     assert result["bare"]["best"] == pytest.approx(result["kstarter"]["best"], abs=0.02)
 
 
-def test_quality_scores_three_ways_on_the_private_board(tmp_path):
+def test_quality_scores_every_contender_on_the_private_board(tmp_path):
+    """Every contender on one small competition, at a tiny budget: the ones that exist here
+    score on the private board; `auto` (until the command exists) and AutoGluon (without its
+    venv, as in CI) are reported "not available" and the rest still run."""
+    budget = 10
     out = subprocess.run(
         [sys.executable, str(BENCH / "quality.py"), "--only", "heart-disease",
-         "--timeout", "3", "--out", str(tmp_path)],
+         "--budgets", str(budget), "--contenders", "train", "hand", "library", "auto",
+         "ag-medium", "--out", str(tmp_path)],
         capture_output=True, text=True,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
-    (row,) = json.loads(out.stdout)["rows"]
-    for key in ("default", "tuned", "library_defaults"):
-        assert 0.4 < row[key]["private"] <= 1.0, row
+    result = json.loads((tmp_path / "results.json").read_text())
+    (row,) = result["rows"]
+    got = row["contenders"]
+    assert (row["competition"], row["metric"], row["direction"]) == (
+        "heart-disease", "accuracy", "maximize",
+    )  # fmt: skip
+    for name in ("train", "hand", "library"):
+        assert got[name]["status"] == "ok", got[name]
+        assert 0.6 < got[name]["private"] <= 1.0 and got[name]["wall_s"] > 0, got[name]
+    # early stopping after 100 rounds on each fold: every fold stopped, each on its own round
+    assert len(got["hand"]["rounds"]) == 5 and max(got["hand"]["rounds"]) < 5000
+    assert row["train_vs_hand"] == pytest.approx(got["train"]["private"] - got["hand"]["private"])
+    ag = got[f"ag-medium@{budget}"]
+    if quality.ag_available(quality.AG_PYTHON):
+        assert ag["status"] == "ok" and 0.6 < ag["private"] <= 1.0, ag
+        assert ag["autogluon"] and ag["fit_s"] > 0
+    else:
+        assert ag["status"] == "not available", ag
+    assert got[f"auto@{budget}"]["status"] in ("ok", "not available")
+    # the table is printed and appended to results.md, the JSON appended to results.jsonl
+    assert "| heart-disease | 303 | accuracy ↑ |" in out.stdout
+    assert out.stdout.strip() in (tmp_path / "results.md").read_text()
+    assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 1
     assert quality.__doc__
+
+
+def test_quality_differences_are_signed_so_plus_means_better():
+    def row(direction, scores):
+        contenders = {k: {"status": "ok", "private": v, "wall_s": 1.0} for k, v in scores.items()}
+        contenders["ag-best@60"] = {"status": "error"}
+        return {"direction": direction, "contenders": contenders}
+
+    up = row("maximize", {"auto@60": 0.90, "ag-medium@60": 0.85})
+    assert quality._better(up, "auto@60", ["ag-medium@60", "ag-best@60"]) == pytest.approx(0.05)
+    down = row("minimize", {"auto@60": 0.20, "ag-medium@60": 0.10, "ag-best@60": 0.15})
+    down["contenders"]["ag-best@60"] = {"status": "ok", "private": 0.15, "wall_s": 1.0}
+    # the best AutoGluon on a loss is the lowest one; auto is worse, so the sign is minus
+    assert quality._better(down, "auto@60", ["ag-medium@60", "ag-best@60"]) == pytest.approx(-0.1)
+    assert quality._better(up, "missing", ["ag-medium@60"]) is None
 
 
 def test_defaults_ranks_every_candidate_by_nested_cv(tmp_path):
