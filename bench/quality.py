@@ -128,9 +128,24 @@ def run_auto(name: str, project: Path, budget: float) -> dict:
     if not auto_available():
         return {"status": "not available", "detail": "this kstarter has no `auto` command"}
     init(name, project)
-    kstarter("auto", "--budget", f"{budget:g}", cwd=project)
-    cv, private = private_of_newest(project, f"auto {budget:g}s")
-    return {"cv": cv, "private": private}
+    kstarter("auto", "--budget", f"{budget:g}", "--quiet", cwd=project)
+    record = json.loads((project / ".kstarter" / "auto.json").read_text(encoding="utf-8"))
+    final = record["final"]
+    kstarter("submit", final, "-m", f"auto {budget:g}s", cwd=project)
+    rows = json.loads(kstarter("runs", "--json", "--private", cwd=project))
+    row = next(r for r in rows if r["run"] == final)
+    chosen = next(e for e in record["entries"] if e["run"] == final)
+    trained = [e["what"] for e in record["entries"] if e["status"] != "blend"]
+    return {
+        "cv": row["cv_mean"],
+        "private": row["private"],
+        "final": chosen["what"],  # what auto chose: a blend or one family
+        "honest_cv": chosen["honest"],
+        "members": trained,
+        "skipped": [s["step"] for s in record["skipped"]],
+        "auto_seconds": record["seconds"],
+        "loading_seconds": record["loading_seconds"],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
