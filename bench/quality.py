@@ -421,11 +421,15 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from kstarter.sources import list_practice
+    from kstarter.sources import list_practice, missing_install
 
     args = parse(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    names = args.only or [p.name for p in list_practice(extra=True)]
+    every = list_practice(extra=True)
+    missing = {p.name: need for p in every if (need := missing_install(p))}
+    names = args.only or [p.name for p in every if p.name not in missing]
+    if missing and not args.only:
+        print(f"left out: {', '.join(missing)}: {set(missing.values())}", file=sys.stderr)
     header = {
         "machine": machine(),
         "nproc": os.cpu_count(),
