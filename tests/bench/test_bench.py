@@ -81,8 +81,8 @@ def test_tune_speed_compares_like_with_like(tmp_path):
 
 def test_quality_scores_every_contender_on_the_private_board(tmp_path):
     """Every contender on one small competition, at a tiny budget: the ones that exist here
-    score on the private board; `auto` (until the command exists) and AutoGluon (without its
-    venv, as in CI) are reported "not available" and the rest still run."""
+    score on the private board, `auto` with the final run it chose; AutoGluon (without its venv,
+    as in CI) is reported "not available" and the rest still run."""
     budget = 10
     out = subprocess.run(
         [sys.executable, str(BENCH / "quality.py"), "--only", "heart-disease",
@@ -109,7 +109,9 @@ def test_quality_scores_every_contender_on_the_private_board(tmp_path):
         assert ag["autogluon"] and ag["fit_s"] > 0
     else:
         assert ag["status"] == "not available", ag
-    assert got[f"auto@{budget}"]["status"] in ("ok", "not available")
+    auto = got[f"auto@{budget}"]
+    assert auto["status"] == "ok" and 0.6 < auto["private"] <= 1.0, auto
+    assert auto["members"] and auto["final"] and auto["auto_seconds"] <= 1.1 * budget, auto
     # the table is printed and appended to results.md, the JSON appended to results.jsonl
     assert "| heart-disease | 303 | accuracy ↑ |" in out.stdout
     assert out.stdout.strip() in (tmp_path / "results.md").read_text()
