@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from kstarter.blend._fit import FITTED_METHODS, Fitted, Problem, fit, nested_oof
 from kstarter.blend._members import Inputs, choose_runs, load, too_few
-from kstarter.blend._output import Blended, write_blend
+from kstarter.blend._output import Blended, BlendResult, write_blend
 from kstarter.config import load_project
 from kstarter.crossval import Scores, score_folds
 from kstarter.errors import ConfigError
@@ -33,16 +33,6 @@ METHODS = ("mean", "rank", "weights", "hillclimb", "stack")
 class BlendOptions:
     runs: tuple[str, ...]  # empty: every eligible run of the project (see eligible_runs)
     method: str = "weights"
-
-
-@dataclass(frozen=True)
-class BlendResult:
-    run_id: str
-    path: Path
-    metrics: RunMetrics  # metrics.nested_cv_mean etc.: the nested estimate of a fitted method
-    members: tuple[Member, ...]
-    skipped: tuple[tuple[str, str], ...] = ()  # (run, why) when the runs were not named
-    picked: bool = False  # the runs were every eligible run of the project
 
 
 def blend(project_dir: Path | str | None, options: BlendOptions) -> BlendResult:

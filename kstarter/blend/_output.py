@@ -10,17 +10,27 @@ from typing import TYPE_CHECKING
 
 from kstarter.blend._members import Inputs, skipped_text
 from kstarter.paths import RunFiles
-from kstarter.runs import RunMetrics, RunOutput, save_run
+from kstarter.runs import Member, RunMetrics, RunOutput, save_run
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from kstarter.blend._blend import BlendResult
     from kstarter.config import Project
     from kstarter.metrics import Decision, Metric
 
-__all__ = ["Blended", "summary_lines", "write_blend"]
+__all__ = ["Blended", "BlendResult", "summary_lines", "write_blend"]
+
+
+@dataclass(frozen=True)
+class BlendResult:
+    run_id: str
+    path: Path
+    metrics: RunMetrics  # metrics.nested_cv_mean etc.: the nested estimate of a fitted method
+    members: tuple[Member, ...]
+    skipped: tuple[tuple[str, str], ...] = ()  # (run, why) when the runs were not named
+    picked: bool = False  # the runs were every eligible run of the project
+
 
 # What the nested estimate held out, by method.
 _NESTED_WHY = {
