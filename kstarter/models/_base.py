@@ -4,7 +4,9 @@ A family is one module with a :class:`Model` subclass plus one line in ``_regist
 ``tests/models/test_model_contract.py`` then runs it through the same behaviour as the others.
 
 A setup may carry a deadline (a ``time.monotonic()`` value): every family checks it before a
-fold and after each boosting round, and raises :class:`OutOfTime` once it has passed.
+fold and after each boosting round, and raises :class:`OutOfTime` once it has passed. It may
+also carry ``fit_seconds``, a softer limit: a fit that has trained that long stops adding rounds
+(or trees) and keeps the model it has, as early stopping would.
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ class ModelSetup:
     # fold and after every boosting round); None trains to the end. Not a parameter: the
     # predictions of a model that finishes in time are the same with or without one.
     deadline: float | None = None
+    # seconds one fit (a fold's model: one target, one seed) may train: past them a family
+    # stops adding boosting rounds (or trees) and keeps the model so far, its best iteration
+    # on the validation rows so far, and says so in FoldOutput.stopped_by_time. None: no
+    # limit. ``kstarter auto`` sets it so a first run fits a short budget on a large table.
+    fit_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class FoldOutput:
     test_pred: np.ndarray
     best_iteration: int  # boosting rounds used; 0 for a family without rounds
     importance: dict[str, float]  # per matrix column (summed over targets); {} if none
+    stopped_by_time: bool = False  # setup.fit_seconds ended the fit before early stopping did
 
 
 class Model(abc.ABC):
@@ -112,6 +120,10 @@ class Model(abc.ABC):
     - With ``setup.deadline`` set, :meth:`fit_fold` raises :class:`OutOfTime` as soon as it
       has passed: checked before the fold's training (and each target's) and after every
       boosting round. A deadline that does not pass changes nothing in the predictions.
+    - With ``setup.fit_seconds`` set, a family that trains in rounds (or trees) stops adding
+      them once one fit has trained that long, keeps the model so far (at its best iteration
+      on the validation rows so far) and sets ``FoldOutput.stopped_by_time``; a family with
+      one closed-form fit (linear) ignores it. A limit that is not reached changes nothing.
     - Whatever is built once from all train rows may be kept in ``data.matrices.cache``
       (per process, keyed by the family's name) and files in ``data.matrices.store`` (LightGBM
       keeps its binned Dataset there). One fold's model is alive at a time.
@@ -145,4 +157,5 @@ def stack_targets(outs: list[FoldOutput]) -> FoldOutput:
         np.column_stack([o.test_pred for o in outs]),
         int(round(float(np.mean([o.best_iteration for o in outs])))),
         importance,
+        any(o.stopped_by_time for o in outs),
     )
