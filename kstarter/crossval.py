@@ -52,6 +52,7 @@ class CVResult:
     best_iterations: list[int]
     importance: dict[str, list[float]]
     fold_seconds: list[float] = field(default_factory=list)
+    stopped_by_time: list[bool] = field(default_factory=list)  # a fit of the fold hit fit_seconds
 
 
 def average_outputs(outs: Sequence[FoldOutput]) -> FoldOutput:
@@ -72,6 +73,7 @@ def average_outputs(outs: Sequence[FoldOutput]) -> FoldOutput:
         sum((o.test_pred for o in outs[1:]), outs[0].test_pred) / n,
         int(round(float(np.mean([o.best_iteration for o in outs])))),
         {name: gain / n for name, gain in importance.items()},
+        any(o.stopped_by_time for o in outs),
     )
 
 
@@ -92,6 +94,7 @@ def cross_validate(
     test_sum: np.ndarray | None = None
     best: list[int] = []
     seconds: list[float] = []
+    stopped: list[bool] = []
     importance: dict[str, list[float]] = {}
     for k, tr, va in folds.splits():
         start = time.perf_counter()
@@ -104,12 +107,13 @@ def cross_validate(
         test_sum += out.test_pred
         best.append(out.best_iteration)
         seconds.append(time.perf_counter() - start)
+        stopped.append(out.stopped_by_time)
         for name, gain in out.importance.items():
             importance.setdefault(name, []).append(gain)
         if on_fold:
             on_fold(k, out, va)
     assert oof is not None and test_sum is not None, "Folds.splits() yields every fold"
-    return CVResult(oof, test_sum / folds.n_splits, best, importance, seconds)
+    return CVResult(oof, test_sum / folds.n_splits, best, importance, seconds, stopped)
 
 
 @dataclass(frozen=True)
@@ -159,14 +163,23 @@ def build_model(
     seed: int,
     model_name: str = "lightgbm",
     deadline: float | None = None,
+    fit_seconds: float | None = None,
 ) -> Model:
     """The model family ``model_name`` for this project, its parameters resolved from its own
     config file and the user's ``overrides``. With a ``deadline`` (a ``time.monotonic()``
-    value) its training raises :class:`~kstarter.models.OutOfTime` once that has passed."""
+    value) its training raises :class:`~kstarter.models.OutOfTime` once that has passed; with
+    ``fit_seconds``, each fit stops adding rounds after that long and keeps its model."""
     project = prep.project
     shape = prep.matrices.X_train.shape
     setup = ModelSetup(
-        project.spec, prep.metric, shape, project.model, overrides, seed, deadline=deadline
+        project.spec,
+        prep.metric,
+        shape,
+        project.model,
+        overrides,
+        seed,
+        deadline=deadline,
+        fit_seconds=fit_seconds,
     )
     return get_model(model_name).create(setup)
 
@@ -178,12 +191,17 @@ def build_models(
     model_name: str = "lightgbm",
     seeds: int = 1,
     deadline: float | None = None,
+    fit_seconds: float | None = None,
 ) -> list[Model]:
     """``seeds`` models of the family, with seeds ``seed, seed + 1, ..., seed + seeds - 1``:
-    :func:`cross_validate` averages their predictions fold by fold. All share ``deadline``."""
+    :func:`cross_validate` averages their predictions fold by fold. All share ``deadline`` and
+    ``fit_seconds`` (each seed's fit has its own ``fit_seconds``)."""
     if seeds < 1:
         raise ConfigError(f"seeds must be at least 1, not {seeds}.")
-    return [build_model(prep, overrides, seed + i, model_name, deadline) for i in range(seeds)]
+    return [
+        build_model(prep, overrides, seed + i, model_name, deadline, fit_seconds)
+        for i in range(seeds)
+    ]
 
 
 def evaluate(

@@ -51,6 +51,9 @@ class TrainOptions:
     # a time.monotonic() value: training raises kstarter.models.OutOfTime once it has passed
     # (``kstarter auto``), and nothing of the run is written
     deadline: float | None = None
+    # seconds each fit (a fold's model) may train before it stops adding rounds and keeps the
+    # model so far (``kstarter auto``'s first run on a large table); recorded in the run
+    fit_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,9 @@ def train_prepared(
     spec, metric, folds, tables = project.spec, prep.metric, prep.folds, prep.tables
     seed = project.train.seed if options.seed is None else options.seed
     model_name = options.model or project.model.name
-    models = build_models(prep, overrides, seed, model_name, options.seeds, options.deadline)
+    models = build_models(
+        prep, overrides, seed, model_name, options.seeds, options.deadline, options.fit_seconds
+    )
     seeds_shown = _seeds_shown(seed, options.seeds)
     say(
         f"{spec.name}: {len(prep.y)} rows x {prep.matrices.X_train.shape[1]} features, "
@@ -128,7 +133,8 @@ def train_prepared(
     def fold_done(k: int, out: FoldOutput, va: np.ndarray) -> None:
         quick = _quick_fold_score(metric, spec, prep.y[va], out.valid_pred)
         shown = f"  {metric.name} {quick:.5f}" if quick is not None else ""
-        say(f"fold {k + 1}/{folds.n_splits}{shown}  best iteration {out.best_iteration}")
+        cut = "  (stopped by its time limit)" if out.stopped_by_time else ""
+        say(f"fold {k + 1}/{folds.n_splits}{shown}  best iteration {out.best_iteration}{cut}")
         if on_fold is not None:
             on_fold(k, out, va)
 
@@ -160,6 +166,8 @@ def train_prepared(
         rows=int(len(prep.y)),
         seconds=round(time.perf_counter() - started, 2),
         fold_seconds=tuple(round(s, 2) for s in cv.fold_seconds),
+        fit_seconds=None if options.fit_seconds is None else round(options.fit_seconds, 2),
+        stopped_by_time=sum(cv.stopped_by_time) if options.fit_seconds is not None else None,
         created=datetime.now(UTC).isoformat(timespec="microseconds"),
     )
     run_id = _new_run_id(project, model_name)

@@ -36,10 +36,22 @@ class AutoSettings:
     reserve_share: float
     blends: tuple[str, ...]
     parallel_from: float = 120.0  # seconds of budget from which runs train side by side
+    limit_share: float = 0.8  # of the time left, what a family's first run may take
+    min_fit_seconds: float = 1.0  # a time limit per fit below this: the step is skipped
+    fit_part: float = 0.5  # of a limited fold's time, what its fit may take (then: predicting)
 
-    def reserve(self, budget: float) -> float:
-        """Seconds kept back for blending at the end of a ``budget``."""
-        return min(max(self.reserve_seconds, self.reserve_share * budget), 0.5 * budget)
+    reserve_per_row: float = 3e-5  # seconds one blend method takes per train row
+
+    def reserve(self, budget: float, rows: int = 0) -> float:
+        """Seconds kept back for blending at the end of a ``budget`` on ``rows`` train rows:
+        the most of a floor, a share of the budget and what the blend methods take on that
+        many rows; never more than half the budget."""
+        by_rows = self.blend_seconds(rows) * len(self.blends)
+        return min(max(self.reserve_seconds, self.reserve_share * budget, by_rows), 0.5 * budget)
+
+    def blend_seconds(self, rows: int) -> float:
+        """What one blend method should take on ``rows`` train rows."""
+        return self.reserve_per_row * rows
 
 
 def load_settings() -> AutoSettings:
@@ -56,7 +68,9 @@ def settings_from(raw: Mapping[str, Any]) -> AutoSettings:
 
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{_FILE} must be a mapping with steps, relative_cost, reserve, blends.")
-    unknown = set(raw) - {"steps", "relative_cost", "reserve", "blends", "parallel_from"}
+    unknown = set(raw) - {
+        "steps", "relative_cost", "reserve", "blends", "parallel_from", "time_limit"
+    }  # fmt: skip
     if unknown:
         raise ConfigError(f"{_FILE} has unknown keys {sorted(unknown)}: remove them.")
     steps = []
@@ -87,14 +101,31 @@ def settings_from(raw: Mapping[str, Any]) -> AutoSettings:
             f"{_FILE} blends has {', '.join(bad)}: use methods of `kstarter blend` "
             f"({', '.join(METHODS)})."
         )
+    limit = raw.get("time_limit") or {}
+    if not isinstance(limit, Mapping) or set(limit) - {"share", "fit_part", "min_fit_seconds"}:
+        raise ConfigError(
+            f"{_FILE} time_limit must be a mapping with share, fit_part and min_fit_seconds."
+        )
+    share, fit_part = (_fraction(limit.get(k, d), f"time_limit.{k}") for k, d in
+                       (("share", 0.8), ("fit_part", 0.5)))  # fmt: skip
     return AutoSettings(
         steps=tuple(steps),
         relative_cost={k: float(v) for k, v in costs.items()},
         reserve_seconds=float(reserve.get("seconds", 3)),
         reserve_share=float(reserve.get("share", 0.05)),
+        reserve_per_row=_positive(reserve.get("per_row", 3e-5), "reserve.per_row"),
         blends=blends,
         parallel_from=_positive(raw.get("parallel_from", 120), "parallel_from"),
+        limit_share=share,
+        fit_part=fit_part,
+        min_fit_seconds=_positive(limit.get("min_fit_seconds", 1.0), "time_limit.min_fit_seconds"),
     )
+
+
+def _fraction(value: Any, name: str) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 1:
+        raise ConfigError(f"{_FILE} {name} must be more than 0 and at most 1.")
+    return float(value)
 
 
 def _positive(value: Any, name: str) -> float:
@@ -156,9 +187,12 @@ class CostModel:
         per_fold = self.fold_seconds(step.model)
         if per_fold is None:
             return None
-        # the least seen: a process's first run also pays its one-time imports (the report)
-        overhead = min(self._overheads) if self._overheads else 0.0
-        return per_fold * step.seeds * self.n_folds + overhead
+        return per_fold * step.seeds * self.n_folds + self.overhead()
+
+    def overhead(self) -> float:
+        """A run's seconds outside its folds: the least seen (a process's first run also pays
+        its one-time imports: the report), 0 before any run."""
+        return min(self._overheads) if self._overheads else 0.0
 
     def measured(self, model: str) -> bool:
         return bool(self._fold_seconds.get(model))

@@ -90,7 +90,7 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     project = load_project(project_dir)
     prep = prepare(project)
     start = time.monotonic()
-    clock = _Clock(start, options.budget, settings.reserve(options.budget))
+    clock = _Clock(start, options.budget, settings.reserve(options.budget, len(prep.y)))
     say = options.progress or (lambda _: None)
     result = AutoResult(
         project=project.root,
@@ -116,15 +116,15 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     result.final = _choose(result, prep.metric)
     _save(project.root / paths.AUTO_RECORD, result)
     if result.final is None and not result.interrupted:
-        raise TrainError(_too_small(result, settings, costs))
+        raise TrainError(_too_small(result, settings, costs, clock.reserve))
     return result
 
 
-def _too_small(result: AutoResult, settings: AutoSettings, costs: CostModel) -> str:
+def _too_small(result: AutoResult, settings: AutoSettings, costs: CostModel, reserve: float) -> str:
     """Why nothing finished, and the budget that would let the cheapest step finish."""
     estimates = [e for e in (costs.estimate(s) for s in settings.steps) if e is not None]
     need = (
-        f" about {format_budget(_round_up(min(estimates) * 1.5 + settings.reserve(result.budget)))}"
+        f" about {format_budget(_round_up(min(estimates) * 1.5 + reserve))}"
         if estimates
         else " more"
     )
@@ -185,6 +185,7 @@ class _Trainer:
         for r in self.existing:
             costs.observe(r.metrics.model or "", r.metrics.seeds or 1, r.metrics.fold_seconds)
         self.done: dict[Step, RunMetrics] = {}
+        self.limited: set[str] = set()  # families whose first run its time limit stopped
         self.pending = list(settings.steps)
         self.running: dict[Future[Outcome], Step] = {}
 
@@ -206,9 +207,10 @@ class _Trainer:
         clock = self.clock
         while self.pending or self.running:
             while self.pending and len(self.running) < slots:
-                step = self._next_step()
-                if step is None:
+                found = self._next_step()
+                if found is None:
                     break
+                step, fit_seconds = found
                 task = Task(
                     project=str(self.prep.project.root),
                     model=step.model,
@@ -217,6 +219,7 @@ class _Trainer:
                     label=step.label,
                     fold_lines=self.options.fold_progress is not None,
                     clock=(clock.start, clock.budget),
+                    fit_seconds=fit_seconds,
                 )
                 self.running[pool.submit(work, task)] = step
             if not self.running:
@@ -226,9 +229,10 @@ class _Trainer:
                 step = self.running.pop(future)
                 self._collect(step, future.result())
 
-    def _next_step(self) -> Step | None:
-        """The next step to train, taken off ``pending``: existing runs are reused and steps
-        that cannot fit are skipped on the way. None once nothing is left."""
+    def _next_step(self) -> tuple[Step, float | None] | None:
+        """The next step to train and its time limit per fit (None: none), taken off
+        ``pending``: existing runs are reused and steps that cannot fit are skipped on the
+        way. None once nothing is left."""
         clock, say = self.clock, self.say
         while self.pending:
             step = order_steps(self.pending, _family_rank(self.done, self.prep.metric))[0]
@@ -243,21 +247,58 @@ class _Trainer:
                 continue
             left = clock.left_for_training()
             estimate = self.costs.estimate(step)
-            if left <= 0 or (estimate is not None and estimate > left):
-                why = "no time left" if left <= 0 else (
-                    f"needs about {format_seconds(estimate or 0)}, {format_seconds(left)} left"
-                )  # fmt: skip
+            fit_seconds, why = self._limit(step, left, estimate)
+            if why is not None:
                 self.result.skipped.append((step.label, why))
                 say(f"{clock.stamp()} {step.label}: skipped ({why})")
                 continue
             shown = f", about {format_seconds(estimate)}" if estimate is not None else ""
+            if fit_seconds is not None:
+                shown += f", at most {fit_seconds:.1f} s a fit"
             say(f"{clock.stamp()} {step.label}: training{shown}")
-            return step
+            return step, fit_seconds
         return None
+
+    def _limit(
+        self, step: Step, left: float, estimate: float | None
+    ) -> tuple[float | None, str | None]:
+        """A step's time limit per fit, or why it is skipped.
+
+        A family's first run (one seed) may take ``limit_share`` of the time left: one whose
+        cost is unknown, or more than that, trains with each fit limited to its part of it
+        (boosting stops there and keeps the model so far), so even a short budget on a large
+        table gets a model of each family it can. A seed bag runs only when its estimate fits
+        the time left, and only after its family's first run trained without hitting one."""
+        if left <= 0:
+            return None, "no time left"
+        if step.seeds > 1:
+            if step.model in self.limited:
+                return None, f"{step.model}'s single run already needed a time limit"
+            if not any(s.model == step.model and s.seeds == 1 for s in self.done):
+                return None, f"{step.model}'s single run did not train"
+            if estimate is not None and estimate > left:
+                return None, f"needs about {format_seconds(estimate)}, {format_seconds(left)} left"
+            return None, None
+        n_folds = self.prep.folds.n_splits
+        settings, overhead = self.settings, self.costs.overhead()
+        # the least another limited run needs; a rest smaller than that goes to this one
+        least = n_folds * settings.min_fit_seconds / settings.fit_part + overhead
+        share = settings.limit_share * left
+        if left - share < least:
+            share = left
+        if estimate is not None and estimate <= share:
+            return None, None
+        fit_seconds = (share - overhead) / n_folds * settings.fit_part
+        if fit_seconds < settings.min_fit_seconds:
+            need = f"needs about {format_seconds(estimate)}, " if estimate is not None else ""
+            return None, f"{need}{format_seconds(left)} left: too little for {n_folds} folds"
+        return fit_seconds, None
 
     def _collect(self, step: Step, outcome: Outcome) -> None:
         clock, say, result = self.clock, self.say, self.result
-        self.costs.observe(step.model, step.seeds, outcome.fold_seconds)
+        limited = outcome.metrics is not None and bool(outcome.metrics.stopped_by_time)
+        if not limited:  # a limited run's folds say what the limit allowed, not what it costs
+            self.costs.observe(step.model, step.seeds, outcome.fold_seconds)
         if outcome.run_id is None or outcome.metrics is None:
             why = (
                 f"stopped after {len(outcome.fold_seconds)} of {self.prep.folds.n_splits} "
@@ -268,9 +309,20 @@ class _Trainer:
             return
         self.costs.observe_overhead(outcome.overhead)
         self.done[step] = outcome.metrics
-        result.entries.append(_entry(outcome.run_id, step.label, outcome.metrics, "trained"))
+        label = step.label
+        if limited:
+            self.limited.add(step.model)
+            label += " (time-limited)"
+        result.entries.append(_entry(outcome.run_id, label, outcome.metrics, "trained"))
+        cut = (
+            f", {outcome.metrics.stopped_by_time} of {self.prep.folds.n_splits} folds stopped "
+            "by the time limit"
+            if limited
+            else ""
+        )
         say(
-            f"{clock.stamp()} {step.label}: done, CV {_cv(outcome.metrics)} -> run {outcome.run_id}"
+            f"{clock.stamp()} {step.label}: done, CV {_cv(outcome.metrics)}{cut} -> run "
+            f"{outcome.run_id}"
         )
 
 
@@ -344,7 +396,9 @@ class _InProcess:
 
 def _existing_runs(prep: Prepared) -> list[RunRecord]:
     """Runs that ``auto`` may reuse: trained (not blended) with the project's default
-    parameters on these folds, this kstarter.yaml and this metric."""
+    parameters on these folds, this kstarter.yaml and this metric, and not cut short by a
+    time limit (a later ``auto`` trains those again, fully if it has the time; they stay
+    members of the blends)."""
     from kstarter.runs import list_runs
 
     project = prep.project
@@ -357,6 +411,7 @@ def _existing_runs(prep: Prepared) -> list[RunRecord]:
         and r.metrics.folds_hash == prep.folds.hash
         and r.metrics.config_hash == config_hash
         and r.metrics.metric == prep.metric.name
+        and not r.metrics.stopped_by_time
         and (r.path / paths.RunFiles.OOF).is_file()
         and (r.path / paths.RunFiles.TEST_PRED).is_file()
     ]
@@ -417,9 +472,15 @@ def _blend_all(
     if len(members) < 2:
         say(f"{clock.stamp()} no blend: fewer than two runs to combine")
         return
+    need = settings.blend_seconds(len(prep.y))
     for method in settings.blends:
-        if clock.left() <= 0:
-            result.skipped.append((f"blend {method}", "no time left"))
+        left = clock.left()
+        if left <= 0 or need > left:
+            why = "no time left" if left <= 0 else (
+                f"needs about {format_seconds(need)}, {format_seconds(left)} left"
+            )  # fmt: skip
+            result.skipped.append((f"blend {method}", why))
+            say(f"{clock.stamp()} blend {method}: skipped ({why})")
             continue
         say(f"{clock.stamp()} blend {method} of {len(members)} runs")
         done = blend(root, BlendOptions(runs=tuple(members), method=method))

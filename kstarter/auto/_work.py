@@ -49,6 +49,7 @@ class Task:
     label: str = ""  # how progress lines name the step
     fold_lines: bool = False  # a line a fold on stderr, with the time used and left
     clock: tuple[float, float] = (0.0, 0.0)  # auto's start (time.monotonic()) and budget
+    fit_seconds: float | None = None  # each fit stops adding rounds after this, keeping its model
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def _work(task: Task) -> Outcome:
         seeds=task.seeds,
         progress=fold_line if task.fold_lines else None,
         deadline=task.deadline,
+        fit_seconds=task.fit_seconds,
     )
     try:
         run = train_prepared(prep, dict(prep.project.model.params), options, on_fold=guard)

@@ -3,13 +3,15 @@
 ``_base`` holds the contract and the fold records, ``_threads`` the thread policy, one module
 per family (``_lightgbm``, ``_xgboost``, ``_catboost``,
 ``_linear``) and ``_registry`` the names that pick them. A setup's deadline stops any family
-with :class:`OutOfTime`. Importing the package sets ``OMP_WAIT_POLICY`` (``_threads``) before
-any lightgbm import.
+with :class:`OutOfTime`; its ``fit_seconds`` stops a fit early and keeps it
+(:class:`FitTimer`). Importing the package sets ``OMP_WAIT_POLICY`` (``_threads``) before any
+lightgbm import.
 """
 
 from __future__ import annotations
 
 from kstarter.models._base import (
+    FitTimer,
     FoldData,
     FoldOutput,
     Model,
@@ -28,6 +30,7 @@ __all__ = [
     "FoldData",
     "FoldOutput",
     "OutOfTime",
+    "FitTimer",
     "stack_targets",
     "SMALL_CELLS",
     "physical_cores",

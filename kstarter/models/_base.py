@@ -32,6 +32,7 @@ __all__ = [
     "FoldOutput",
     "OutOfTime",
     "check_deadline",
+    "FitTimer",
     "stack_targets",
 ]
 
@@ -47,6 +48,41 @@ def check_deadline(deadline: float | None, family: str) -> None:
     if deadline is not None and time.monotonic() >= deadline:
         late = time.monotonic() - deadline
         raise OutOfTime(f"{family} stopped: its deadline passed {late:.1f} s ago.")
+
+
+@dataclass
+class FitTimer:
+    """One fit's two time limits: the setup's ``deadline`` (hard: :class:`OutOfTime`, nothing
+    kept) and ``fit_seconds`` (soft: stop adding rounds, keep the model so far). Made just
+    before the fit starts; a family asks :meth:`stop` after each round (or chunk of trees)."""
+
+    family: str
+    deadline: float | None = None
+    fit_seconds: float | None = None
+    started: float = field(default_factory=time.monotonic)
+    stopped: bool = False  # fit_seconds ended the fit
+
+    @property
+    def active(self) -> bool:
+        return self.deadline is not None or self.fit_seconds is not None
+
+    def stop(self, raise_late: bool = True) -> bool:
+        """After a round: raise :class:`OutOfTime` once the deadline has passed (when
+        ``raise_late``; a family whose callback cannot raise checks :meth:`late` itself), and
+        True from the moment ``fit_seconds`` have passed (remembered in ``stopped``)."""
+        now = time.monotonic()
+        if self.late(now):
+            if raise_late:
+                check_deadline(self.deadline, self.family)
+            return True
+        if self.fit_seconds is not None and now - self.started >= self.fit_seconds:
+            self.stopped = True
+        return self.stopped
+
+    def late(self, now: float | None = None) -> bool:
+        """True once the deadline has passed."""
+        now = time.monotonic() if now is None else now
+        return self.deadline is not None and now >= self.deadline
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
 from kstarter.models._base import (
+    FitTimer,
     FoldData,
     FoldOutput,
     Model,
@@ -50,6 +51,7 @@ class CatBoostModel(Model):
     kind: str  # what one model predicts: binary | multiclass | regression
     n_classes: int  # multiclass: the class count, fixed whatever a fold's rows hold; else 0
     deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
+    fit_seconds: float | None = None  # see ModelSetup.fit_seconds
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:
@@ -75,7 +77,9 @@ class CatBoostModel(Model):
         if setup.metric.decision_for(setup.spec.task) == "rounding":
             kind = "regression"  # a continuous class index (QWK), as the metric table's loss
         n_classes = setup.spec.n_classes if kind == "multiclass" else 0
-        return cls(setup.metric, params, threads, kind, n_classes, setup.deadline)
+        return cls(
+            setup.metric, params, threads, kind, n_classes, setup.deadline, setup.fit_seconds
+        )
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
         if data.y.ndim == 1:
@@ -100,16 +104,16 @@ class CatBoostModel(Model):
         if self.n_classes:  # (n, k) outputs even when a fold's rows miss a class
             params["class_names"] = list(range(self.n_classes))
         model = CatBoost(params)
-        stop = None if self.deadline is None else _StopAt(self.deadline)
+        timer = FitTimer(self.name, self.deadline, self.fit_seconds)
         try:
-            model.fit(train, eval_set=valid, callbacks=None if stop is None else [stop])
+            model.fit(train, eval_set=valid, callbacks=[_StopAt(timer)] if timer.active else None)
         except CatBoostError as err:
             first = str(err).strip().splitlines()[0]
             raise ConfigError(
                 f"CatBoost rejected its parameters ({first}). Check the CatBoost keys of "
                 "model.params in kstarter.yaml or the --params file against configs/catboost.yaml."
             ) from err
-        if stop is not None and stop.stopped:
+        if timer.late():
             check_deadline(self.deadline, self.name)  # it has passed: raises OutOfTime
         test = Pool(X_test, cat_features=cats)
         valid_pred, test_pred = self._predict(model, valid), self._predict(model, test)
@@ -119,7 +123,8 @@ class CatBoostModel(Model):
         # PredictionValuesChange: how much a feature moves the predictions, summing to 100
         values = model.get_feature_importance()
         importance = dict(zip(map(str, model.feature_names_), map(float, values), strict=True))
-        return FoldOutput(valid_pred, test_pred, int(model.get_best_iteration()) + 1, importance)
+        rounds = int(model.get_best_iteration()) + 1
+        return FoldOutput(valid_pred, test_pred, rounds, importance, timer.stopped)
 
     def _predict(self, model: Any, pool: Any) -> np.ndarray:
         import numpy as np
@@ -131,20 +136,17 @@ class CatBoostModel(Model):
 
 
 class _StopAt:
-    """A CatBoost callback: stops training after the first iteration that ends past
-    ``deadline``; the model then raises :class:`~kstarter.models.OutOfTime`. (CatBoost calls
-    it from its C++ loop, so it says stop rather than raising there.)"""
+    """A CatBoost callback: stops training after the first iteration that ends past the
+    deadline (the model then raises :class:`~kstarter.models.OutOfTime`; CatBoost calls it
+    from its C++ loop, so it says stop rather than raising there), or once the fit has
+    trained ``fit_seconds`` (``use_best_model`` then keeps the best iteration so far)."""
 
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-        self.stopped = False
+    def __init__(self, timer: FitTimer) -> None:
+        self.timer = timer
 
     def after_iteration(self, info: Any) -> bool:
         """True to go on."""
-        import time
-
-        self.stopped = time.monotonic() >= self.deadline
-        return not self.stopped
+        return not self.timer.stop(raise_late=False)
 
 
 def _frames(matrices: Matrices) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
 from kstarter.models._base import (
+    FitTimer,
     FoldData,
     FoldOutput,
     Model,
@@ -65,6 +66,7 @@ class LightGBMModel(Model):
     num_boost_round: int
     early_stopping_rounds: int
     deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
+    fit_seconds: float | None = None  # see ModelSetup.fit_seconds
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:
@@ -88,6 +90,7 @@ class LightGBMModel(Model):
             setup.config.num_boost_round,
             setup.config.early_stopping_rounds,
             setup.deadline,
+            setup.fit_seconds,
         )
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
@@ -129,8 +132,9 @@ class LightGBMModel(Model):
             lgb.early_stopping(self.early_stopping_rounds, verbose=False),
             lgb.log_evaluation(0),
         ]
-        if self.deadline is not None:
-            callbacks.append(_stop_at(self.deadline, self.name))
+        timer = FitTimer(self.name, self.deadline, self.fit_seconds)
+        if timer.active:
+            callbacks.append(_stop_at(timer))
         booster = lgb.train(
             self.params,
             dtrain,
@@ -149,15 +153,31 @@ class LightGBMModel(Model):
         gains = booster.feature_importance(importance_type="gain", iteration=best)
         importance = dict(zip(booster.feature_name(), map(float, gains), strict=True))
         del booster, dtrain, dvalid
-        return FoldOutput(valid_pred, test_pred, int(best), importance)
+        return FoldOutput(valid_pred, test_pred, int(best), importance, timer.stopped)
 
 
-def _stop_at(deadline: float, family: str) -> Callable[[Any], None]:
-    """A LightGBM callback: :class:`~kstarter.models.OutOfTime` after the first boosting round
-    that ends past ``deadline`` (lgb.train lets any exception but early stopping's through)."""
+def _stop_at(timer: FitTimer) -> Callable[[Any], None]:
+    """A LightGBM callback, after early stopping's: :class:`~kstarter.models.OutOfTime` after
+    the first boosting round that ends past the deadline (lgb.train lets any exception but
+    early stopping's through); once the fit has trained ``fit_seconds``, early stopping's own
+    exception at the best round on the validation rows so far, so the model is kept as early
+    stopping would keep it."""
+    import lightgbm as lgb
+
+    best: dict[str, Any] = {}
 
     def check(env: Any) -> None:
-        check_deadline(deadline, family)
+        first = env.evaluation_result_list[0] if env.evaluation_result_list else None
+        if first is not None:  # (data, metric, value, higher is better)
+            value, higher = first[2], first[3]
+            if not best or (value > best["value"] if higher else value < best["value"]):
+                best.update(
+                    value=value, iteration=env.iteration, results=env.evaluation_result_list
+                )
+        if timer.stop():
+            raise lgb.callback.EarlyStopException(
+                best.get("iteration", env.iteration), best.get("results", [])
+            )
 
     check.order = 40  # type: ignore[attr-defined]  # after early stopping (30)
     return check

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
 from kstarter.models._base import (
+    FitTimer,
     FoldData,
     FoldOutput,
     Model,
@@ -46,6 +47,7 @@ class XGBoostModel(Model):
     num_boost_round: int
     early_stopping_rounds: int
     deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
+    fit_seconds: float | None = None  # see ModelSetup.fit_seconds
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:
@@ -67,6 +69,7 @@ class XGBoostModel(Model):
             setup.config.num_boost_round,
             setup.config.early_stopping_rounds,
             setup.deadline,
+            setup.fit_seconds,
         )
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
@@ -101,15 +104,19 @@ class XGBoostModel(Model):
         dtrain, dvalid = full.slice(data.train_idx), full.slice(data.valid_idx)
         dtrain.set_label(label[data.train_idx])
         dvalid.set_label(label[data.valid_idx])
+        timer = FitTimer(self.name, self.deadline, self.fit_seconds)
         try:
             booster = xgb.train(
                 self.params,
                 dtrain,
                 num_boost_round=self.num_boost_round,
                 evals=[(dvalid, "valid")],
-                early_stopping_rounds=self.early_stopping_rounds,
                 verbose_eval=False,
-                callbacks=None if self.deadline is None else [_stop_at(self.deadline, self.name)],
+                # early stopping first: it records the best round before a time limit stops
+                callbacks=[
+                    xgb.callback.EarlyStopping(rounds=self.early_stopping_rounds),
+                    *([_stop_at(timer)] if timer.active else []),
+                ],
             )
         except xgb.core.XGBoostError as err:
             first = str(err).strip().splitlines()[0]
@@ -129,18 +136,18 @@ class XGBoostModel(Model):
         columns = data.matrices.X_train.columns
         importance = {str(c): float(gains.get(str(c), 0.0)) for c in columns}  # type: ignore[arg-type]
         del booster, dtrain, dvalid
-        return FoldOutput(valid_pred, test_pred, rounds, importance)
+        return FoldOutput(valid_pred, test_pred, rounds, importance, timer.stopped)
 
 
-def _stop_at(deadline: float, family: str) -> xgb.callback.TrainingCallback:
+def _stop_at(timer: FitTimer) -> xgb.callback.TrainingCallback:
     """An XGBoost callback: :class:`~kstarter.models.OutOfTime` after the first boosting round
-    that ends past ``deadline``."""
+    that ends past the deadline; training stops (keeping the best round so far, which early
+    stopping records) once the fit has trained ``fit_seconds``."""
     import xgboost as xgb
 
     class StopAt(xgb.callback.TrainingCallback):
         def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
-            check_deadline(deadline, family)
-            return False
+            return timer.stop()
 
     return StopAt()
 

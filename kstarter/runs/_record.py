@@ -10,8 +10,9 @@ run and a blend (whose record has ``members`` and no ``threads``), a practice su
 Kaggle one (which adds the description, competition, ref and error). Files written by earlier
 versions are read as they are: a key they lack takes its default (None, or empty), a key this
 version does not know is kept in ``extra`` and written back after the known ones. A field
-outside the layouts (``seeds``, set only when a run averaged several seeds; the ``nested_*``
-scores of a blend that fitted something) is written after the layout's keys only when it is
+outside the layouts (``seeds``, set only when a run averaged several seeds; ``fit_seconds`` and
+``stopped_by_time`` of a run trained under a time limit; the ``nested_*`` scores of a blend
+that fitted something) is written after the layout's keys only when it is
 set, so a default run's file keeps its layout (an old
 submission entry is written back in today's layout when a new one is recorded beside it). A
 metrics.json without the scores every version wrote (metric, direction, fold_scores, cv_mean,
@@ -103,6 +104,11 @@ class RunMetrics:
     seconds: float | None = None
     fold_seconds: tuple[float, ...] = ()
     created: str | None = None  # ISO time, UTC, to the microsecond: orders the runs
+    # A run trained under a time limit per fit (``kstarter auto`` on a short budget): the limit
+    # in seconds, and how many folds' fits it stopped before early stopping did. None (absent
+    # from the file) for a run without one.
+    fit_seconds: float | None = None
+    stopped_by_time: int | None = None
     # A blend that fitted something (weights, hillclimb, stack), scored as a run is scored, on
     # predictions whose weights or stacker were fitted without the fold they score (nested);
     # None (absent from the file) for a trained run and for a mean or rank blend.

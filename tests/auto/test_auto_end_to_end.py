@@ -122,6 +122,40 @@ def test_ctrl_c_keeps_every_finished_run_and_the_next_auto_continues(ks, tmp_pat
     assert {r.id for r in kept} <= reused
 
 
+def test_a_run_too_slow_for_the_budget_is_time_limited_not_lost(ks, tmp_path):
+    """A family whose run cannot end in its part of the budget still gives a run: its fits stop
+    at their time limit and keep their models. It is blended like any other, gets no seed bags,
+    and the next auto trains it again rather than reusing it."""
+    import yaml
+
+    project = _project(tmp_path, "adult-income")
+    config_path = project / paths.CONFIG
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["model"]["params"] = {"learning_rate": 0.0005}  # thousands of rounds a fold
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    budget = 25
+    ks("auto", "--budget", str(budget), cwd=project)
+    record = _record(project)
+    assert record["seconds"] <= 1.1 * budget, record
+    runs = {r.id: r for r in list_runs(project)}
+    (light,) = [e for e in record["entries"] if e["what"] == "lightgbm (time-limited)"]
+    limited = runs[light["run"]].metrics
+    assert limited.fit_seconds is not None and limited.stopped_by_time
+    assert all(it < 5000 for it in limited.best_iterations)
+    skipped = dict((s["step"], s["why"]) for s in record["skipped"])
+    assert "time limit" in skipped["lightgbm x3 seeds"]
+    spec = load_project(project).spec
+    sample = read_submission(project / "data" / spec.files.sample_submission)
+    final = read_submission(runs[record["final"]].path / paths.RunFiles.SUBMISSION)
+    validate_submission(final, sample, spec)
+
+    ks("auto", "--budget", str(budget), cwd=project)
+    again = _record(project)
+    assert light["run"] not in {e["run"] for e in again["entries"] if e["status"] == "reused"}
+    assert any(e["what"].startswith("lightgbm") and e["status"] == "trained"
+               for e in again["entries"])  # fmt: skip
+
+
 def test_a_budget_too_small_for_any_run_says_so(ks, tmp_path):
     project = _project(tmp_path, "adult-income")
     proc = ks("auto", "--budget", "1s", cwd=project, check=False)

@@ -44,6 +44,10 @@ def test_the_shipped_file_is_valid_and_starts_with_one_run_of_each_family() -> N
     assert {"hillclimb", "stack"} <= set(settings.blends)
     # the reserve for blending grows with the budget and never eats more than half of it
     assert settings.reserve(10) <= 5 and settings.reserve(3600) > settings.reserve(60)
+    # ... and with the rows the blends have to read and fit
+    assert settings.reserve(600, 1_000_000) > settings.reserve(600, 1_000)
+    assert settings.reserve(60, 10**9) == 30
+    assert 0 < settings.limit_share <= 1 and 0 < settings.fit_part <= 1
 
 
 @pytest.mark.parametrize(
@@ -60,6 +64,14 @@ def test_the_shipped_file_is_valid_and_starts_with_one_run_of_each_family() -> N
          "vote"),
         ({"steps": [{"model": "linear"}], "relative_cost": {"linear": 1}, "budget": 3}, "unknown"),
         ({"steps": ["linear"], "relative_cost": {"linear": 1}}, "steps[0]"),
+        ({"steps": [{"model": "linear"}], "relative_cost": {"linear": 1},
+          "time_limit": {"share": 1.5}}, "time_limit.share"),
+        ({"steps": [{"model": "linear"}], "relative_cost": {"linear": 1},
+          "time_limit": {"fit_part": 0}}, "time_limit.fit_part"),
+        ({"steps": [{"model": "linear"}], "relative_cost": {"linear": 1},
+          "time_limit": {"shares": 0.5}}, "time_limit must be"),
+        ({"steps": [{"model": "linear"}], "relative_cost": {"linear": 1},
+          "reserve": {"per_row": "fast"}}, "reserve.per_row"),
     ],
 )  # fmt: skip
 def test_a_bad_auto_file_is_refused_with_the_entry_and_the_fix(raw: dict, needle: str) -> None:
