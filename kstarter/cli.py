@@ -36,6 +36,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except KstarterError as exc:
             raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:  # Ctrl-C: the shell's convention, 128 + SIGINT
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
