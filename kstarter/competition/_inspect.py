@@ -147,8 +147,8 @@ def _find_id(
     if overrides.id is not None:
         if overrides.id not in test.columns:
             raise SpecError(
-                f"--id {overrides.id!r} is not a column of data/{files.test}; its columns are "
-                f"{_cols(test)}."
+                f"--id {overrides.id!r} is not a column of data/{files.test}"
+                f"{_did_you_mean(overrides.id, test)}; its columns are {_cols(test)}."
             )
         return overrides.id
     if sample_id in test.columns:
@@ -184,11 +184,7 @@ def _find_targets(
     preds = [str(c) for c in sample.columns[1:]]
     unseen = [str(c) for c in train.columns if c not in test.columns and c != id_col]
     if overrides.targets:
-        missing = [t for t in overrides.targets if t not in train.columns]
-        if missing:
-            raise SpecError(
-                f"--target {missing[0]!r} is not a column of train; its columns are {_cols(train)}."
-            )
+        _check_targets(overrides.targets, train, test, preds, unseen)
         targets = list(overrides.targets)
     elif all(p in unseen for p in preds):
         targets = preds
@@ -415,6 +411,49 @@ def _check_needs(metric: Metric, kind: str, spec: Spec) -> None:
             f"{kind.replace('_', ' ')} predictions: check --metric against the competition's "
             "Evaluation page."
         )
+
+
+def _check_targets(
+    given: tuple[str, ...] | list[str],
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    preds: list[str],
+    unseen: list[str],
+) -> None:
+    """``--target`` names columns of train that test lacks; when the sample's prediction
+    columns are themselves such columns, it names those (a target that is not what the sample
+    predicts writes one thing under another's header)."""
+    for t in given:
+        if t not in train.columns:
+            raise SpecError(
+                f"--target {t!r} is not a column of train{_did_you_mean(t, train)}; its columns "
+                f"are {_cols(train)}."
+            )
+    obvious = [p for p in preds if p in unseen]
+    hint = f": the sample predicts {', '.join(obvious)}, so use --target {obvious[0]}" if (
+        obvious
+    ) else ""  # fmt: skip
+    for t in given:
+        if t in test.columns:
+            raise SpecError(
+                f"--target {t!r} is a column of test too, so it is an input, not what the "
+                f"competition asks for{hint or ': name a column that train has and test lacks'}."
+            )
+    wrong = [t for t in given if t not in preds]
+    if wrong and set(obvious) - set(given):
+        raise SpecError(
+            f"--target {wrong[0]!r} is not what the sample's prediction column"
+            f"{'s hold' if len(preds) > 1 else ' holds'}{hint}, or leave --target out."
+        )
+
+
+def _did_you_mean(name: str, df: pd.DataFrame) -> str:
+    """`` (did you mean 'Age'?)`` for a near miss among the frame's columns, else nothing."""
+    import difflib
+
+    columns = {str(c).lower(): str(c) for c in df.columns}
+    close = difflib.get_close_matches(name.lower(), list(columns), n=1, cutoff=0.6)
+    return f" (did you mean {columns[close[0]]!r}?)" if close else ""
 
 
 def _cols(df: pd.DataFrame, limit: int = 12) -> str:
