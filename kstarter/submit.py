@@ -129,8 +129,9 @@ def best_submitted(root: Path, metric_name: str) -> RunRecord | None:
 
 
 def check_budget(project: Project, run: RunRecord, force: bool) -> int | None:
-    """Refuse a submission beyond today's limit, and one whose CV is worse than the best
-    already submitted unless ``force``. Returns the submissions left today (None: unknown)."""
+    """Refuse a submission beyond today's limit, and, unless ``force``, a run already
+    submitted (the same predictions score the same) or one whose CV is worse than the best
+    already submitted. Returns the submissions left today (None: unknown)."""
     board = get_leaderboard(project.spec)
     limit = board.daily_limit
     left = None
@@ -143,6 +144,15 @@ def check_budget(project: Project, run: RunRecord, force: bool) -> int | None:
                 f"00:00 UTC; {board.limit_text}): submit again after 00:00 UTC, and meanwhile "
                 "trust your CV (`kstarter runs`)."
             )
+    before = [e for e in run.submissions if _counts(e)]
+    if before and not force:
+        last = before[-1]
+        scored = f" (public score {last.public})" if last.public is not None else ""
+        when = f" on {last.date}" if last.date else ""
+        raise SubmissionError(
+            f"Run {run.id} was already submitted{when}{scored}: the same predictions get the "
+            f"same score{_left(left)}. Pass --force to submit it again."
+        )
     metric = get_metric(project.spec.metric)
     best = best_submitted(project.root, metric.name)
     cv = run.metrics.cv_mean

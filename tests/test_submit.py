@@ -60,8 +60,12 @@ def test_a_worse_cv_than_the_best_submitted_needs_force(ks, project):
     assert _entries(path, runs[worse]) == []
     proc = ks("submit", runs[worse], "-m", "worse, knowingly", "--force", cwd=path)
     assert "COMPLETE" in proc.stdout and len(_entries(path, runs[worse])) == 1
-    # the same run again, or one at least as good as the best, needs no --force
-    ks("submit", runs[better], "-m", "again", cwd=path)
+    # the same run again would get the same score: it spends a submission only with --force
+    proc = ks("submit", runs[better], "-m", "again", cwd=path, check=False)
+    assert_clean_error(proc, f"Run {runs[better]} was already submitted", "--force")
+    assert len(_entries(path, runs[better])) == 1
+    ks("submit", runs[better], "-m", "again, knowingly", "--force", cwd=path)
+    assert len(_entries(path, runs[better])) == 2
 
 
 def test_the_daily_limit_is_refused_even_with_force(ks, project):
@@ -71,7 +75,7 @@ def test_the_daily_limit_is_refused_even_with_force(ks, project):
     config.write_text(config.read_text().replace("daily_limit: null", "daily_limit: 2"))
     assert get_leaderboard(load_project(path).spec).daily_limit == 2
     ks("submit", runs[best], "-m", "one", cwd=path)
-    proc = ks("submit", runs[best], "-m", "two", cwd=path)
+    proc = ks("submit", runs[best], "-m", "two", "--force", cwd=path)
     assert "0 submission(s) left today" in proc.stdout
     proc = ks("submit", runs[best], "-m", "three", "--force", cwd=path, check=False)
     assert_clean_error(proc, "all 2 submissions allowed today", "00:00 UTC", "daily_limit")
