@@ -134,7 +134,10 @@ def train_prepared(
         quick = _quick_fold_score(metric, spec, prep.y[va], out.valid_pred)
         shown = f"  {metric.name} {quick:.5f}" if quick is not None else ""
         cut = "  (stopped by its time limit)" if out.stopped_by_time else ""
-        say(f"fold {k + 1}/{folds.n_splits}{shown}  best iteration {out.best_iteration}{cut}")
+        rounds = f"  best iteration {out.best_iteration}" if models[0].has_rounds else ""
+        if models[0].has_rounds and out.best_iteration >= project.model.num_boost_round:
+            rounds += f" of {project.model.num_boost_round}: {_AT_CAP}"
+        say(f"fold {k + 1}/{folds.n_splits}{shown}{rounds}{cut}")
         if on_fold is not None:
             on_fold(k, out, va)
 
@@ -182,7 +185,7 @@ def train_prepared(
         test_pred=test_pred,
         submission=submission,
         log_name=RunFiles.TRAIN_LOG,
-        log_text=_log_text(metrics),
+        log_text=_log_text(metrics, models[0].has_rounds, project.model.num_boost_round),
         importance=importance_frame(cv.importance, prep.matrices.names),
         copy_features=True,
     )
@@ -217,7 +220,11 @@ def _seeds_shown(seed: int, seeds: int) -> str:
     return f" averaged over seeds {seed}..{seed + seeds - 1}" if seeds > 1 else ""
 
 
-def _log_text(m: RunMetrics) -> str:
+# a fold whose best round is the last one allowed was still improving
+_AT_CAP = "the round cap, still improving (raise model.num_boost_round or the learning rate)"
+
+
+def _log_text(m: RunMetrics, has_rounds: bool, cap: int | None = None) -> str:
     seed = f"seed {m.seed}"
     if m.seeds is not None and m.seed is not None:
         seed = f"seeds {m.seed}..{m.seed + m.seeds - 1}"
@@ -225,6 +232,9 @@ def _log_text(m: RunMetrics) -> str:
     for k, (s, it, sec) in enumerate(
         zip(m.fold_scores, m.best_iterations, m.fold_seconds, strict=True)
     ):
-        lines.append(f"fold {k + 1}: {m.metric} {s:.6f}  best iteration {it}  {sec:.1f} s")
+        rounds = f"  best iteration {it}" if has_rounds else ""
+        if has_rounds and cap is not None and it >= cap:
+            rounds += f" of {cap}: {_AT_CAP}"
+        lines.append(f"fold {k + 1}: {m.metric} {s:.6f}{rounds}  {sec:.1f} s")
     lines.append(f"CV {m.cv_mean:.6f} ± {m.cv_std:.6f}  OOF {m.oof_score:.6f}  {m.seconds} s")
     return "\n".join(lines) + "\n"

@@ -21,7 +21,7 @@ from kstarter.models._base import (
 )
 from kstarter.models._lightgbm import LightGBMModel
 from kstarter.models._linear import LINEAR_KEYS, LinearModel, linear_kind, linear_params
-from kstarter.models._registry import MODELS, get_model
+from kstarter.models._registry import MODELS, family_terms, get_model
 from kstarter.models._threads import SMALL_CELLS, physical_cores, resolve_threads
 
 __all__ = [
@@ -42,4 +42,5 @@ __all__ = [
     "LINEAR_KEYS",
     "MODELS",
     "get_model",
+    "family_terms",
 ]

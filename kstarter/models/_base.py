@@ -166,6 +166,10 @@ class Model(abc.ABC):
     """
 
     name: ClassVar[str]
+    # how the run's report and files name it: what its importance measures, and whether it
+    # trains in rounds (a best iteration per fold)
+    importance_name: ClassVar[str] = "total gain"
+    has_rounds: ClassVar[bool] = True
     params: dict[str, Any]
     threads: int
 

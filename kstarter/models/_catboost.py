@@ -45,6 +45,7 @@ class CatBoostModel(Model):
     others as float64, converted once per process."""
 
     name: ClassVar[str] = "catboost"
+    importance_name: ClassVar[str] = "prediction values change"
     metric: Metric
     params: dict[str, Any]
     threads: int

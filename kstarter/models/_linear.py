@@ -72,6 +72,8 @@ def linear_kind(task: str, metric: Metric) -> str:
 @dataclass(frozen=True)
 class LinearModel(Model):
     name: ClassVar[str] = "linear"
+    importance_name: ClassVar[str] = "sum of |coefficient|"
+    has_rounds: ClassVar[bool] = False
     metric: Metric
     kind: str  # binary | multiclass | regression (see linear_kind)
     params: dict[str, Any]

@@ -14,7 +14,7 @@ from kstarter.models._lightgbm import LightGBMModel
 from kstarter.models._linear import LinearModel
 from kstarter.models._xgboost import XGBoostModel
 
-__all__ = ["MODELS", "get_model"]
+__all__ = ["MODELS", "get_model", "family_terms"]
 
 MODELS: dict[str, type[Model]] = {
     LightGBMModel.name: LightGBMModel,
@@ -35,3 +35,12 @@ def get_model(name: str) -> type[Model]:
         f"Unknown model {name!r}: the models are {', '.join(MODELS)}.{hint} "
         "Set model.name in kstarter.yaml or pass --model NAME."
     )
+
+
+def family_terms(name: str | None) -> tuple[str, bool]:
+    """How a run of family ``name`` is described: what its importance measures and whether it
+    trains in rounds. A name no family has (a blend, a family since removed): neutral terms."""
+    found = MODELS.get(name or "")
+    if found is None:
+        return "importance", False
+    return found.importance_name, found.has_rounds

@@ -21,7 +21,12 @@ if TYPE_CHECKING:
     from kstarter.prepare import Tables
     from kstarter.spec import Spec
 
+# importance.csv's columns: each family's own measure (LightGBM's total gain, linear's sum of
+# |coefficient|, ...; ``kstarter.models.family_terms`` names it), its mean and spread over folds
+MEAN, STD = "importance_mean", "importance_std"
+
 __all__ = [
+    "read_importance",
     "prediction_frames",
     "importance_frame",
     "plot_importance",
@@ -67,15 +72,22 @@ def importance_frame(importance: dict[str, list[float]], names: dict[str, Any]) 
     import pandas as pd
 
     rows = [
-        {"feature": names.get(k, k), "gain_mean": float(np.mean(v)), "gain_std": float(np.std(v))}
+        {"feature": names.get(k, k), MEAN: float(np.mean(v)), STD: float(np.std(v))}
         for k, v in importance.items()
     ]
-    frame = pd.DataFrame(rows, columns=["feature", "gain_mean", "gain_std"])
-    frame = frame.sort_values(["gain_mean", "feature"], ascending=[False, True], kind="stable")
+    frame = pd.DataFrame(rows, columns=["feature", MEAN, STD])
+    frame = frame.sort_values([MEAN, "feature"], ascending=[False, True], kind="stable")
     return frame.reset_index(drop=True)
 
 
-def plot_importance(frame: pd.DataFrame, path: Path, title: str, top: int = 30) -> None:
+def read_importance(frame: pd.DataFrame) -> pd.DataFrame:
+    """importance.csv as read: older runs named its columns gain_mean and gain_std."""
+    return frame.rename(columns={"gain_mean": MEAN, "gain_std": STD})
+
+
+def plot_importance(
+    frame: pd.DataFrame, path: Path, title: str, measure: str, top: int = 30
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -83,10 +95,8 @@ def plot_importance(frame: pd.DataFrame, path: Path, title: str, top: int = 30) 
 
     shown = frame.head(top).iloc[::-1]
     fig, ax = plt.subplots(figsize=(7, 0.3 * len(shown) + 1.2))
-    ax.barh(
-        shown["feature"].astype(str), shown["gain_mean"], xerr=shown["gain_std"], color="#4c72b0"
-    )
-    ax.set_xlabel("total gain (mean over folds)")
+    ax.barh(shown["feature"].astype(str), shown[MEAN], xerr=shown[STD], color="#4c72b0")
+    ax.set_xlabel(f"{measure} (mean over folds)")
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -135,24 +135,30 @@ def _context(
         for k, s in enumerate(metrics.fold_scores)
     ]
     oof_images, caption = _oof_images(spec, metrics, oof)
+    from kstarter.models import family_terms
+    from kstarter.runs._plots import read_importance
+
+    imp = read_importance(imp) if isinstance(imp, pd.DataFrame) else imp
     importance = imp.head(30).to_dict("records") if isinstance(imp, pd.DataFrame) else []
-    model = metrics.model
+    measure, has_rounds = family_terms(metrics.model)
     return {
         "version": __version__,
         "title": spec.title or spec.name,
         "metrics": metrics,
         "rows": metrics.rows or (len(oof) if oof is not None else 0),
         "folds": folds,
-        "iterations": bool(iterations) and any(iterations),
+        "iterations": has_rounds and bool(iterations) and any(iterations),
         "fold_seconds": bool(seconds),
         "images": {
             "folds": _fold_plot(metrics, n_folds),
             "oof": oof_images,
-            "importance": _importance_plot(imp, model) if importance and imp is not None else None,
+            "importance": (
+                _importance_plot(imp, measure) if importance and imp is not None else None
+            ),
         },
         "oof_caption": caption,
         "importance": importance,
-        "importance_label": "|coefficient|" if model == "linear" else "gain",
+        "importance_label": measure,
         "members": list(metrics.members or ()),
         "findings": list(check.findings) if check is not None else [],
         "check_clean": _clean_text(check),
@@ -222,14 +228,14 @@ def _fold_plot(metrics: RunMetrics, n_folds: int) -> str:
     return _png(fig)
 
 
-def _importance_plot(imp: pd.DataFrame, model: str | None) -> str:
+def _importance_plot(imp: pd.DataFrame, measure: str) -> str:
+    from kstarter.runs._plots import MEAN, STD
+
     plt = _pyplot()
     shown = imp.head(25).iloc[::-1]
     fig, ax = plt.subplots(figsize=(7, 0.28 * len(shown) + 1.2))
-    ax.barh(shown["feature"].astype(str), shown["gain_mean"], xerr=shown["gain_std"],
-            color="#4c72b0")  # fmt: skip
-    label = "sum of |coefficient|" if model == "linear" else "total gain"
-    ax.set_xlabel(f"{label} (mean over folds)")
+    ax.barh(shown["feature"].astype(str), shown[MEAN], xerr=shown[STD], color="#4c72b0")
+    ax.set_xlabel(f"{measure} (mean over folds)")
     ax.set_title("feature importance")
     return _png(fig)
 

@@ -65,8 +65,11 @@ def _write_files(d: Path, project: Project, run_id: str, output: RunOutput) -> N
     _csv(output.test_pred, d / RunFiles.TEST_PRED)
     if output.importance is not None:
         _csv(output.importance, d / RunFiles.IMPORTANCE)
-        title = f"{project.spec.name}: feature importance (gain)"
-        plot_importance(output.importance, d / RunFiles.IMPORTANCE_PNG, title=title)
+        from kstarter.models import family_terms
+
+        measure = family_terms(output.metrics.model)[0]
+        title = f"{project.spec.name}: feature importance ({measure})"
+        plot_importance(output.importance, d / RunFiles.IMPORTANCE_PNG, title, measure)
     (d / output.log_name).write_text(output.log_text)
     write_report(d, project, run_id=run_id)
 

@@ -282,7 +282,7 @@ def test_dates_extra_tables_and_gzip_end_to_end(ks, tmp_path) -> None:
     parts = {"date_year", "date_month", "date_day", "date_dayofweek", "date_dayofyear"}
     assert parts | {"date_days", "size", "store_nbr"} <= features
     assert "date" not in features and "date_hour" not in features
-    importance = pd.read_csv(run / "importance.csv").set_index("feature")["gain_mean"]
+    importance = pd.read_csv(run / "importance.csv").set_index("feature")["importance_mean"]
     assert importance["size"] > 0 and importance["date_dayofweek"] > 0  # the join works
     assert_matches_sample(project, run)
 

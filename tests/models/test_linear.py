@@ -49,7 +49,7 @@ def test_linear_trains_every_practice_competition(ks: Runner, tmp_path: Path, na
     spec = load_project(project).spec
     features = [c for c in pd.read_csv(project / "data" / "test.csv").columns if c != spec.id]
     assert sorted(importance["feature"]) == sorted(features)  # one row per input column
-    assert (importance["gain_mean"] >= 0).all()
+    assert (importance["importance_mean"] >= 0).all()
     oof = pd.read_csv(run / "oof.csv")
     assert not oof.filter(like="pred").isna().any().any()
 
