@@ -218,5 +218,6 @@ def _timeline(
     ax.set_xticks(x)
     ax.set_xlabel("submitted run (oldest first; numbers as on the left)")
     ax.set_ylabel(metric)
-    ax.set_title("over runs: public rising while CV does not = overfitting the board", fontsize=10)
+    ax.set_title("over runs: public improving while CV does not = overfitting the board",
+                 fontsize=10)  # fmt: skip
     ax.legend(fontsize=8)

@@ -347,11 +347,17 @@ def _calibration(
     left.set_ylabel("observed share")
     left.set_title(f"{prefix}calibration")
     left.legend(fontsize=8)
-    for cls, color in ((0, "#55a868"), (1, "#c44e52")):
-        right.hist(p[y == cls], bins=30, range=(0, 1), alpha=0.6, color=color,
-                   label=names[cls])  # fmt: skip
+    # each group as a share of its own rows, so a rare class (or the few wrong rows of a good
+    # model) is as visible as the common one; wrong in red, right in green
+    colors = ("#c44e52", "#55a868") if names == ("wrong", "right") else ("#4c72b0", "#dd8452")
+    for cls, color in ((0, colors[0]), (1, colors[1])):
+        group = p[y == cls]
+        if len(group):
+            right.hist(group, bins=30, range=(0, 1), alpha=0.6, color=color,
+                       weights=np.full(len(group), 1 / len(group)),
+                       label=f"{names[cls]} ({len(group)} rows)")  # fmt: skip
     right.set_xlabel("predicted probability")
-    right.set_ylabel("rows")
+    right.set_ylabel("share of the group's rows")
     right.set_title(f"{prefix}predictions by true value")
     right.legend(fontsize=8)
     return _png(fig)
