@@ -100,6 +100,9 @@ class _Forest(Model):
                 raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
             y_tr = np.log1p(y_tr)
         forest, stopped = self._grow(X[data.train_idx], y_tr)
+        # one thread adds the trees' predictions in their order: several add them as they
+        # finish, and a float sum in another order differs in its last bits
+        forest.set_params(n_jobs=1)
         valid_pred = self._predict(forest, X[data.valid_idx], data)
         test_pred = self._predict(forest, X_test, data)
         if log1p:

@@ -39,9 +39,7 @@ TASKS = {"binary": ("binary", "auc"), "multiclass": ("multiclass", "mlogloss"),
          "regression": ("regression", "rmse"), "rmsle": ("regression", "rmsle")}  # fmt: skip
 
 
-def _problem(
-    case: str, n: int = 400, overrides: dict | None = None
-) -> tuple[ModelSetup, FoldData]:
+def _problem(case: str, n: int = 400, overrides: dict | None = None) -> tuple[ModelSetup, FoldData]:
     task, metric = TASKS[case]
     rng = np.random.default_rng(3)
 
@@ -113,6 +111,18 @@ def test_a_forest_grown_in_chunks_is_the_forest_grown_at_once(family, case) -> N
     else:
         expected = whole.predict_proba(X_test)
     np.testing.assert_array_equal(out.test_pred, expected)
+
+
+@pytest.mark.parametrize("family", FORESTS, ids=lambda f: f.name)
+def test_a_forest_predicts_the_same_bits_on_two_threads_as_on_one(family) -> None:
+    setup, data = _problem("multiclass", n=1000, overrides={"n_estimators": 40})
+    one = family.create(setup).fit_fold(data)
+    two = replace(setup, config=ModelConfig(threads=2))
+    for _ in range(2):  # threads finish trees in any order; the sums must not follow it
+        out = family.create(two).fit_fold(data)
+        np.testing.assert_array_equal(out.valid_pred, one.valid_pred)
+        np.testing.assert_array_equal(out.test_pred, one.test_pred)
+        assert out.importance == one.importance
 
 
 @pytest.mark.parametrize("family", FORESTS, ids=lambda f: f.name)
