@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["KNNModel"]
 
 CHUNK_ROWS = 4096  # rows predicted between two deadline checks
+DENSE_CELLS = 50_000_000  # a sparse encoding up to this many cells (400 MB) is made dense
 WEIGHTS = ("uniform", "distance")
 # the keys that shape the encoding (scaled_one_hot), not the neighbour search
 ENCODING_KEYS = ("min_frequency", "max_categories", "clip")
@@ -80,7 +81,7 @@ class KNNModel(Model):
         X_tr = X.iloc[data.train_idx]
         Y, log1p = self._targets(data)
         encoder, _ = scaled_one_hot(X_tr, self.params)
-        Z_tr = encoder.fit_transform(X_tr)
+        Z_tr = _dense(encoder.fit_transform(X_tr))
         search = self._search(len(data.train_idx))
         try:
             search.fit(Z_tr)
@@ -92,7 +93,7 @@ class KNNModel(Model):
             ) from err
         preds = []
         for rows in (X.iloc[data.valid_idx], data.matrices.X_test):
-            pred = self._average(search, encoder.transform(rows), Y)
+            pred = self._average(search, _dense(encoder.transform(rows)), Y)
             if log1p:
                 pred = np.clip(np.expm1(pred), 0, None)
             preds.append(pred)
@@ -146,6 +147,14 @@ class KNNModel(Model):
                 w = np.ones_like(dist)
             out[start:stop] = np.einsum("rk,rkc->rc", w, Y[ind]) / w.sum(axis=1)[:, None]
         return out
+
+
+def _dense(Z: Any) -> Any:
+    """The encoding as a dense array unless it is too large: neighbours among dense rows are
+    found by BLAS or a tree, among sparse ones (mostly one-hot columns) row by row."""
+    if hasattr(Z, "toarray") and Z.shape[0] * Z.shape[1] <= DENSE_CELLS:
+        return Z.toarray()
+    return Z
 
 
 def _shape(pred: np.ndarray, kind: str, ndim: int) -> np.ndarray:
