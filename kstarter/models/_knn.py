@@ -146,6 +146,8 @@ class KNNModel(Model):
             else:
                 w = np.ones_like(dist)
             out[start:stop] = np.einsum("rk,rkc->rc", w, Y[ind]) / w.sum(axis=1)[:, None]
+        if self.kind != "regression":  # shares of the weight: in [0, 1] up to rounding
+            np.clip(out, 0.0, 1.0, out=out)
         return out
 
 

@@ -232,7 +232,7 @@ def test_bad_knn_parameters_are_one_sentence() -> None:
 
 
 def test_knn_takes_more_neighbours_than_rows_as_all_rows() -> None:
-    setup, data = _problem("multiclass", overrides={"n_neighbors": 10_000})
+    setup, data = _problem("multiclass", overrides={"n_neighbors": 10_000, "weights": "uniform"})
     out = KNNModel.create(setup).fit_fold(data)
     shares = np.bincount(data.y[data.train_idx], minlength=3) / len(data.train_idx)
     np.testing.assert_allclose(out.test_pred, np.tile(shares, (70, 1)))  # the class shares
