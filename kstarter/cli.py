@@ -133,7 +133,8 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
 )
 @click.option(
     "--model",
-    help="Model family: lightgbm, xgboost, catboost or linear [kstarter.yaml's model.name].",
+    help="Model family: lightgbm, xgboost, catboost, linear, random_forest, extra_trees or knn "
+    "[kstarter.yaml's model.name].",
 )
 @click.option("--seed", type=int, help="Model seed [kstarter.yaml's train.seed].")
 @click.option(
@@ -199,7 +200,8 @@ def train(
 )
 @click.option(
     "--model",
-    help="Family to tune: lightgbm, xgboost, catboost or linear [kstarter.yaml's model.name].",
+    help="Family to tune: lightgbm, xgboost, catboost, linear, random_forest, extra_trees or "
+    "knn [kstarter.yaml's model.name].",
 )
 @click.option("--study", "study_name", help="Study name [<competition>-<model>].")
 @click.option(
@@ -226,7 +228,7 @@ def tune(
 
     Each trial is a `kstarter train --model MODEL` CV with parameters drawn from the family's
     search space, configs/search_space.yaml for LightGBM and configs/search_space_MODEL.yaml
-    for xgboost, catboost and linear (change it in kstarter.yaml: tune: search_space:, flat
+    for the others (change it in kstarter.yaml: tune: search_space:, flat
     entries for LightGBM, a section such as xgboost: for another family), pruned after each
     fold when it falls behind (tune: pruner:). The best trial's parameters go to
     tuned_params.yaml (LightGBM) or tuned_params_MODEL.yaml, which `kstarter train --model

@@ -1,11 +1,11 @@
 """Model families behind one contract (:class:`Model`): one fold in, predictions out.
 
 ``_base`` holds the contract and the fold records, ``_threads`` the thread policy, one module
-per family (``_lightgbm``, ``_xgboost``, ``_catboost``,
-``_linear``) and ``_registry`` the names that pick them. A setup's deadline stops any family
-with :class:`OutOfTime`; its ``fit_seconds`` stops a fit early and keeps it
-(:class:`FitTimer`). Importing the package sets ``OMP_WAIT_POLICY`` (``_threads``) before any
-lightgbm import.
+per family (``_lightgbm``, ``_xgboost``, ``_catboost``, ``_linear``, ``_forest`` for random
+forests and extra trees, ``_knn``) and ``_registry`` the names that pick them. A setup's
+deadline stops any family with :class:`OutOfTime`; its ``fit_seconds`` stops a fit early and
+keeps it (:class:`FitTimer`). Importing the package sets ``OMP_WAIT_POLICY`` (``_threads``)
+before any lightgbm import.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from kstarter.models._base import (
     OutOfTime,
     stack_targets,
 )
+from kstarter.models._forest import ExtraTreesModel, RandomForestModel
+from kstarter.models._knn import KNNModel
 from kstarter.models._lightgbm import LightGBMModel
 from kstarter.models._linear import LINEAR_KEYS, LinearModel, linear_kind, linear_params
 from kstarter.models._registry import MODELS, family_terms, get_model
@@ -36,6 +38,9 @@ __all__ = [
     "physical_cores",
     "resolve_threads",
     "LightGBMModel",
+    "ExtraTreesModel",
+    "RandomForestModel",
+    "KNNModel",
     "LinearModel",
     "linear_kind",
     "linear_params",

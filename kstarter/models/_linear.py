@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from kstarter.metrics import Metric
 
-__all__ = ["LinearModel", "linear_kind", "linear_params", "LINEAR_KEYS"]
+__all__ = ["LinearModel", "linear_kind", "linear_params", "scaled_one_hot", "LINEAR_KEYS"]
 
 LINEAR_KEYS = ("C", "alpha", "max_iter", "tol", "min_frequency", "max_categories", "clip")
 
@@ -112,7 +112,7 @@ class LinearModel(Model):
             if (y_tr < 0).any():
                 raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
             y_tr = np.log1p(y_tr)
-        pre, groups = _preprocessor(X_tr, self.params)
+        pre, groups = scaled_one_hot(X_tr, self.params)
         model = _estimator(kind, self.params, self.seed)
         pipe = Pipeline([("prepare", pre), ("model", model)])
         with warnings.catch_warnings():
@@ -143,10 +143,13 @@ def _numeric_columns(X: pd.DataFrame) -> tuple[list[str], list[str]]:
     return numeric, categorical
 
 
-def _preprocessor(
+def scaled_one_hot(
     X: pd.DataFrame, params: dict[str, Any]
 ) -> tuple[ColumnTransformer, dict[str, list[str]]]:
-    """A ColumnTransformer, and which input column each of its transformers reads."""
+    """A ColumnTransformer (unfitted) for the columns of ``X``, and which input column each of
+    its transformers reads: numeric columns median-imputed with missing indicators, scaled and
+    clipped at ``params["clip"]``; each categorical one-hot (``min_frequency``,
+    ``max_categories``). The linear and k-NN families share it."""
     import numpy as np
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer

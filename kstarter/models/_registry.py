@@ -10,6 +10,8 @@ import difflib
 from kstarter.errors import ConfigError
 from kstarter.models._base import Model
 from kstarter.models._catboost import CatBoostModel
+from kstarter.models._forest import ExtraTreesModel, RandomForestModel
+from kstarter.models._knn import KNNModel
 from kstarter.models._lightgbm import LightGBMModel
 from kstarter.models._linear import LinearModel
 from kstarter.models._xgboost import XGBoostModel
@@ -21,6 +23,9 @@ MODELS: dict[str, type[Model]] = {
     LinearModel.name: LinearModel,
     XGBoostModel.name: XGBoostModel,
     CatBoostModel.name: CatBoostModel,
+    ExtraTreesModel.name: ExtraTreesModel,
+    RandomForestModel.name: RandomForestModel,
+    KNNModel.name: KNNModel,
 }
 
 

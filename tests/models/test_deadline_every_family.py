@@ -17,12 +17,29 @@ from kstarter.crossval import cross_validate
 from kstarter.errors import ConfigError
 from kstarter.folds import Folds
 from kstarter.metrics import get_metric
-from kstarter.models import MODELS, FoldData, LinearModel, Model, ModelSetup, OutOfTime
+from kstarter.models import (
+    MODELS,
+    ExtraTreesModel,
+    FoldData,
+    KNNModel,
+    LinearModel,
+    Model,
+    ModelSetup,
+    OutOfTime,
+    RandomForestModel,
+)
 from kstarter.prepare import Matrices
 from kstarter.spec import Spec
 
 FAMILIES = list(MODELS)
-BOOSTED = [name for name, family in MODELS.items() if family is not LinearModel]
+FORESTS = [RandomForestModel.name, ExtraTreesModel.name]  # trees grown in chunks
+BOOSTED = [  # boosting rounds
+    name
+    for name, family in MODELS.items()
+    if family not in (LinearModel, KNNModel) and name not in FORESTS
+]
+# A forest's few rounds: enough trees for these checks, seconds per family.
+FEW = {name: {"n_estimators": 30} for name in FORESTS}
 CASES = {"binary": ("binary", "auc"), "multiclass": ("multiclass", "mlogloss"),
          "mcrmse": ("multitarget", "mcrmse")}  # fmt: skip
 
@@ -66,6 +83,7 @@ def test_out_of_time_is_no_user_error() -> None:
 @pytest.mark.parametrize("case", ["binary", "mcrmse"])
 def test_a_past_deadline_raises_before_any_work(name: str, case: str) -> None:
     setup, data = _problem(case)
+    setup = replace(setup, overrides=FEW.get(name, {}))
     model = MODELS[name].create(replace(setup, deadline=time.monotonic() - 1))
     start = time.monotonic()
     with pytest.raises(OutOfTime, match=f"{name} stopped"):
@@ -87,10 +105,35 @@ def test_a_deadline_that_passes_stops_the_boosting_within_a_round(name: str) -> 
     assert 0.9 < took < 6.0, took  # a round on 2,400 rows is milliseconds, even under load
 
 
+@pytest.mark.parametrize("name", FORESTS)
+def test_a_deadline_that_passes_stops_the_forest_within_a_chunk_of_trees(name: str) -> None:
+    setup, data = _problem("regression", n=3000)
+    endless = replace(setup, overrides={"n_estimators": 1_000_000})  # hours of trees
+    model = MODELS[name].create(replace(endless, deadline=time.monotonic() + 1.0))
+    start = time.monotonic()
+    with pytest.raises(OutOfTime):
+        model.fit_fold(data)
+    took = time.monotonic() - start
+    assert 0.9 < took < 6.0, took  # a chunk of trees takes about a second
+
+
+def test_a_deadline_that_passes_stops_knn_between_chunks_of_predicted_rows() -> None:
+    setup, data = _problem("regression", n=3000)
+    test = pd.concat([data.matrices.X_test] * 10_000, ignore_index=True)
+    many = Matrices(data.matrices.X_train, test, data.matrices.names)
+    model = KNNModel.create(replace(setup, deadline=time.monotonic() + 1.0))
+    start = time.monotonic()
+    with pytest.raises(OutOfTime):  # 800,000 test rows: ~10 s of neighbour search
+        model.fit_fold(replace(data, matrices=many))
+    took = time.monotonic() - start
+    assert 0.9 < took < 6.0, took
+
+
 @pytest.mark.parametrize("name", FAMILIES)
 @pytest.mark.parametrize("case", ["binary", "multiclass", "regression", "mcrmse"])
 def test_a_far_deadline_changes_nothing(name: str, case: str) -> None:
     setup, data = _problem(case)
+    setup = replace(setup, overrides=FEW.get(name, {}))
     family: type[Model] = MODELS[name]
     free = family.create(setup)
     timed = family.create(replace(setup, deadline=time.monotonic() + 3600))

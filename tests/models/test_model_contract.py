@@ -38,6 +38,10 @@ LIGHTGBM_ONLY = (
 )  # fmt: skip
 
 
+# A forest's "few rounds": trees enough for these checks, seconds per family.
+FEW = {"random_forest": {"n_estimators": 30}, "extra_trees": {"n_estimators": 30}}
+
+
 def _frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
     x = rng.normal(size=n)
     x[::17] = np.nan  # gaps
@@ -67,7 +71,7 @@ def _target(case: str, X: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     return np.column_stack([2 * signal, z + rng.normal(0, 0.1, len(X))])  # mcrmse
 
 
-def _problem(case: str) -> tuple[ModelSetup, FoldData]:
+def _problem(case: str, family: type[Model] | None = None) -> tuple[ModelSetup, FoldData]:
     task, metric = CASES[case]
     rng = np.random.default_rng(0)
     X = _frame(rng, N_TRAIN + N_VALID)
@@ -76,7 +80,8 @@ def _problem(case: str) -> tuple[ModelSetup, FoldData]:
     spec = Spec("synthetic", "synthetic", task=task, classes=classes, metric=metric)
     matrices = Matrices(X, _frame(rng, N_TEST), {c: c for c in X.columns})
     train, valid = np.arange(N_TRAIN), np.arange(N_TRAIN, N_TRAIN + N_VALID)
-    setup = ModelSetup(spec, get_metric(metric), X.shape, CONFIG, seed=7)
+    few = FEW.get(family.name, {}) if family is not None else {}
+    setup = ModelSetup(spec, get_metric(metric), X.shape, CONFIG, overrides=few, seed=7)
     return setup, FoldData(matrices, y, train, valid)
 
 
@@ -95,7 +100,7 @@ def family(request: pytest.FixtureRequest) -> type[Model]:
 def test_predictions_are_on_the_scale_the_metric_decision_expects(
     family: type[Model], case: str
 ) -> None:
-    setup, data = _problem(case)
+    setup, data = _problem(case, family)
     out = family.create(setup).fit_fold(data)
     assert isinstance(out, FoldOutput)
     y_va = data.y[data.valid_idx]
@@ -124,7 +129,7 @@ def test_predictions_are_on_the_scale_the_metric_decision_expects(
 
 @pytest.mark.parametrize("case", ["binary", "multiclass", "mcrmse"])
 def test_importance_is_per_feature(family: type[Model], case: str) -> None:
-    setup, data = _problem(case)
+    setup, data = _problem(case, family)
     importance = family.create(setup).fit_fold(data).importance
     assert set(importance) <= set(data.matrices.X_train.columns)
     assert all(isinstance(v, float) and v >= 0 for v in importance.values())
@@ -134,7 +139,7 @@ def test_importance_is_per_feature(family: type[Model], case: str) -> None:
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_same_setup_predicts_the_same_bit_for_bit(family: type[Model], case: str) -> None:
-    setup, data = _problem(case)
+    setup, data = _problem(case, family)
     first = family.create(setup).fit_fold(data)
     again = family.create(setup).fit_fold(data)  # whatever the first fit cached, reused
     fresh = family.create(setup).fit_fold(_fresh(data))
@@ -146,7 +151,7 @@ def test_the_same_setup_predicts_the_same_bit_for_bit(family: type[Model], case:
 
 @pytest.mark.parametrize("case", ["binary", "multiclass", "regression", "mcauc"])
 def test_params_are_recordable_and_threads_are_a_count(family: type[Model], case: str) -> None:
-    setup, _ = _problem(case)
+    setup, _ = _problem(case, family)
     model = family.create(setup)
     assert model.name in MODELS and MODELS[model.name] is family
     assert json.loads(json.dumps(model.params)) == model.params  # metrics.json holds them
@@ -155,7 +160,7 @@ def test_params_are_recordable_and_threads_are_a_count(family: type[Model], case
 
 
 def test_the_user_overrides_win_for_the_family_own_keys(family: type[Model]) -> None:
-    setup, _ = _problem("binary")
+    setup, _ = _problem("binary", family)
     defaults = family.create(setup).params
     key, value = next(
         (k, v)
@@ -164,7 +169,7 @@ def test_the_user_overrides_win_for_the_family_own_keys(family: type[Model]) -> 
         and "seed" not in k and "thread" not in k
     )  # fmt: skip
     changed = value + 1 if isinstance(value, int) else value / 2
-    params = family.create(replace(setup, overrides={key: changed})).params
+    params = family.create(replace(setup, overrides={**setup.overrides, key: changed})).params
     assert params[key] == changed
     assert {k: v for k, v in params.items() if k != key} == {
         k: v for k, v in defaults.items() if k != key
@@ -177,10 +182,10 @@ OTHER_FAMILIES = [m for m in MODELS.values() if m is not LightGBMModel]
 @pytest.mark.parametrize("family", OTHER_FAMILIES, ids=[m.name for m in OTHER_FAMILIES])
 @pytest.mark.parametrize("case", ["binary", "multiclass", "regression", "mcauc"])
 def test_a_non_lightgbm_model_builds_no_lightgbm_parameters(family: type[Model], case: str) -> None:
-    setup, _ = _problem(case)
+    setup, _ = _problem(case, family)
     own = family.create(setup).params
     assert not set(own) & set(LIGHTGBM_ONLY)
     # a tuned LightGBM parameter file given to another family leaves its parameters alone
     lightgbm = LightGBMModel.create(setup).params
-    given = family.create(replace(setup, overrides=lightgbm)).params
+    given = family.create(replace(setup, overrides={**lightgbm, **setup.overrides})).params
     assert set(given) == set(own) and not set(given) & set(LIGHTGBM_ONLY)
