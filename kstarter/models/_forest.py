@@ -60,6 +60,8 @@ class _Forest(Model):
     deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
     fit_seconds: float | None = None  # see ModelSetup.fit_seconds
 
+    importance_name: ClassVar[str] = "impurity decrease"
+    has_rounds: ClassVar[bool] = False  # its "best iteration" is the trees grown
     label: ClassVar[str]
     classifier: ClassVar[str]  # sklearn.ensemble class names
     regressor: ClassVar[str]

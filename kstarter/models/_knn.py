@@ -43,6 +43,8 @@ ENCODING_KEYS = ("min_frequency", "max_categories", "clip")
 @dataclass(frozen=True)
 class KNNModel(Model):
     name: ClassVar[str] = "knn"
+    importance_name: ClassVar[str] = "importance"  # none: every feature counts in the distance
+    has_rounds: ClassVar[bool] = False
     metric: Metric
     kind: str  # binary | multiclass | regression (see linear_kind)
     params: dict[str, Any]

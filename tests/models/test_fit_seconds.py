@@ -20,7 +20,7 @@ from kstarter.models import MODELS, FoldData, LinearModel, ModelSetup
 from kstarter.prepare import Matrices
 from kstarter.spec import Spec
 
-BOOSTED = [name for name, family in MODELS.items() if family is not LinearModel]
+BOOSTED = [name for name, family in MODELS.items() if family.has_rounds]  # boosting
 CASES = {"binary": ("binary", "auc"), "multiclass": ("multiclass", "mlogloss"),
          "regression": ("regression", "rmse")}  # fmt: skip
 
