@@ -130,7 +130,8 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
 )
 @click.option(
     "--model",
-    help="Model family: lightgbm, xgboost, catboost or linear [kstarter.yaml's model.name].",
+    help="Model family: lightgbm, lightgbm-xt, xgboost, catboost or linear "
+    "[kstarter.yaml's model.name].",
 )
 @click.option("--seed", type=int, help="Model seed [kstarter.yaml's train.seed].")
 @click.option(
@@ -196,7 +197,8 @@ def train(
 )
 @click.option(
     "--model",
-    help="Family to tune: lightgbm, xgboost, catboost or linear [kstarter.yaml's model.name].",
+    help="Family to tune: lightgbm, lightgbm-xt, xgboost, catboost or linear "
+    "[kstarter.yaml's model.name].",
 )
 @click.option("--study", "study_name", help="Study name [<competition>-<model>].")
 @click.option(

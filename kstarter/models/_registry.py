@@ -10,7 +10,7 @@ import difflib
 from kstarter.errors import ConfigError
 from kstarter.models._base import Model
 from kstarter.models._catboost import CatBoostModel
-from kstarter.models._lightgbm import LightGBMModel
+from kstarter.models._lightgbm import LightGBMModel, LightGBMXTModel
 from kstarter.models._linear import LinearModel
 from kstarter.models._xgboost import XGBoostModel
 
@@ -21,6 +21,7 @@ MODELS: dict[str, type[Model]] = {
     LinearModel.name: LinearModel,
     XGBoostModel.name: XGBoostModel,
     CatBoostModel.name: CatBoostModel,
+    LightGBMXTModel.name: LightGBMXTModel,  # LightGBM's second configuration
 }
 
 
