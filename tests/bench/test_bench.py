@@ -236,6 +236,28 @@ def test_blend_speed_times_the_hill_climb_and_the_stacker():
     assert abs(result["binary"]["candidates"]["binned_minus_exact"]) < 1e-4
 
 
+def test_family_cost_times_one_fold_of_every_family(tmp_path):
+    import family_cost
+
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "family_cost.py"), "--rows", "500", "--tasks", "binary",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    (row,) = json.loads(out.stdout)["table"]
+    assert (row["task"], row["rows"]) == ("binary", 500)
+    got = row["families"]
+    assert list(got) == list(family_cost.FAMILIES)
+    assert got["lightgbm"]["ratio"] == 1.0
+    for family, g in got.items():
+        assert g["family"] == family and g["train_rows"] == 400  # one fold: 4/5 of the rows
+        assert 0 < g["fold_s"] < g["process_s"] and g["ratio"] > 0, g
+        assert g["threads"] == 1  # 500 rows: one thread, as kstarter chooses
+        assert (g["rounds"] > 0) == (family != "linear"), g  # early-stopped boosting
+        assert g["peak_mb"] > 50
+
+
 def test_partners_score_the_average_with_the_default(tmp_path):
     import defaults
     from common import kstarter
