@@ -133,7 +133,8 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
 )
 @click.option(
     "--model",
-    help="Model family: lightgbm, xgboost, catboost, linear, random_forest, extra_trees or knn "
+    help="Model family: lightgbm, lightgbm-xt, xgboost, catboost, linear, random_forest, "
+    "extra_trees or knn "
     "[kstarter.yaml's model.name].",
 )
 @click.option("--seed", type=int, help="Model seed [kstarter.yaml's train.seed].")
@@ -200,8 +201,8 @@ def train(
 )
 @click.option(
     "--model",
-    help="Family to tune: lightgbm, xgboost, catboost, linear, random_forest, extra_trees or "
-    "knn [kstarter.yaml's model.name].",
+    help="Family to tune: lightgbm, lightgbm-xt, xgboost, catboost, linear, random_forest, "
+    "extra_trees or knn [kstarter.yaml's model.name].",
 )
 @click.option("--study", "study_name", help="Study name [<competition>-<model>].")
 @click.option(

@@ -1,11 +1,11 @@
 """Model families behind one contract (:class:`Model`): one fold in, predictions out.
 
 ``_base`` holds the contract and the fold records, ``_threads`` the thread policy, one module
-per family (``_lightgbm``, ``_xgboost``, ``_catboost``, ``_linear``, ``_forest`` for random
-forests and extra trees, ``_knn``) and ``_registry`` the names that pick them. A setup's
-deadline stops any family with :class:`OutOfTime`; its ``fit_seconds`` stops a fit early and
-keeps it (:class:`FitTimer`). Importing the package sets ``OMP_WAIT_POLICY`` (``_threads``)
-before any lightgbm import.
+per family (``_lightgbm`` with its two configurations, ``_xgboost``, ``_catboost``,
+``_linear``, ``_forest`` for random forests and extra trees, ``_knn``) and ``_registry`` the
+names that pick them. A setup's deadline stops any family with :class:`OutOfTime`; its
+``fit_seconds`` stops a fit early and keeps it (:class:`FitTimer`). Importing the package sets
+``OMP_WAIT_POLICY`` (``_threads``) before any lightgbm import.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from kstarter.models._base import (
 )
 from kstarter.models._forest import ExtraTreesModel, RandomForestModel
 from kstarter.models._knn import KNNModel
-from kstarter.models._lightgbm import LightGBMModel
+from kstarter.models._lightgbm import LightGBMModel, LightGBMXTModel
 from kstarter.models._linear import LINEAR_KEYS, LinearModel, linear_kind, linear_params
 from kstarter.models._registry import MODELS, family_terms, get_model
 from kstarter.models._threads import SMALL_CELLS, physical_cores, resolve_threads
@@ -41,6 +41,7 @@ __all__ = [
     "ExtraTreesModel",
     "RandomForestModel",
     "KNNModel",
+    "LightGBMXTModel",
     "LinearModel",
     "linear_kind",
     "linear_params",

@@ -1,8 +1,13 @@
 """LightGBM, a :class:`~kstarter.models.Model`: gradient-boosted trees on one binned Dataset.
 
-Parameters: ``configs/lightgbm.yaml`` (common, then the task's section), then the metric
+Parameters: ``configs/<name>.yaml`` (common, then the task's section), then the metric
 table's LightGBM objective and eval metric, then the seed and threads, then the user's
 overrides. Each fold trains with early stopping on its own validation rows.
+
+Two configurations share this machinery, each its own model name and parameter file:
+``lightgbm`` (configs/lightgbm.yaml) and ``lightgbm-xt`` (configs/lightgbm-xt.yaml,
+:class:`LightGBMXTModel`). Their binning parameters are the same, so they share one binned
+Dataset per process and one saved copy in the project's cache.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ if TYPE_CHECKING:
     from kstarter.metrics import Metric
     from kstarter.prepare import Matrices
 
-__all__ = ["LightGBMModel"]
+__all__ = ["LightGBMModel", "LightGBMXTModel"]
 
 # Parameters that shape LightGBM's binned Dataset: a Dataset is reused across folds (and
 # tuning trials) only while these are the same.
@@ -59,7 +64,7 @@ class LightGBMModel(Model):
     dataset parameters; each fold trains on ``subset``s of it. Binning once instead of per
     fold is most of what makes kstarter faster than a hand-written loop."""
 
-    name: ClassVar[str] = "lightgbm"
+    name: ClassVar[str] = "lightgbm"  # and its parameter file, configs/<name>.yaml
     metric: Metric
     params: dict[str, Any]
     threads: int
@@ -70,12 +75,12 @@ class LightGBMModel(Model):
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:
-        """configs/lightgbm.yaml (common + task) <- the metric's objective <- seed and
+        """configs/<name>.yaml (common + task) <- the metric's objective <- seed and
         threads <- the user's overrides."""
         from kstarter.resources import load_config_yaml
 
         spec, metric = setup.spec, setup.metric
-        table = load_config_yaml("lightgbm.yaml")
+        table = load_config_yaml(f"{cls.name}.yaml")
         params: dict[str, Any] = {**table.get("common", {}), **(table.get(spec.task) or {})}
         params.update(metric.lightgbm_params(spec.task))
         if spec.task == "multiclass" and params.get("objective") in ("multiclass", "multiclassova"):
@@ -102,6 +107,8 @@ class LightGBMModel(Model):
         import numpy as np
 
         shape = {k: v for k, v in self.params.items() if k in DATASET_PARAMS}
+        # "lightgbm", not self.name: every LightGBM configuration with the same binning
+        # parameters shares the Dataset
         key = ("lightgbm", j, self.metric.target_transform, tuple(sorted(shape.items())))
         cache = data.matrices.cache
         if key not in cache:
@@ -154,6 +161,15 @@ class LightGBMModel(Model):
         importance = dict(zip(booster.feature_name(), map(float, gains), strict=True))
         del booster, dtrain, dvalid
         return FoldOutput(valid_pred, test_pred, int(best), importance, timer.stopped)
+
+
+@dataclass(frozen=True)
+class LightGBMXTModel(LightGBMModel):
+    """LightGBM's second configuration, extremely randomised trees (configs/lightgbm-xt.yaml,
+    the default's values plus ``extra_trees``): a blend partner for ``lightgbm``, chosen by
+    ``bench/defaults.py --partners`` (bench/RESULTS.md)."""
+
+    name: ClassVar[str] = "lightgbm-xt"
 
 
 def _stop_at(timer: FitTimer) -> Callable[[Any], None]:

@@ -12,7 +12,7 @@ from kstarter.models._base import Model
 from kstarter.models._catboost import CatBoostModel
 from kstarter.models._forest import ExtraTreesModel, RandomForestModel
 from kstarter.models._knn import KNNModel
-from kstarter.models._lightgbm import LightGBMModel
+from kstarter.models._lightgbm import LightGBMModel, LightGBMXTModel
 from kstarter.models._linear import LinearModel
 from kstarter.models._xgboost import XGBoostModel
 
@@ -26,6 +26,7 @@ MODELS: dict[str, type[Model]] = {
     ExtraTreesModel.name: ExtraTreesModel,
     RandomForestModel.name: RandomForestModel,
     KNNModel.name: KNNModel,
+    LightGBMXTModel.name: LightGBMXTModel,  # LightGBM's second configuration
 }
 
 

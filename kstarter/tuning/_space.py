@@ -145,7 +145,7 @@ def load_space(project: Project, family: str | None = None) -> list[Dimension]:
             f"{where}: the search space is empty; add at least one parameter under "
             f"{section} in kstarter.yaml."
         )
-    base_params = _base_params(project) if _lightgbm_based(family) else set()
+    base_params = _base_params(project, family) if _lightgbm_based(family) else set()
     return parse_space(entries, where, base_params, family)
 
 
@@ -189,7 +189,8 @@ def parse_space(
         aliases = _lightgbm_aliases()
         check = _lightgbm_name_check(aliases)
         dims = [_dimension(where, str(name), entry, check) for name, entry in entries.items()]
-        _check_aliases(where, [d.name for d in dims], base_params, aliases)
+        file = f"configs/{_lightgbm_file(family)}"
+        _check_aliases(where, [d.name for d in dims], base_params, aliases, file)
         return dims
     check = _family_name_check(family)
     return [_dimension(where, str(name), entry, check) for name, entry in entries.items()]
@@ -405,8 +406,15 @@ def _linear_entries(
     return {k: v for k, v in merged.items() if k != unused}
 
 
-def _check_aliases(where: str, names: list[str], base: set[str], aliases: dict[str, str]) -> None:
-    """A parameter named twice under different aliases would compete inside LightGBM."""
+def _check_aliases(
+    where: str,
+    names: list[str],
+    base: set[str],
+    aliases: dict[str, str],
+    file: str = "configs/lightgbm.yaml",
+) -> None:
+    """A parameter named twice under different aliases would compete inside LightGBM;
+    ``base`` holds the names ``file`` (the configuration's) and model.params set."""
     if not aliases:
         return
     seen: dict[str, str] = {}
@@ -414,17 +422,26 @@ def _check_aliases(where: str, names: list[str], base: set[str], aliases: dict[s
         main = aliases.get(name, name)
         other = seen.setdefault(main, name)
         if other != name and name in names:
-            source = "configs/lightgbm.yaml or model.params" if other in base else "the space"
+            source = f"{file} or model.params" if other in base else "the space"
             raise ConfigError(
                 f"{where}: {name} and {other} are the same LightGBM parameter ({main}), and "
                 f"{source} already names it {other}: use {other} in the search space."
             )
 
 
-def _base_params(project: Project) -> set[str]:
+def _lightgbm_file(family: str) -> str:
+    """A LightGBM configuration's parameter file under configs/ (LightGBM's when it has none)."""
+    from kstarter.resources import configs_dir
+
+    own = f"{family}.yaml"
+    return own if (configs_dir() / own).is_file() else "lightgbm.yaml"
+
+
+def _base_params(project: Project, family: str = "lightgbm") -> set[str]:
+    """The parameter names a LightGBM configuration already sets: its file's, the user's."""
     from kstarter.resources import load_config_yaml
 
-    table = load_config_yaml("lightgbm.yaml") or {}
+    table = load_config_yaml(_lightgbm_file(family)) or {}
     names = set(table.get("common") or {}) | set(table.get(project.spec.task) or {})
     return names | set(project.model.params)
 
