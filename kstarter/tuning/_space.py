@@ -157,7 +157,9 @@ def user_entries(search_space: dict[str, Any], family: str, config: str) -> dict
     sections: dict[str, dict[str, Any]] = {}
     flat: dict[str, Any] = {}
     for key, value in search_space.items():
-        if key not in MODELS:
+        # a family's name that holds an entry ({type: ...}) is a LightGBM parameter of the
+        # same name: extra_trees is both LightGBM's flag and a family
+        if key not in MODELS or (isinstance(value, dict) and "type" in value):
             flat[str(key)] = value
             continue
         if value is not None and not isinstance(value, dict):

@@ -296,3 +296,18 @@ def test_a_new_lightgbm_configuration_tunes_with_lightgbm_rules(tmp_path, monkey
     with pytest.raises(ConfigError, match="use min_child_samples"):
         load_space(_project(tmp_path, space=bad), Deep.name)
     assert tuned_params(Deep.name) == "tuned_params_lightgbm_deep.yaml"
+
+
+def test_a_family_name_holding_an_entry_is_lightgbms_parameter() -> None:
+    """`extra_trees` is both LightGBM's flag and a family: an entry ({type: ...}) under it is
+    the LightGBM parameter; a mapping of entries is the family's section."""
+    from kstarter.tuning._space import user_entries
+
+    flag = {"type": "categorical", "choices": [True, False]}
+    section = {"min_samples_leaf": {"type": "int", "low": 1, "high": 8}}
+    space = {"extra_trees": flag}
+    assert user_entries(space, "lightgbm", "kstarter.yaml") == {"extra_trees": flag}
+    assert user_entries(space, "extra_trees", "kstarter.yaml") == {}
+    space = {"extra_trees": section}
+    assert user_entries(space, "extra_trees", "kstarter.yaml") == section
+    assert user_entries(space, "lightgbm", "kstarter.yaml") == {}
