@@ -124,14 +124,14 @@ def _too_small(result: AutoResult, settings: AutoSettings, costs: CostModel, res
     """Why nothing finished, and the budget that would let the cheapest step finish."""
     estimates = [e for e in (costs.estimate(s) for s in settings.steps) if e is not None]
     need = (
-        f" about {format_budget(_round_up(min(estimates) * 1.5 + reserve))}"
+        f", at least about {format_budget(_round_up(min(estimates) * 1.5 + reserve))} on this data"
         if estimates
-        else " more"
+        else ""
     )
     why = result.skipped[0][1] if result.skipped else "no step fitted"
     return (
         f"No run could finish within --budget {format_budget(result.budget)} ({why}): give "
-        f"a larger --budget, at least{need} on this data."
+        f"a larger --budget{need}."
     )
 
 
@@ -289,7 +289,10 @@ class _Trainer:
         if estimate is not None and estimate <= share:
             return None, None
         fit_seconds = (share - overhead) / n_folds * settings.fit_part
-        if fit_seconds < settings.min_fit_seconds:
+        if fit_seconds <= 0:
+            return None, "no time left"
+        # a cost not known yet may well be far under the limit: only a known one is skipped
+        if estimate is not None and fit_seconds < settings.min_fit_seconds:
             need = f"needs about {format_seconds(estimate)}, " if estimate is not None else ""
             return None, f"{need}{format_seconds(left)} left: too little for {n_folds} folds"
         return fit_seconds, None
