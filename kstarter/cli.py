@@ -78,6 +78,7 @@ def init(
     from kstarter.competition import Overrides
     from kstarter.project import init_project, summary_lines
 
+    _sigterm_exits()  # a killed init removes its copy of the data on the way out
     overrides = Overrides(targets=tuple(targets), id=id_col, metric=metric)
     result = init_project(source, directory, overrides, force)
     for line in summary_lines(result):

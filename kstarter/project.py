@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +49,8 @@ def init_project(
     dest = dest.expanduser().absolute()
     _check_destination(dest, getattr(src, "path", None), force)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_dir(dest.parent, f".{dest.name}.kstarter-")
+    _sweep_dead_staging(dest.parent)
+    staging = staging_dir(dest.parent, f".{dest.name}.kstarter-{os.getpid()}-")
     try:
         data = staging / paths.DATA
         data.mkdir()
@@ -114,6 +117,37 @@ def _is_project(folder: Path) -> bool:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
     return isinstance(loaded, dict) and isinstance(loaded.get("competition"), dict)
+
+
+_STAGING = re.compile(r"\.(?P<name>.+)\.kstarter-(?:(?P<pid>\d+)-)?[a-z0-9_]{8}")
+_LEGACY_AGE = (
+    24 * 3600
+)  # seconds: a staging folder named without its pid counts as abandoned after this
+
+
+def _sweep_dead_staging(parent: Path) -> None:
+    """Remove the staging folders (``.NAME.kstarter-<pid>-<random>``, full copies of the data)
+    of inits that died without cleaning up (kill -9, a power cut). Only folders named exactly
+    so are touched; one of a process still alive is left alone."""
+    import time
+
+    from kstarter.atomic import process_alive
+
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return
+    for d in entries:
+        found = _STAGING.fullmatch(d.name)
+        if found is None or d.is_symlink() or not d.is_dir():
+            continue
+        pid = found["pid"]
+        if pid is not None:
+            stale = not process_alive(int(pid))
+        else:  # named before the pid was part of the name: only when clearly abandoned
+            stale = time.time() - d.stat().st_mtime > _LEGACY_AGE
+        if stale:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def _brief_check(path: Path) -> tuple[CheckReport | None, str | None]:
