@@ -120,9 +120,8 @@ def _is_project(folder: Path) -> bool:
 
 
 _STAGING = re.compile(r"\.(?P<name>.+)\.kstarter-(?:(?P<pid>\d+)-)?[a-z0-9_]{8}")
-_LEGACY_AGE = (
-    24 * 3600
-)  # seconds: a staging folder named without its pid counts as abandoned after this
+# seconds after which a staging folder named without its pid (older kstarter) is abandoned
+_LEGACY_AGE = 24 * 3600
 
 
 def _sweep_dead_staging(parent: Path) -> None:

@@ -171,8 +171,10 @@ def order_leaks(inputs: CheckInputs) -> list[Finding]:
         ids = inputs.train[spec.id]
         if not pd.api.types.is_numeric_dtype(ids):  # ids are read as text: numbers by value
             numbers = pd.to_numeric(ids, errors="coerce")
-            ids = numbers if numbers.notna().all() else pd.Series(
-                pd.factorize(ids.astype(str), sort=True)[0]
+            ids = (
+                numbers
+                if numbers.notna().all()
+                else pd.Series(pd.factorize(ids.astype(str), sort=True)[0])
             )
         candidates.append(("id", ids.to_numpy(dtype=float)))
     candidates.append(("row", inputs.rows.astype(float)))
