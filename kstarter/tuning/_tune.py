@@ -169,15 +169,14 @@ def show(
     found = load(opened, name, project.tune, project.cv.n_splits, command=command)
     family = found.user_attrs.get(MODEL)
     tunes = f" (tunes {family})" if family else ""
-    lines = [f"Study {name!r} in {ref.shown}{tunes}", *trial_table(found)]
     saved = params_path(project, name)
     if saved.is_file():  # the parameters this study saved, and how to train with them
         flag = f" --model {model}" if model else ""
-        lines.append(
-            f"saved in {saved.relative_to(project.root)}: run "
+        tunes += (
+            f"; best saved in {saved.relative_to(project.root)}: run "
             f"`kstarter train{flag} --params {params_option(project, saved)}`"
         )
-    return lines
+    return [f"Study {name!r} in {ref.shown}{tunes}", *trial_table(found)]
 
 
 def summary_lines(r: TuneResult) -> list[str]:

@@ -44,7 +44,7 @@ def test_another_study_does_not_overwrite_the_default_studys_params(ks, diabetes
     assert yaml.safe_load(text)["params"].items() >= default_best.params.items()
     show = ks("tune", "--show", cwd=project).stdout
     assert f"best: trial {default_best.number}," in show
-    assert "saved in tuned_params.yaml: run `kstarter train --params tuned`" in show
+    assert "best saved in tuned_params.yaml: run `kstarter train --params tuned`" in show
 
     other = project / "tuning" / "other.yaml"
     assert (
