@@ -6,7 +6,13 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "staging_dir", "sweep_stale_staging"]
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "staging_dir",
+    "sweep_stale_staging",
+    "process_alive",
+]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -51,11 +57,11 @@ def sweep_stale_staging(folder: Path) -> None:
     for d in folder.iterdir():
         parts = d.name.split(".")
         pid = next((int(p) for p in parts if p.isdigit()), None)
-        if pid is not None and not _alive(pid):
+        if pid is not None and not process_alive(pid):
             shutil.rmtree(d, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -81,6 +81,7 @@ def init(
     from kstarter.competition import Overrides
     from kstarter.project import init_project, summary_lines
 
+    _sigterm_exits()  # a killed init removes its copy of the data on the way out
     overrides = Overrides(targets=tuple(targets), id=id_col, metric=metric)
     result = init_project(source, directory, overrides, force)
     for line in summary_lines(result):
@@ -233,9 +234,10 @@ def tune(
     entries for LightGBM, a section such as xgboost: for another family), pruned after each
     fold when it falls behind (tune: pruner:). The best trial's parameters go to
     tuned_params.yaml (LightGBM) or tuned_params_MODEL.yaml, which `kstarter train --model
-    MODEL --params tuned` trains with: an ordinary run that blends like any other. Ctrl-C or a
-    killed process loses only the trial in flight: the next `kstarter tune` resumes the same
-    study. --trials N adds N finished trials in total over all workers; without --trials or
+    MODEL --params tuned` trains with: an ordinary run that blends like any other (a study
+    named with --study NAME saves to tuning/NAME.yaml instead: --params tuning/NAME.yaml).
+    Ctrl-C or a killed process loses only the trial in flight: the next `kstarter tune` resumes
+    the same study. --trials N adds N finished trials in total over all workers; without --trials or
     --timeout, kstarter.yaml's tune: section decides.
 
     The study lives in .kstarter/optuna.journal: Optuna's journal file is safe for several

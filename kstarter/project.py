@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,13 +47,10 @@ def init_project(
     src = resolve_source(source)
     dest = Path(directory) if directory else Path.cwd() / src.name
     dest = dest.expanduser().absolute()
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())) and not force:
-        raise SourceError(
-            f"{dest} already exists and is not empty: choose another folder with --dir, "
-            "or pass --force to replace it."
-        )
+    _check_destination(dest, getattr(src, "path", None), force)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_dir(dest.parent, f".{dest.name}.kstarter-")
+    _sweep_dead_staging(dest.parent)
+    staging = staging_dir(dest.parent, f".{dest.name}.kstarter-{os.getpid()}-")
     try:
         data = staging / paths.DATA
         data.mkdir()
@@ -64,6 +63,90 @@ def init_project(
         raise
     report, error = _brief_check(dest)
     return InitResult(dest, result, report, error)
+
+
+def _check_destination(dest: Path, source: Path | None, force: bool) -> None:
+    """Refuse a destination that would lose files: an existing non-empty folder without
+    --force; with --force, anything but a kstarter project, and never the current folder, a
+    folder holding it or one holding the source. A project inside a folder source would be
+    copied into itself."""
+    real = dest.resolve()
+    where = Path(source).resolve() if source is not None else None
+    if where is not None and where.is_dir() and real.is_relative_to(where):
+        raise SourceError(
+            f"The project folder {dest} is inside the source folder {source}, which would be "
+            "copied into itself: choose a --dir outside it."
+        )
+    if not dest.exists() and not dest.is_symlink():
+        return
+    if dest.is_dir() and not dest.is_symlink() and not any(dest.iterdir()):
+        return
+    if not force:
+        raise SourceError(
+            f"{dest} already exists and is not empty: choose another folder with --dir, "
+            "or pass --force to replace it."
+        )
+    here = Path.cwd().resolve()
+    if here.is_relative_to(real):
+        raise SourceError(
+            f"--force would delete {dest}, which is or holds the current folder: run "
+            "kstarter init from outside it, or choose another folder with --dir."
+        )
+    if where is not None and where.is_relative_to(real):
+        raise SourceError(
+            f"--force would delete {dest}, which holds the source {source}: move the source "
+            "out of it first, or choose another folder with --dir."
+        )
+    if dest.is_symlink() or not _is_project(dest):
+        raise SourceError(
+            f"--force replaces only a kstarter project, and {dest} is not one (it has no "
+            f"{paths.CONFIG} of kstarter): choose another folder with --dir, or move what is "
+            "there away yourself."
+        )
+
+
+def _is_project(folder: Path) -> bool:
+    """A folder ``kstarter init`` made: a kstarter.yaml with a competition section."""
+    import yaml
+
+    config = folder / paths.CONFIG
+    if not folder.is_dir() or not config.is_file():
+        return False
+    try:
+        loaded = yaml.safe_load(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(loaded, dict) and isinstance(loaded.get("competition"), dict)
+
+
+_STAGING = re.compile(r"\.(?P<name>.+)\.kstarter-(?:(?P<pid>\d+)-)?[a-z0-9_]{8}")
+# seconds after which a staging folder named without its pid (older kstarter) is abandoned
+_LEGACY_AGE = 24 * 3600
+
+
+def _sweep_dead_staging(parent: Path) -> None:
+    """Remove the staging folders (``.NAME.kstarter-<pid>-<random>``, full copies of the data)
+    of inits that died without cleaning up (kill -9, a power cut). Only folders named exactly
+    so are touched; one of a process still alive is left alone."""
+    import time
+
+    from kstarter.atomic import process_alive
+
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return
+    for d in entries:
+        found = _STAGING.fullmatch(d.name)
+        if found is None or d.is_symlink() or not d.is_dir():
+            continue
+        pid = found["pid"]
+        if pid is not None:
+            stale = not process_alive(int(pid))
+        else:  # named before the pid was part of the name: only when clearly abandoned
+            stale = time.time() - d.stat().st_mtime > _LEGACY_AGE
+        if stale:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def _brief_check(path: Path) -> tuple[CheckReport | None, str | None]:

@@ -189,8 +189,8 @@ def train_prepared(
         importance=importance_frame(cv.importance, prep.matrices.names),
         copy_features=True,
     )
-    path = save_run(project, run_id, output)
-    return RunResult(run_id, path, metrics)
+    path = save_run(project, run_id, output)  # another run may have taken the id meanwhile
+    return RunResult(path.name, path, metrics)
 
 
 def _quick_fold_score(

@@ -169,8 +169,13 @@ def order_leaks(inputs: CheckInputs) -> list[Finding]:
     candidates = []
     if spec.id is not None and spec.id in inputs.train.columns:
         ids = inputs.train[spec.id]
-        if not pd.api.types.is_numeric_dtype(ids):
-            ids = pd.Series(pd.factorize(ids.astype(str), sort=True)[0])
+        if not pd.api.types.is_numeric_dtype(ids):  # ids are read as text: numbers by value
+            numbers = pd.to_numeric(ids, errors="coerce")
+            ids = (
+                numbers
+                if numbers.notna().all()
+                else pd.Series(pd.factorize(ids.astype(str), sort=True)[0])
+            )
         candidates.append(("id", ids.to_numpy(dtype=float)))
     candidates.append(("row", inputs.rows.astype(float)))
     rng = np.random.default_rng(inputs.seed)

@@ -15,6 +15,7 @@ C engine stays; ``low_memory=True`` saved memory only on gzipped input and risks
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,18 +54,25 @@ def read_header(path: Path) -> list[str] | None:
         return None
 
 
-def read_table(path: Path, *, shown: str | None = None) -> pd.DataFrame:
-    """Read one CSV (plain or compressed) with pandas' defaults; refuse empty or broken files."""
+def read_table(
+    path: Path, *, shown: str | None = None, text: Iterable[str | None] = ()
+) -> pd.DataFrame:
+    """Read one CSV (plain or compressed) with pandas' defaults; refuse empty or broken files.
+
+    The columns named in ``text`` (ids) are read as the file spells them: ``001001`` stays
+    ``001001`` and an id wider than int64 stays itself, so a submission carries them back
+    byte for byte. A name the file does not have is ignored."""
     import pandas as pd
 
     label = shown or path.name
+    as_text = {c: str for c in text if c}
     if _looks_like_markup(path):
         raise SpecError(
             f"{label} cannot be read as CSV: it is a web page (the download probably failed "
             "or needed a login); download the file again."
         )
     try:
-        df = pd.read_csv(path, low_memory=False)
+        df = pd.read_csv(path, low_memory=False, dtype=as_text or None)
     except pd.errors.EmptyDataError:
         raise SpecError(
             f"{label} is empty: replace it with the competition's original file."

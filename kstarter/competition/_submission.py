@@ -66,8 +66,8 @@ def build_submission(
 def read_submission(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    try:
-        return pd.read_csv(path)
+    try:  # the ids as written, to compare with the sample's text (a lost 0 is a difference)
+        return pd.read_csv(path, converters={0: str})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise SubmissionError(f"{path} cannot be read as CSV ({exc}).") from None
 

@@ -73,6 +73,9 @@ def score_against_key(spec: Spec, sub: pd.DataFrame, key: pd.DataFrame) -> tuple
     """Public and private scores of a submission against an answer key with a Usage column."""
     metric = get_metric(spec.metric)
     id_col = spec.sample_id
+    key, sub = key.copy(), sub.copy()
+    key[id_col] = key[id_col].astype(str)  # ids compare as text, as the sample spells them
+    sub[id_col] = sub[id_col].astype(str)
     merged = key.merge(sub, on=id_col, how="left", suffixes=("_true", ""))
     truth_cols = [c for c in key.columns if c not in (id_col, "Usage")]
     y_true = _encode_truth(spec, merged, truth_cols)

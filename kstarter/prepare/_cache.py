@@ -29,11 +29,12 @@ if TYPE_CHECKING:
 __all__ = ["cache_key", "load_cached", "store", "clear"]
 
 _FILES = ("X_train", "X_test", "train", "test")
+_FORMAT = "ids-as-text"  # what the cached tables hold; a cache of another format is rebuilt
 
 
 def cache_key(project: Project) -> str:
     spec, cv = project.spec, project.cv
-    parts: list[object] = [__version__, spec.targets, spec.drop, spec.id, spec.sample_id]
+    parts: list[object] = [__version__, _FORMAT, spec.targets, spec.drop, spec.id, spec.sample_id]
     parts += [spec.classes, cv.groups, cv.time, *matrix_inputs(project)]  # dates, text, extras
     for name in (spec.files.train, spec.files.test):
         st = (project.data_dir / name).stat()

@@ -58,6 +58,9 @@ def user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.Da
             f"features.py returned {len(X_train)} train and {len(X_test)} test rows for "
             f"{len(tables.train)} and {len(tables.test)}: keep every row, in order."
         )
+    for side, got, given in (("train", X_train, tables.train), ("test", X_test, tables.test)):
+        if not got.index.equals(given.index):
+            raise TrainError(_order_message(side, got, given))
     only_train = [c for c in X_train.columns if c not in X_test.columns]
     only_train = [
         c for c in only_train if c not in set(project.spec.targets) | set(project.spec.drop)
@@ -72,6 +75,19 @@ def user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.Da
     return X_train.reset_index(drop=True), X_test[
         [c for c in X_train.columns if c in X_test.columns]
     ].reset_index(drop=True)
+
+
+def _order_message(side: str, got: pd.DataFrame, given: pd.DataFrame) -> str:
+    """Rows in another order would put every prediction on another id: say where."""
+    moved = next(
+        (i for i, (a, b) in enumerate(zip(got.index, given.index, strict=True)) if a != b), 0
+    )
+    return (
+        f"features.py returned X_{side} with its rows in another order (row {moved + 1} has "
+        f"index {got.index[moved]} where make_features was given {given.index[moved]}), "
+        "so predictions would sit on the wrong ids: return the rows in the order and with the "
+        "index given (after a sort_values, call .sort_index(); merge keeps the order)."
+    )
 
 
 def _takes_extra(func: Callable[..., object]) -> bool:

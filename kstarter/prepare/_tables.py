@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kstarter.competition import read_table
+from kstarter.competition import read_header, read_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,17 +23,23 @@ class Tables:
 
 
 def load_tables(project: Project) -> Tables:
+    """Ids are text end to end: the id column as the files spell it (see ``read_table``)."""
     spec, data = project.spec, project.data_dir
+    ids = (spec.id,)
     return Tables(
-        read_table(data / spec.files.train, shown=f"data/{spec.files.train}"),
-        read_table(data / spec.files.test, shown=f"data/{spec.files.test}"),
+        read_table(data / spec.files.train, shown=f"data/{spec.files.train}", text=ids),
+        read_table(data / spec.files.test, shown=f"data/{spec.files.test}", text=ids),
         read_sample(project),
     )
 
 
 def read_sample(project: Project) -> pd.DataFrame:
+    """The sample submission, its id column as text: the submission copies it verbatim."""
     name = project.spec.files.sample_submission
-    return read_table(project.data_dir / name, shown=f"data/{name}")
+    path = project.data_dir / name
+    first = read_header(path) if project.spec.sample_id is None else None
+    ids = (project.spec.sample_id or (first[0] if first else None),)
+    return read_table(path, shown=f"data/{name}", text=ids)
 
 
 def slim_tables(project: Project, tables: Tables) -> Tables:

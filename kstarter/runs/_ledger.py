@@ -107,6 +107,30 @@ def get_run(root: Path, run_id: str | None) -> RunRecord:
     )
 
 
+def _claim(
+    runs: Path, run_id: str, staging: Path, renamed: Callable[[Path, str], object] | None
+) -> Path:
+    """Rename ``staging`` to ``runs/<run_id>``, or to the first free ``<base>-<n>``."""
+    import errno
+    import re
+
+    found = re.fullmatch(r"(.*\D)-(\d+)", run_id)  # a suffix after a name
+    base, n = (found[1], int(found[2]) + 1) if found else (run_id, 2)
+    wanted = run_id
+    while True:
+        final = runs / wanted
+        if not final.exists():
+            try:
+                staging.rename(final)  # atomic; fails if another run filled the name first
+                return final
+            except OSError as exc:
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                    raise
+        wanted, n = f"{base}-{n}", n + 1
+        if renamed is not None:
+            renamed(staging, wanted)
+
+
 def rebuild_index(root: Path) -> Path:
     import csv
     import io
@@ -130,10 +154,20 @@ def record_submission(root: Path, run: RunRecord, entry: SubmissionEntry) -> Run
     return RunRecord(run.id, run.path, run.metrics, subs)
 
 
-def write_run(root: Path, run_id: str, write_files: Callable[[Path], None]) -> Path:
+def write_run(
+    root: Path,
+    run_id: str,
+    write_files: Callable[[Path], None],
+    renamed: Callable[[Path, str], object] | None = None,
+) -> Path:
     """Fill a staging folder with ``write_files``, then rename it to ``runs/<run_id>``: a run
     killed half-way leaves no run folder and no runs.csv row (what kill -9 leaves in staging
-    is swept by the next run)."""
+    is swept by the next run).
+
+    The rename is what claims the id: renaming onto a folder another process just filled fails,
+    so two runs finishing in the same second never overwrite or lose each other; the later one
+    takes the next free suffix (``<run_id>-2``, ...), after ``renamed(staging, new_id)``
+    updates what in its files names the id."""
     import os
     import shutil
 
@@ -146,8 +180,7 @@ def write_run(root: Path, run_id: str, write_files: Callable[[Path], None]) -> P
     staging = staging_dir(parent, f"{run_id}.{os.getpid()}.")
     try:
         write_files(staging)
-        final = root / paths.RUNS / run_id
-        staging.rename(final)
+        final = _claim(root / paths.RUNS, run_id, staging, renamed)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

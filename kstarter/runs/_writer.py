@@ -52,7 +52,12 @@ class RunOutput:
 
 def save_run(project: Project, run_id: str, output: RunOutput) -> Path:
     """Write ``runs/<run_id>/`` atomically and index it in runs.csv; the folder's path."""
-    return write_run(project.root, run_id, lambda d: _write_files(d, project, run_id, output))
+    return write_run(
+        project.root,
+        run_id,
+        lambda d: _write_files(d, project, run_id, output),
+        renamed=lambda d, new_id: write_report(d, project, run_id=new_id),  # an id taken
+    )
 
 
 def _write_files(d: Path, project: Project, run_id: str, output: RunOutput) -> None:

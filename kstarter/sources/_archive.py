@@ -197,7 +197,14 @@ def _entry(archive: Path, info: zipfile.ZipInfo) -> _Entry:
     parts = _safe_parts(archive, info.filename)
     fmt = stat.S_IFMT(info.external_attr >> 16)
     if fmt == stat.S_IFLNK:
-        _refuse(archive, info.filename, f"is a symbolic link. {_MALICIOUS}")
+        _refuse(
+            archive,
+            info.filename,
+            "is a symbolic link, and kstarter never follows links (one could point at private "
+            "files such as ~/.kaggle). The archive may be malicious: check it, and if you "
+            "trust it, extract it by hand and replace each link with the file it points to, "
+            f"{_INIT}.",
+        )
     if fmt not in (0, stat.S_IFREG, stat.S_IFDIR):
         _refuse(archive, info.filename, f"is a device or special file. {_MALICIOUS}")
     if info.flag_bits & 0x1:

@@ -1,5 +1,10 @@
-"""What a study leaves in the project: the tuned parameters (``tuned_params.yaml`` for
-LightGBM, ``tuned_params_<family>.yaml`` for another family), a plot, a table of trials."""
+"""What a study leaves in the project: the tuned parameters, a plot, a table of trials.
+
+Tuned parameters belong to their study. The default study of a family (``<competition>-<family>``,
+the one ``tune --show`` shows) saves them where ``train --params tuned`` reads them:
+``tuned_params.yaml`` for LightGBM, ``tuned_params_<family>.yaml`` for another family. A study
+named with ``--study`` saves them beside its plot, ``tuning/<study>.yaml``, which ``train
+--params tuning/<study>.yaml`` reads, so it never overwrites the default study's."""
 
 from __future__ import annotations
 
@@ -31,6 +36,8 @@ __all__ = [
     "plot_study",
     "trial_table",
     "plot_path",
+    "params_path",
+    "params_option",
 ]
 
 
@@ -56,7 +63,6 @@ def write_tuned_params(
     the trial ran. The family is ``project.model.name`` (the study's, see ``for_model``)."""
     import yaml
 
-    from kstarter.paths import tuned_params
     from kstarter.tuning._study import FOLDS, METRIC
 
     attrs = study.user_attrs
@@ -75,13 +81,41 @@ def write_tuned_params(
     body = yaml.safe_dump(
         {"model": family, "params": params}, sort_keys=False, default_flow_style=False
     )
-    path = project.path(tuned_params(family))
+    path = params_path(project, study.study_name)
+    which = params_option(project, path)
+    if which != "tuned":
+        header[-1] = f"# `kstarter train --model {family} --params {which}` trains with these "
+        header[-1] += f"over configs/{family}.yaml."
     atomic_write_text(path, "\n".join(header) + "\n" + body)
     return path
 
 
+def params_path(project: Project, study_name: str) -> Path:
+    """Where the study ``study_name`` saves its best parameters: ``tuned_params(family)`` for
+    the family's default study, ``tuning/<study>.yaml`` for any other."""
+    from kstarter.tuning._study import default_study_name
+
+    if study_name == default_study_name(project):
+        return project.path(paths.tuned_params(project.model.name))
+    return project.path(paths.STUDY_PLOTS) / (_file_stem(study_name) + ".yaml")
+
+
+def params_option(project: Project, path: Path) -> str:
+    """What ``kstarter train --params`` takes to train with the parameters saved in ``path``."""
+    if path.name == paths.tuned_params(project.model.name):
+        return "tuned"
+    try:
+        return str(path.relative_to(project.root))
+    except ValueError:
+        return str(path)
+
+
 def plot_path(project: Project, study_name: str) -> Path:
-    return project.path(paths.STUDY_PLOTS) / (re.sub(r"[^A-Za-z0-9._-]+", "_", study_name) + ".png")
+    return project.path(paths.STUDY_PLOTS) / (_file_stem(study_name) + ".png")
+
+
+def _file_stem(study_name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", study_name)
 
 
 def plot_study(study: optuna.Study, path: Path) -> Path | None:

@@ -12,17 +12,21 @@ Optuna's ``RDBStorage`` gives transactions and heartbeats.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import warnings
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from kstarter import paths
 from kstarter.errors import ConfigError
 
 if TYPE_CHECKING:
     from optuna.storages import BaseStorage
+    from optuna.storages.journal import JournalFileBackend
 
 __all__ = ["StorageRef", "DEFAULT_JOURNAL", "resolve_storage", "open_storage", "HEARTBEAT"]
 
@@ -101,7 +105,87 @@ def _open_journal(path: Path) -> BaseStorage:
     if not path.parent.is_dir():
         raise ConfigError(f"The folder of the storage {path} does not exist: create it first.")
     # The default lock (a symlink) is also what optuna-dashboard uses on this file.
-    return JournalStorage(JournalFileBackend(str(path)))
+    try:
+        return JournalStorage(_journal_backend(JournalFileBackend)(str(path)))
+    except ValueError:  # a line Optuna cannot read, before the end (json's error is a ValueError)
+        raise _damaged(path) from None
+
+
+def _journal_backend(base: type[JournalFileBackend]) -> type[JournalFileBackend]:
+    class RepairingJournal(base):  # type: ignore[valid-type,misc]
+        """Optuna's journal file, with appends that cannot glue onto a torn line.
+
+        A full disk or a kill in the middle of an append leaves an unterminated last line.
+        Optuna skips it on read, but its next append would be glued onto it, making a line no
+        reader can parse, and every later read would fail. Under the journal's lock, an append
+        first drops an unterminated last line (no reader ever counted it), and an append that
+        fails is cut back off, so the file only ever grows by whole lines."""
+
+        def append_logs(self, logs: list[dict[str, object]]) -> None:
+            data = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs)
+            self._lock.acquire()
+            try:
+                _append_whole_lines(Path(self._file_path), data.encode("utf-8"))
+            finally:
+                self._lock.release()
+
+    return RepairingJournal
+
+
+def _append_whole_lines(path: Path, data: bytes) -> None:
+    with open(path, "r+b") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        keep = _whole_lines_size(fh, size)
+        try:
+            if keep < size:
+                fh.truncate(keep)
+            fh.seek(keep)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        except BaseException:
+            with suppress(OSError):
+                fh.truncate(keep)
+            raise
+
+
+def _whole_lines_size(fh: BinaryIO, size: int) -> int:
+    """The size of the file without an unterminated last line."""
+    end = size
+    while end > 0:
+        start = max(0, end - 65536)
+        fh.seek(start)
+        chunk = fh.read(end - start)
+        newline = chunk.rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1
+        end = start
+    return 0
+
+
+def _damaged(path: Path) -> ConfigError:
+    """The first line of the journal Optuna cannot read, named with what to do."""
+    number, total = _first_damaged_line(path)
+    keep = number - 1
+    return ConfigError(
+        f"The study journal {path} is damaged at line {number} of {total} (not a complete "
+        f"record): keep its first {keep} lines (`head -n {keep}` into a new file, then rename "
+        "it over the journal) to recover every trial written before it, or move the file away "
+        "to start a new study."
+    )
+
+
+def _first_damaged_line(path: Path) -> tuple[int, int]:
+    with open(path, "rb") as fh:
+        lines = fh.read().split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # the file ends with a newline
+    for number, line in enumerate(lines, start=1):
+        try:
+            json.loads(line)
+        except ValueError:
+            return number, len(lines)
+    return len(lines), len(lines)
 
 
 def _open_rdb(ref: StorageRef, heartbeat: bool) -> BaseStorage:

@@ -4,6 +4,12 @@ A study is created once, by the process that starts the workers, before any work
 (``create_study(load_if_exists=True)``), so workers never race to create it. It records what
 its trials were scored on as study user attributes; a later run on different folds, another
 competition, metric or model set-up would mix incomparable scores, so it is refused.
+
+What a study was scored on is claimed in one write, the user attribute ``kstarter`` (a
+mapping), so no other process (a second tune, a worker) ever sees half of it, and a kill
+between the study's creation and its claim leaves a study with no claim and no trial, which the
+next tune claims. The same values are also copied one per attribute for people reading the
+study in optuna-dashboard; studies made before the claim existed have only those.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ __all__ = [
     "default_study_name",
     "study_attrs",
     "create_or_load",
+    "claim_of",
     "load",
     "check_attrs",
     "check_space",
@@ -40,6 +47,7 @@ FOLDS = "kstarter_folds_hash"
 METRIC = "kstarter_metric"
 SETUP = "kstarter_setup_hash"
 MODEL = "kstarter_model"  # studies made before tuning had --model lack it (they tuned model.name)
+CLAIM = "kstarter"  # all of the above in one attribute, written at once
 
 
 def for_model(project: Project, model: str | None) -> Project:
@@ -87,13 +95,31 @@ def create_or_load(
             direction="maximize" if prep.metric.greater_is_better else "minimize",
             load_if_exists=True,  # another machine may create it at this very moment
         )
-    if not any(k in study.user_attrs for k in wanted) and not study.trials:
-        for key, value in wanted.items():  # a new study: claim it for this project
+    if claim_of(study) is None and not study.trials:  # a new study: claim it for this project
+        study.set_user_attr(CLAIM, wanted)  # one write: another process sees all of it or none
+        for key, value in wanted.items():  # readable copies, for optuna-dashboard
             study.set_user_attr(key, value)
     check_attrs(study, ref, wanted)
     if MODEL not in study.user_attrs:  # a study from before --model: its set-up names the family
         study.set_user_attr(MODEL, wanted[MODEL])
     return study
+
+
+def claim_of(study: optuna.Study) -> dict[str, str] | None:
+    """What the study's trials were scored on, or None for a study nobody has claimed yet.
+
+    A study without the one-write claim is one made before it existed: its attributes one by
+    one count if it has trials (it was used, so its claim was complete); without trials they
+    may be half of a claim cut off by a kill, so it is claimed again."""
+    have = study.user_attrs
+    claim = have.get(CLAIM)
+    if isinstance(claim, dict):
+        return {str(k): str(v) for k, v in claim.items()}
+    if not any(k in have for k in (COMPETITION, FOLDS, METRIC, SETUP)):
+        return None
+    if not study.get_trials(deepcopy=False):
+        return None
+    return {k: have[k] for k in (COMPETITION, FOLDS, METRIC, MODEL, SETUP) if k in have}
 
 
 def load(
@@ -118,7 +144,7 @@ def load(
 
 
 def check_attrs(study: optuna.Study, ref: StorageRef, wanted: dict[str, str]) -> None:
-    have = study.user_attrs
+    have = claim_of(study) or {}
     where = f"Study {study.study_name!r} in {ref.shown}"
     if COMPETITION not in have:
         raise ConfigError(

@@ -89,9 +89,12 @@ def tune(project_dir: Path | str | None = None, options: TuneOptions | None = No
     saved = _save(project, study)
     added = [t for t in study.get_trials(deepcopy=False) if t.number not in before]
     result = _result(study, ref, metric, added, stale, saved, time.time() - started)
+    from kstarter.tuning._results import params_option, params_path
+
     family = project.model.name
     shown = "" if family == loaded.model.name else f" --model {family}"
-    return replace(result, model=family, train_command=f"kstarter train{shown} --params tuned")
+    which = params_option(project, params_path(project, study.study_name))
+    return replace(result, model=family, train_command=f"kstarter train{shown} --params {which}")
 
 
 def _open(
@@ -151,7 +154,7 @@ def show(
 ) -> list[str]:
     """The study's trials (``model``'s default study unless ``study`` names one) as text lines
     (number, state, CV, folds, seconds, params) and its best trial."""
-    from kstarter.tuning._results import trial_table
+    from kstarter.tuning._results import params_option, params_path, trial_table
     from kstarter.tuning._storage import open_storage, resolve_storage
     from kstarter.tuning._study import MODEL, default_study_name, for_model, load
 
@@ -166,6 +169,13 @@ def show(
     found = load(opened, name, project.tune, project.cv.n_splits, command=command)
     family = found.user_attrs.get(MODEL)
     tunes = f" (tunes {family})" if family else ""
+    saved = params_path(project, name)
+    if saved.is_file():  # the parameters this study saved, and how to train with them
+        flag = f" --model {model}" if model else ""
+        tunes += (
+            f"; best saved in {saved.relative_to(project.root)}: run "
+            f"`kstarter train{flag} --params {params_option(project, saved)}`"
+        )
     return [f"Study {name!r} in {ref.shown}{tunes}", *trial_table(found)]
 
 

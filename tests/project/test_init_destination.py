@@ -42,6 +42,10 @@ def test_existing_folder_needs_force(ks: Runner, tmp_path: Path) -> None:
     assert listing(tmp_path) == ["comp", "comp.zip"]
     assert listing(old) == ["notes.txt"]
 
+    # --force replaces a kstarter project only (see test_init_force_guard.py)
+    (old / "notes.txt").unlink()
+    ks("init", str(archive), cwd=tmp_path)
+    (old / "notes.txt").write_text("my notes\n")
     ks("init", str(archive), "--force", cwd=tmp_path)
     assert listing(tmp_path) == ["comp", "comp.zip"]  # no .comp.kstarter-old, no staging
     assert not (old / "notes.txt").exists()
@@ -68,10 +72,11 @@ def test_force_keeps_the_old_project_when_init_fails(ks: Runner, tmp_path: Path)
     assert (tmp_path / "comp" / "kstarter.yaml").read_bytes() == config
 
 
-def test_force_over_a_file_leaves_nothing_behind(ks: Runner, tmp_path: Path) -> None:
+def test_force_over_a_file_is_refused(ks: Runner, tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "comp.zip", titanic())
     (tmp_path / "comp").write_text("not a folder\n")
     assert_clean_error(ks("init", str(archive), cwd=tmp_path, check=False), "--force")
-    ks("init", str(archive), "--force", cwd=tmp_path)
-    assert (tmp_path / "comp" / "kstarter.yaml").is_file()
+    proc = ks("init", str(archive), "--force", cwd=tmp_path, check=False)
+    assert_clean_error(proc, "replaces only a kstarter project")  # a file is not a project
+    assert (tmp_path / "comp").read_text() == "not a folder\n"
     assert listing(tmp_path) == ["comp", "comp.zip"]
