@@ -133,8 +133,9 @@ def load(project: Project, run_ids: tuple[str, ...], metric: Metric) -> Inputs:
             f"Run {first.id} was scored with {first.metrics.metric}, but kstarter.yaml's "
             f"metric is now {metric.name}: train the runs again before blending them."
         )
-    frames = [_read_csv(r, RunFiles.OOF) for r in records]
-    tests = [_read_csv(r, RunFiles.TEST_PRED) for r in records]
+    ids = project.spec.id  # as text, like the sample's: "001001" stays "001001"
+    frames = [_read_csv(r, RunFiles.OOF, ids) for r in records]
+    tests = [_read_csv(r, RunFiles.TEST_PRED, ids) for r in records]
     pred_cols = [c for c in frames[0].columns if str(c).startswith("pred")]
     for r, f, t in zip(records, frames, tests, strict=True):
         cols = [c for c in f.columns if str(c).startswith("pred")]
@@ -173,13 +174,13 @@ def _same(
         )
 
 
-def _read_csv(run: RunRecord, name: str) -> pd.DataFrame:
+def _read_csv(run: RunRecord, name: str, id_col: str | None) -> pd.DataFrame:
     import pandas as pd
 
     path = run.path / name
     if not path.is_file():
         raise ConfigError(f"Run {run.id} has no {name}: train it again to blend it.")
-    return pd.read_csv(path)
+    return pd.read_csv(path, dtype={id_col: str} if id_col else None)
 
 
 def _raw(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:

@@ -73,16 +73,11 @@ def _new_run_id(project: Project) -> str:
 
 def _submission(project: Project, metric: Metric, inputs: Inputs, b: Blended) -> pd.DataFrame:
     """The blended test predictions as a submission exactly like the sample, validated."""
-    from kstarter.competition import (
-        build_submission,
-        read_table,
-        test_positions,
-        validate_submission,
-    )
+    from kstarter.competition import build_submission, test_positions, validate_submission
+    from kstarter.prepare import read_sample
 
     spec = project.spec
-    name = spec.files.sample_submission
-    sample = read_table(project.data_dir / name, shown=f"data/{name}")
+    sample = read_sample(project)  # its ids as text: the submission copies them verbatim
     sample_raw = b.test[test_positions(spec, sample, inputs.test)]
     submission = build_submission(spec, metric, sample, sample_raw, b.decision)
     validate_submission(submission, sample, spec)
