@@ -133,9 +133,9 @@ def load(project: Project, run_ids: tuple[str, ...], metric: Metric) -> Inputs:
             f"Run {first.id} was scored with {first.metrics.metric}, but kstarter.yaml's "
             f"metric is now {metric.name}: train the runs again before blending them."
         )
-    ids = project.spec.id  # as text, like the sample's: "001001" stays "001001"
-    frames = [_read_csv(r, RunFiles.OOF, ids) for r in records]
-    tests = [_read_csv(r, RunFiles.TEST_PRED, ids) for r in records]
+    id_col = project.spec.id  # as text, like the sample's: "001001" stays "001001"
+    frames = [_read_csv(r, RunFiles.OOF, id_col) for r in records]
+    tests = [_read_csv(r, RunFiles.TEST_PRED, id_col) for r in records]
     pred_cols = [c for c in frames[0].columns if str(c).startswith("pred")]
     for r, f, t in zip(records, frames, tests, strict=True):
         cols = [c for c in f.columns if str(c).startswith("pred")]
