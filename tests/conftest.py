@@ -57,6 +57,17 @@ class Runner:
             )
         return proc
 
+    def start(self, *args: str, cwd: Path) -> subprocess.Popen[str]:
+        """Start the command without waiting (to signal it, or to run two at once)."""
+        return subprocess.Popen(
+            [kstarter_command(), *args],
+            cwd=cwd,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
 
 # A test that runs the installed command is end to end: `-m "not slow"` leaves it out.
 SLOW_FIXTURES = {"ks", "practice_run"}

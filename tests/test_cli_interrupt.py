@@ -4,10 +4,7 @@ Click's "Aborted!" and exit 1, and nothing of the interrupted run is left behind
 from __future__ import annotations
 
 import signal
-import subprocess
 import time
-
-from conftest import kstarter_command
 
 from kstarter import paths
 from kstarter.project import init_project
@@ -16,14 +13,7 @@ from kstarter.runs import list_runs
 
 def test_ctrl_c_during_train_exits_130_and_writes_no_run(ks, tmp_path):
     project = init_project("practice/adult-income", tmp_path / "adult").path
-    proc = subprocess.Popen(
-        [kstarter_command(), "train"],
-        cwd=project,
-        env=ks.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = ks.start("train", cwd=project)
     try:
         # inside the folds: the cache is written once the inputs are prepared
         deadline = time.monotonic() + 120

@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_clean_error, kstarter_command
+from conftest import assert_clean_error
 
 from kstarter import paths
 from kstarter.auto import load_settings
@@ -89,14 +88,7 @@ def test_a_second_auto_reuses_the_runs_of_the_first(ks, tmp_path):
 
 def test_ctrl_c_keeps_every_finished_run_and_the_next_auto_continues(ks, tmp_path):
     project = _project(tmp_path, "adult-income")
-    proc = subprocess.Popen(
-        [kstarter_command(), "auto", "--budget", "10m"],
-        cwd=project,
-        env=ks.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = ks.start("auto", "--budget", "10m", cwd=project)
     try:
         deadline = time.monotonic() + 240
         while not list_runs(project) and time.monotonic() < deadline and proc.poll() is None:

@@ -4,12 +4,11 @@ what claims an id, and the later run takes the next suffix."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Runner, kstarter_command
+from conftest import Runner
 
 COMP = "heart-disease"
 
@@ -62,17 +61,7 @@ def test_two_trains_at_once_keep_both_runs(ks, heart, tmp_path):
     shutil.copytree(heart, project)
     made = len(_runs(project))
     for _ in range(3):
-        procs = [
-            subprocess.Popen(
-                [kstarter_command(), "train", "-q"],
-                cwd=project,
-                env=ks.env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )  # fmt: skip
-            for _ in range(2)
-        ]
+        procs = [ks.start("train", "-q", cwd=project) for _ in range(2)]
         for p in procs:
             out, err = p.communicate(timeout=300)
             assert p.returncode == 0 and "Traceback" not in err, err

@@ -55,24 +55,10 @@ def test_a_study_whose_claim_was_cut_off_is_claimed_again(ks, diabetes, tmp_path
 
 def test_two_tunes_starting_a_study_at_once_both_run(ks, diabetes, tmp_path):
     """Real processes: whichever creates the study, neither sees half a claim."""
-    import subprocess
-
-    from conftest import kstarter_command
-
     project = tmp_path / COMP
     shutil.copytree(diabetes, project)
     ks("tune", "--show", cwd=project)  # nothing yet: no study, no journal
-    procs = [
-        subprocess.Popen(
-            [kstarter_command(), "tune", "--trials", "1"],
-            cwd=project,
-            env=ks.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        for _ in range(2)
-    ]
+    procs = [ks.start("tune", "--trials", "1", cwd=project) for _ in range(2)]
     for p in procs:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
