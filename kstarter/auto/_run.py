@@ -293,8 +293,10 @@ class _Trainer:
             return None, "no time left"
         # a cost not known yet may well be far under the limit: only a known one is skipped
         if estimate is not None and fit_seconds < settings.min_fit_seconds:
-            need = f"needs about {format_seconds(estimate)}, " if estimate is not None else ""
-            return None, f"{need}{format_seconds(left)} left: too little for {n_folds} folds"
+            return None, (
+                f"needs about {format_seconds(estimate)}, {format_seconds(left)} left: too "
+                f"little for {n_folds} folds"
+            )
         return fit_seconds, None
 
     def _collect(self, step: Step, outcome: Outcome) -> None:
