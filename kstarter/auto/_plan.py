@@ -40,7 +40,8 @@ class AutoSettings:
     min_fit_seconds: float = 1.0  # a time limit per fit below this: the step is skipped
     fit_part: float = 0.5  # of a limited fold's time, what its fit may take (then: predicting)
 
-    reserve_per_row: float = 3e-5  # seconds one blend method takes per train row
+    reserve_per_row: float = 3e-5  # seconds one blend method takes per train row ...
+    reserve_per_method: float = 2.0  # ... and what it takes whatever the rows (reading, files)
 
     def reserve(self, budget: float, rows: int = 0) -> float:
         """Seconds kept back for blending at the end of a ``budget`` on ``rows`` train rows:
@@ -51,7 +52,7 @@ class AutoSettings:
 
     def blend_seconds(self, rows: int) -> float:
         """What one blend method should take on ``rows`` train rows."""
-        return self.reserve_per_row * rows
+        return self.reserve_per_method + self.reserve_per_row * rows
 
 
 def load_settings() -> AutoSettings:
@@ -114,6 +115,7 @@ def settings_from(raw: Mapping[str, Any]) -> AutoSettings:
         reserve_seconds=float(reserve.get("seconds", 3)),
         reserve_share=float(reserve.get("share", 0.05)),
         reserve_per_row=_positive(reserve.get("per_row", 3e-5), "reserve.per_row"),
+        reserve_per_method=_positive(reserve.get("per_method", 2.0), "reserve.per_method"),
         blends=blends,
         parallel_from=_positive(raw.get("parallel_from", 120), "parallel_from"),
         limit_share=share,

@@ -488,7 +488,9 @@ def _blend_all(
             say(f"{clock.stamp()} blend {method}: skipped ({why})")
             continue
         say(f"{clock.stamp()} blend {method} of {len(members)} runs")
+        started = time.monotonic()
         done = blend(root, BlendOptions(runs=tuple(members), method=method))
+        need = max(need, time.monotonic() - started)  # the next method costs about as much
         m = done.metrics
         used = sum(1 for x in done.members if x.weight > 0)
         what = f"{method} of {used} run{'s' if used != 1 else ''}"
