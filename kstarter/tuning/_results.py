@@ -171,9 +171,22 @@ def _history(ax: Axes, study: optuna.Study, done: list[FrozenTrial]) -> None:
     ax.legend(loc="best", fontsize=8)
 
 
+# fewer complete trials than this and Optuna's importances are noise (with one or two, any
+# split of the variance "explains" it): the panel says how many more are needed instead
+MIN_TRIALS_FOR_IMPORTANCE = 10
+
+
 def _importances(ax: Axes, study: optuna.Study) -> None:
     import optuna
+    from optuna.trial import TrialState
 
+    complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    ax.set_title("parameter importance")
+    if complete < MIN_TRIALS_FOR_IMPORTANCE:
+        ax.text(0.5, 0.5, f"needs {MIN_TRIALS_FOR_IMPORTANCE} complete trials ({complete} so far)",
+                ha="center", va="center")  # fmt: skip
+        ax.set_axis_off()
+        return
     try:
         with warnings.catch_warnings():  # "too few trials" (all 0.0): the panel says so below
             warnings.simplefilter("ignore", UserWarning)
@@ -182,7 +195,6 @@ def _importances(ax: Axes, study: optuna.Study) -> None:
         imp = {}
     if not any(imp.values()):
         imp = {}
-    ax.set_title("parameter importance")
     if not imp:
         ax.text(0.5, 0.5, "needs more complete trials", ha="center", va="center")
         ax.set_axis_off()
