@@ -40,19 +40,24 @@ class AutoSettings:
     min_fit_seconds: float = 1.0  # a time limit per fit below this: the step is skipped
     fit_part: float = 0.5  # of a limited fold's time, what its fit may take (then: predicting)
 
-    reserve_per_row: float = 3e-5  # seconds one blend method takes per train row ...
-    reserve_per_method: float = 2.0  # ... and what it takes whatever the rows (reading, files)
+    # what one blend method takes: a fixed part (its files, the report), and per member run a
+    # part of its own (reading its predictions) plus one per train row (fitting on them)
+    reserve_per_method: float = 2.0
+    reserve_per_member: float = 0.6
+    reserve_per_row: float = 1.2e-5
 
-    def reserve(self, budget: float, rows: int = 0) -> float:
-        """Seconds kept back for blending at the end of a ``budget`` on ``rows`` train rows:
-        the most of a floor, a share of the budget and what the blend methods take on that
-        many rows; never more than half the budget."""
-        by_rows = self.blend_seconds(rows) * len(self.blends)
-        return min(max(self.reserve_seconds, self.reserve_share * budget, by_rows), 0.5 * budget)
+    def reserve(self, budget: float, rows: int = 0, members: int = 2) -> float:
+        """Seconds kept back for blending at the end of a ``budget``, ``members`` runs of
+        ``rows`` train rows: the most of a floor, a share of the budget and what the blend
+        methods take on those runs; never more than half the budget."""
+        blends = self.blend_seconds(rows, members) * len(self.blends)
+        return min(max(self.reserve_seconds, self.reserve_share * budget, blends), 0.5 * budget)
 
-    def blend_seconds(self, rows: int) -> float:
-        """What one blend method should take on ``rows`` train rows."""
-        return self.reserve_per_method + self.reserve_per_row * rows
+    def blend_seconds(self, rows: int, members: int) -> float:
+        """What one blend method should take on ``members`` runs of ``rows`` train rows."""
+        return self.reserve_per_method + members * (
+            self.reserve_per_member + self.reserve_per_row * rows
+        )
 
 
 def load_settings() -> AutoSettings:
@@ -114,8 +119,9 @@ def settings_from(raw: Mapping[str, Any]) -> AutoSettings:
         relative_cost={k: float(v) for k, v in costs.items()},
         reserve_seconds=float(reserve.get("seconds", 3)),
         reserve_share=float(reserve.get("share", 0.05)),
-        reserve_per_row=_positive(reserve.get("per_row", 3e-5), "reserve.per_row"),
         reserve_per_method=_positive(reserve.get("per_method", 2.0), "reserve.per_method"),
+        reserve_per_member=_positive(reserve.get("per_member", 0.6), "reserve.per_member"),
+        reserve_per_row=_positive(reserve.get("per_row", 1.2e-5), "reserve.per_row"),
         blends=blends,
         parallel_from=_positive(raw.get("parallel_from", 120), "parallel_from"),
         limit_share=share,

@@ -90,7 +90,7 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     project = load_project(project_dir)
     prep = prepare(project)
     start = time.monotonic()
-    clock = _Clock(start, options.budget, settings.reserve(options.budget, len(prep.y)))
+    clock = _Clock(start, options.budget, settings, len(prep.y))
     say = options.progress or (lambda _: None)
     result = AutoResult(
         project=project.root,
@@ -116,7 +116,7 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     result.final = _choose(result, prep.metric)
     _save(project.root / paths.AUTO_RECORD, result)
     if result.final is None and not result.interrupted:
-        raise TrainError(_too_small(result, settings, costs, clock.reserve))
+        raise TrainError(_too_small(result, settings, costs, clock.reserve(2)))
     return result
 
 
@@ -146,13 +146,22 @@ def _round_up(seconds: float) -> float:
 class _Clock:
     start: float
     budget: float
-    reserve: float  # kept for the blends
+    settings: AutoSettings
+    rows: int  # train rows: what the blends read and fit on
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
-    def left_for_training(self) -> float:
-        return self.budget - self.reserve - self.elapsed()
+    def reserve(self, members: int) -> float:
+        """Seconds kept for blending ``members`` runs at the end."""
+        return self.settings.reserve(self.budget, self.rows, members)
+
+    def training_deadline(self, members: int) -> float:
+        """The time.monotonic() by which training must end to blend ``members`` runs."""
+        return self.start + self.budget - self.reserve(members)
+
+    def left_for_training(self, members: int) -> float:
+        return self.training_deadline(members) - time.monotonic()
 
     def left(self) -> float:
         return self.budget - self.elapsed()
@@ -215,7 +224,7 @@ class _Trainer:
                     project=str(self.prep.project.root),
                     model=step.model,
                     seeds=step.seeds,
-                    deadline=clock.start + clock.budget - clock.reserve,
+                    deadline=clock.training_deadline(self._members()),
                     label=step.label,
                     fold_lines=self.options.fold_progress is not None,
                     clock=(clock.start, clock.budget),
@@ -245,7 +254,7 @@ class _Trainer:
                     f"{clock.stamp()} {step.label}: reused run {found.id} (CV {_cv(found.metrics)})"
                 )
                 continue
-            left = clock.left_for_training()
+            left = clock.left_for_training(self._members())
             estimate = self.costs.estimate(step)
             fit_seconds, why = self._limit(step, left, estimate)
             if why is not None:
@@ -258,6 +267,12 @@ class _Trainer:
             say(f"{clock.stamp()} {step.label}: training{shown}")
             return step, fit_seconds
         return None
+
+    def _members(self) -> int:
+        """The runs the blends will read if the next step trains: those reusable before this
+        auto, those it trained, those training now, and the next one."""
+        trained = sum(1 for e in self.result.entries if e.status == "trained")
+        return len(self.existing) + trained + len(self.running) + 1
 
     def _limit(
         self, step: Step, left: float, estimate: float | None
@@ -477,7 +492,7 @@ def _blend_all(
     if len(members) < 2:
         say(f"{clock.stamp()} no blend: fewer than two runs to combine")
         return
-    need = settings.blend_seconds(len(prep.y))
+    need = settings.blend_seconds(len(prep.y), len(members))
     for method in settings.blends:
         left = clock.left()
         if left <= 0 or need > left:

@@ -44,8 +44,9 @@ def test_the_shipped_file_is_valid_and_starts_with_one_run_of_each_family() -> N
     assert {"hillclimb", "stack"} <= set(settings.blends)
     # the reserve for blending grows with the budget and never eats more than half of it
     assert settings.reserve(10) <= 5 and settings.reserve(3600) > settings.reserve(60)
-    # ... and with the rows the blends have to read and fit
+    # ... and with the rows and runs the blends have to read and fit
     assert settings.reserve(600, 1_000_000) > settings.reserve(600, 1_000)
+    assert settings.reserve(600, 1_000, members=30) > settings.reserve(600, 1_000, members=2)
     assert settings.reserve(60, 10**9) == 30
     assert 0 < settings.limit_share <= 1 and 0 < settings.fit_part <= 1
 
