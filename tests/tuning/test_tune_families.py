@@ -220,7 +220,8 @@ def test_tune_a_family_then_train_it_with_its_tuned_params(ks, project, family, 
     assert run["cv_mean"] == pytest.approx(best.value, abs=1e-12, rel=0)  # the trial, replayed
 
     shown = ks("tune", "--model", family, "--show", cwd=project).stdout.splitlines()
-    assert shown[0].startswith(f"Study '{name}'") and shown[0].endswith(f"(tunes {family})")
+    assert shown[0].startswith(f"Study '{name}'") and f"(tunes {family})" in shown[0]
+    assert shown[0].endswith(f"`kstarter train --model {family} --params tuned`")  # its file
     rows = [ln.split() for ln in shown if ln.split() and ln.split()[0].isdigit()]
     assert [int(r[0]) for r in rows] == list(range(8))
 
