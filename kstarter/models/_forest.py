@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
 from kstarter.models._base import (
+    FitTimer,
     FoldData,
     FoldOutput,
     Model,
@@ -136,15 +137,10 @@ class _Forest(Model):
         """The forest, grown chunk by chunk; whether fit_seconds stopped it early."""
         total = int(self.params["n_estimators"])
         forest = self._estimator()
-        start = time.monotonic()
+        timer = FitTimer(self.name, self.deadline, self.fit_seconds)
         grown, chunk = 0, max(1, min(self.threads, total))  # the first chunk times a tree
         while grown < total:
-            check_deadline(self.deadline, self.name)
-            if (
-                self.fit_seconds is not None
-                and grown
-                and time.monotonic() - start >= self.fit_seconds
-            ):
+            if timer.stop() and grown:  # raises OutOfTime past the deadline
                 return forest, True
             grown = min(total, grown + chunk)
             forest.set_params(n_estimators=grown)
@@ -157,7 +153,7 @@ class _Forest(Model):
                     f"of model.params in kstarter.yaml or the --params file against "
                     f"configs/{self.name}.yaml."
                 ) from err
-            per_tree = (time.monotonic() - start) / grown
+            per_tree = (time.monotonic() - timer.started) / grown
             chunk = max(self.threads, int(CHUNK_SECONDS / max(per_tree, 1e-6)))
             chunk = max(1, chunk - chunk % self.threads)  # whole rounds of the threads
         check_deadline(self.deadline, self.name)
