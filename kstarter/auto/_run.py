@@ -284,13 +284,14 @@ class _Trainer:
         (boosting stops there and keeps the model so far), so even a short budget on a large
         table gets a model of each family it can. A seed bag runs only when its estimate fits
         the time left, and only after its family's first run trained without hitting one."""
-        if left <= 0:
-            return None, "no time left"
-        if step.seeds > 1:
+        if step.seeds > 1:  # what rules a bag out whatever the time left is said first
             if step.model in self.limited:
                 return None, f"{step.model}'s single run already needed a time limit"
             if not any(s.model == step.model and s.seeds == 1 for s in self.done):
                 return None, f"{step.model}'s single run did not train"
+        if left <= 0:
+            return None, "no time left"
+        if step.seeds > 1:
             if estimate is not None and estimate > left:
                 return None, f"needs about {format_seconds(estimate)}, {format_seconds(left)} left"
             return None, None
