@@ -12,7 +12,7 @@ from sklearn.metrics import roc_auc_score
 from kstarter.blend._fit import Problem, fit, nested_oof
 from kstarter.blend._scoring import binned_auc, fast_auc, fast_search_score, sorted_auc
 from kstarter.blend._stack import fit_stacker, stack_kind
-from kstarter.blend._weights import fit_hillclimb
+from kstarter.blend._weights import HILLCLIMB_STEPS, fit_hillclimb
 from kstarter.metrics import get_metric, list_metrics
 
 
@@ -100,8 +100,11 @@ def test_hill_climbing_picks_with_replacement_and_beats_its_best_member(binary):
         target = latent
     rows = np.ones(n, dtype=bool)
     weights = np.array(fit_hillclimb(metric, target, parts, rows, 2 if binary else 0))
-    picks = weights / weights[weights > 0].min()
-    np.testing.assert_allclose(picks, np.round(picks), atol=1e-9)  # multiples of one pick
+    # each weight is the member's share of N picks, N at most HILLCLIMB_STEPS
+    picks = next(
+        weights * n for n in range(1, HILLCLIMB_STEPS + 1)
+        if np.allclose(weights * n, np.round(weights * n), atol=1e-9)
+    )  # fmt: skip
     assert picks.max() >= 2 and (weights > 0).sum() >= 2, weights
     assert weights.sum() == pytest.approx(1.0)
     blend = sum(w * p for w, p in zip(weights, parts, strict=True))
@@ -166,3 +169,21 @@ def test_a_multitarget_stack_fits_one_stacker_per_target():
     shares = stacker.shares()
     assert sum(shares) == pytest.approx(1.0) and shares[0] > shares[1]
     assert metric.score(y, pred) >= metric.score(y, good) - 1e-3
+
+
+def test_hill_climbing_goes_through_a_worse_pick_to_a_better_ensemble():
+    """A weak member that helps only at a small weight: half of it (the second pick) and a third
+    of it are worse than the strong member alone, a quarter is better. A climb that stopped at
+    its first worse pick would return the strong member alone."""
+    rmse = get_metric("rmse")
+    rng = np.random.default_rng(3)
+    n = 20_000
+    latent = rng.normal(size=n)
+    strong, weak = latent + 0.5 * rng.normal(size=n), latent + 1.2 * rng.normal(size=n)
+    assert rmse.score(latent, (strong + weak) / 2) > rmse.score(latent, strong)
+    assert rmse.score(latent, (2 * strong + weak) / 3) > rmse.score(latent, strong)
+    rows = np.ones(n, dtype=bool)
+    weights = fit_hillclimb(rmse, latent, [strong, weak], rows, 0)
+    assert 0 < weights[1] < 0.25, weights
+    blend = weights[0] * strong + weights[1] * weak
+    assert rmse.score(latent, blend) < rmse.score(latent, strong)

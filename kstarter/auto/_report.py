@@ -25,6 +25,12 @@ def summary_lines(result: AutoResult) -> list[str]:
         lines.append(
             f"  {star:1} {e.run:<34} {e.what:<24} {cv:>20} {e.honest:>10.5f} {sec:>7}{note}"
         )
+    if result.picking is not None and any(e.status == "blend" for e in result.entries):
+        lines.append(
+            f"  picking the single run with the best CV: nested CV {result.picking:.5f} (each "
+            "fold scored by the run best on the other folds); a blend is final only if its "
+            "nested CV beats that."
+        )
     for step, why in result.skipped:
         lines.append(f"  skipped {step}: {why}")
     took = (
@@ -41,7 +47,10 @@ def summary_lines(result: AutoResult) -> list[str]:
         lines.append("No run finished: give a larger --budget (the first run stopped because "
                      "its folds showed it could not end in time).")  # fmt: skip
         return lines
-    lines.append(f"Final: run {final.run} ({final.what}), honest CV {final.honest:.5f}.")
+    honest = final.honest
+    if final.status != "blend" and result.picking is not None:
+        honest = result.picking
+    lines.append(f"Final: run {final.run} ({final.what}), honest CV {honest:.5f}.")
     lines.append(
         f'  Submit it: kstarter submit {final.run} -m "auto {format_budget(result.budget)}"'
     )

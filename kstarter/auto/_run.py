@@ -56,9 +56,10 @@ class Entry:
     what: str  # "lightgbm", "catboost x3 seeds", "hillclimb of 6 runs"
     cv_mean: float
     cv_std: float
-    honest: float  # what the final choice compares: a blend's nested CV, a run's CV
+    honest: float  # a blend's nested CV, a run's CV
     seconds: float | None
     status: str  # trained | reused | blend
+    fold_scores: tuple[float, ...] = ()
 
 
 @dataclass
@@ -73,6 +74,7 @@ class AutoResult:
     interrupted: bool = False
     seconds: float = 0.0  # from the end of data loading to the end (what the budget bounds)
     loading_seconds: float = 0.0
+    picking: float | None = None  # the nested CV of picking the single run with the best CV
 
     @property
     def final_entry(self) -> Entry | None:
@@ -113,6 +115,7 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
         result.interrupted = True
         say(f"{clock.stamp()} interrupted: the runs written so far are kept")
     result.seconds = round(time.monotonic() - start, 2)
+    result.picking = _picking(result.entries, prep.metric)
     result.final = _choose(result, prep.metric)
     _save(project.root / paths.AUTO_RECORD, result)
     if result.final is None and not result.interrupted:
@@ -524,15 +527,51 @@ def _honest(m: RunMetrics) -> float:
     return float(m.honest_cv_mean)
 
 
+def _picking(entries: list[Entry], metric: Metric) -> float | None:
+    """The nested CV of the procedure "submit the single run with the best CV": for each fold,
+    the run best on the other folds, scored on that fold. The best run's own CV flatters it as a
+    blend's plain CV does (the more runs it was picked from, the more), so this, not that, is
+    what a blend's nested CV is compared with. None when the runs' fold scores do not line up."""
+    import numpy as np
+
+    singles = [e for e in entries if e.status != "blend"]
+    if not singles or len({len(e.fold_scores) for e in singles}) != 1:
+        return None
+    scores = np.array([e.fold_scores for e in singles], dtype=float)
+    if scores.shape[1] == 0 or not np.isfinite(scores).all():
+        return None
+    sign = 1.0 if metric.greater_is_better else -1.0
+    folds = scores.shape[1]
+    picked = []
+    for k in range(folds):
+        others = np.delete(scores, k, axis=1).mean(axis=1) if folds > 1 else scores[:, 0]
+        picked.append(scores[int(np.argmax(sign * others)), k])
+    return float(np.mean(picked))
+
+
 def _choose(result: AutoResult, metric: Metric) -> str | None:
+    """The blend with the best nested CV if it beats picking the best single run (compared
+    nested with nested), else the single run with the best CV."""
     if not result.entries:
         return None
     sign = 1.0 if metric.greater_is_better else -1.0
-    return max(result.entries, key=lambda e: sign * e.honest).run
+    singles = [e for e in result.entries if e.status != "blend"]
+    blends = [e for e in result.entries if e.status == "blend"]
+    if not singles:
+        return max(blends, key=lambda e: sign * e.honest).run
+    single = max(singles, key=lambda e: sign * e.cv_mean)
+    picking = single.honest if result.picking is None else result.picking
+    if blends:
+        blend = max(blends, key=lambda e: sign * e.honest)
+        if sign * blend.honest > sign * picking:
+            return blend.run
+    return single.run
 
 
 def _entry(run_id: str, what: str, m: RunMetrics, status: str) -> Entry:
-    return Entry(run_id, what, m.cv_mean, m.cv_std, float(m.cv_mean), m.seconds, status)
+    return Entry(
+        run_id, what, m.cv_mean, m.cv_std, float(m.cv_mean), m.seconds, status, m.fold_scores
+    )
 
 
 def _cv(m: RunMetrics) -> str:
@@ -551,6 +590,7 @@ def _save(path: Path, result: AutoResult) -> None:
         "metric": result.metric,
         "direction": result.direction,
         "final": result.final,
+        "picking": result.picking,
         "interrupted": result.interrupted,
         "entries": [asdict(e) for e in result.entries],
         "skipped": [{"step": s, "why": w} for s, w in result.skipped],

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kstarter.blend._stack import Stacker, fit_stacker
-from kstarter.blend._weights import HILLCLIMB_STEPS, combine, fit_hillclimb, fit_weights
+from kstarter.blend._weights import (
+    HILLCLIMB_PATIENCE,
+    HILLCLIMB_STEPS,
+    combine,
+    fit_hillclimb,
+    fit_weights,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -61,7 +67,10 @@ def fit(method: str, problem: Problem, rows: np.ndarray, final_check: bool = Tru
         return Fitted(tuple(fit_weights(*args)))
     if method == "hillclimb":
         weights = fit_hillclimb(*args)
-        return Fitted(tuple(weights), details={"max_steps": HILLCLIMB_STEPS})
+        return Fitted(
+            tuple(weights),
+            details={"max_steps": HILLCLIMB_STEPS, "patience": HILLCLIMB_PATIENCE},
+        )
     if method == "stack":
         stacker = fit_stacker(p.metric, p.task, p.y, p.parts, rows, p.n_classes)
         return Fitted(tuple(stacker.shares()), stacker, {"stacker": stacker.describe()})

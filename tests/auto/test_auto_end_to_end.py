@@ -49,7 +49,7 @@ def test_auto_trains_every_family_blends_them_and_ends_with_the_best(ks, tmp_pat
     families = {runs[e["run"]].metrics.model for e in trained}
     singles = {s.model for s in load_settings().steps if s.seeds == 1}
     assert families >= singles, record  # every family of configs/auto.yaml, as its own run
-    assert record["skipped"] == [] and record["seconds"] < budget / 2, record  # all done early
+    assert record["skipped"] == [] and record["seconds"] < budget, record  # all done in time
     for e in trained:  # each an ordinary run: a record, predictions and a valid submission
         assert runs[e["run"]].metrics.folds_hash == runs[trained[0]["run"]].metrics.folds_hash
     blends = {e["what"].split(" ")[0]: e for e in record["entries"] if e["status"] == "blend"}
@@ -58,9 +58,24 @@ def test_auto_trains_every_family_blends_them_and_ends_with_the_best(ks, tmp_pat
         m = runs[e["run"]].metrics
         assert m.is_blend and e["honest"] == pytest.approx(m.nested_cv_mean)
 
-    # the final run is the one with the best honest CV (accuracy: higher is better)
-    best = max(record["entries"], key=lambda e: e["honest"])
-    assert record["final"] == best["run"]
+    # the final run: the blend with the best nested CV if it beats the nested CV of picking the
+    # single run with the best CV (each fold scored by the run best on the others), else that
+    # run (accuracy: higher is better)
+    singles = [e for e in record["entries"] if e["status"] != "blend"]
+    scores = [runs[e["run"]].metrics.fold_scores for e in singles]
+    n = len(scores[0])
+    picking = (
+        sum(
+            max(scores, key=lambda f: sum(f) - f[k])[k]
+            for k in range(n)  # noqa: B023
+        )
+        / n
+    )
+    assert record["picking"] == pytest.approx(picking)
+    blend = max(blends.values(), key=lambda e: e["honest"])
+    single = max(singles, key=lambda e: e["cv_mean"])
+    expected = blend if blend["honest"] > picking else single
+    assert record["final"] == expected["run"], record
     spec = load_project(project).spec
     sample = read_submission(project / "data" / spec.files.sample_submission)
     final_sub = read_submission(runs[record["final"]].path / paths.RunFiles.SUBMISSION)
