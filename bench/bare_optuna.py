@@ -70,7 +70,10 @@ def main() -> None:
     n_folds = int(folds.max()) + 1
 
     def objective(trial: optuna.Trial) -> float:
-        params = {**base, **suggest(trial, space)}
+        drawn = space  # a replayed trial draws what kstarter's drew: its trial 0, the
+        if replayed:  # defaults, leaves out what the base parameters leave to LightGBM
+            drawn = {k: e for k, e in space.items() if k in replayed[trial.number][0]}
+        params = {**base, **suggest(trial, drawn)}
 
         fold_scores = []
 

@@ -193,7 +193,9 @@ def train(
 @PROJECT_DIR
 @click.option("--trials", type=click.IntRange(min=0), help="Finished trials to add [tune.trials].")
 @click.option(
-    "--timeout", type=click.FloatRange(min=0), help="Seconds after which no new trial starts."
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Seconds after which no new trial starts, counted once the data is loaded.",
 )
 @click.option(
     "--storage",
@@ -232,10 +234,12 @@ def tune(
     search space, configs/search_space.yaml for LightGBM and configs/search_space_MODEL.yaml
     for the others (change it in kstarter.yaml: tune: search_space:, flat
     entries for LightGBM, a section such as xgboost: for another family), pruned after each
-    fold when it falls behind (tune: pruner:). The best trial's parameters go to
+    fold when it falls behind (tune: pruner:). A new study's trial 0 is the default parameters
+    (what `kstarter train --model MODEL` trains). The best trial's parameters go to
     tuned_params.yaml (LightGBM) or tuned_params_MODEL.yaml, which `kstarter train --model
     MODEL --params tuned` trains with: an ordinary run that blends like any other (a study
-    named with --study NAME saves to tuning/NAME.yaml instead: --params tuning/NAME.yaml).
+    named with --study NAME saves to tuning/NAME.yaml instead: --params tuning/NAME.yaml);
+    the summary recommends it only when it beats the defaults, and says by how much.
     Ctrl-C or a killed process loses only the trial in flight: the next `kstarter tune` resumes
     the same study. --trials N adds N finished trials in total over all workers; without --trials or
     --timeout, kstarter.yaml's tune: section decides.

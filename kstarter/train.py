@@ -37,7 +37,14 @@ if TYPE_CHECKING:
     from kstarter.models import FoldOutput
     from kstarter.spec import Spec
 
-__all__ = ["TrainOptions", "RunResult", "train", "train_prepared", "resolve_params"]
+__all__ = [
+    "TrainOptions",
+    "RunResult",
+    "train",
+    "train_prepared",
+    "resolve_params",
+    "check_model",
+]
 
 
 @dataclass(frozen=True)
@@ -94,12 +101,27 @@ def resolve_params(project: Project, which: str, model: str | None = None) -> di
     return {**project.model.params, **params}
 
 
+def check_model(project: Project, model_name: str, overrides: dict[str, Any]) -> None:
+    """Whether the family ``model_name`` exists and can be built for this project's task and
+    metric with these parameters: what ``train`` and ``tune`` check before any data is read,
+    so a wrong ``--model`` or ``--params`` costs no loading. The model is built as for a
+    one-cell table (only the threads depend on the size) and let go."""
+    from kstarter.metrics import get_metric
+    from kstarter.models import ModelSetup, get_model
+
+    family = get_model(model_name)  # an unknown name: the names, and the closest one
+    metric = get_metric(project.spec.metric)
+    setup = ModelSetup(project.spec, metric, (1, 1), project.model, overrides, project.train.seed)
+    family.create(setup)
+
+
 def train(project_dir: Path | str | None = None, options: TrainOptions | None = None) -> RunResult:
     options = options or TrainOptions()
     started = time.perf_counter()
     project = load_project(project_dir)
     model_name = options.model or project.model.name
     overrides = resolve_params(project, options.params, model_name)  # a missing file: say so now
+    check_model(project, model_name, overrides)  # a wrong --model too, before the data is read
     prep = prepare(project, refold=options.refold)
     return train_prepared(prep, overrides, options, started)
 

@@ -53,7 +53,7 @@ class Objective:
         from kstarter.tuning._space import suggest
 
         trial.set_user_attr(WORKER, self.worker)
-        overrides = trial_overrides(self.prep, suggest(trial, self.space))
+        overrides = trial_overrides(self.prep, suggest(trial, _drawn(trial, self.space)))
         fold = _RunningCV(self.prep, trial)
         start = time.perf_counter()
         try:
@@ -80,6 +80,17 @@ class Objective:
         trial.set_user_attr("oof_score", ev.scores.oof_score)
         trial.set_user_attr("best_iterations", ev.cv.best_iterations)
         return ev.scores.cv_mean
+
+
+def _drawn(trial: optuna.Trial, space: list[Dimension]) -> list[Dimension]:
+    """The dimensions a trial draws: all of them, but in the default trial only those the
+    defaults set (the others keep the model's default, as in ``kstarter train``)."""
+    from kstarter.tuning._default import DEFAULT
+
+    fixed = trial.user_attrs.get(DEFAULT)
+    if not isinstance(fixed, list):
+        return space
+    return [d for d in space if d.name in fixed]
 
 
 def _from_library(exc: BaseException) -> bool:

@@ -187,12 +187,16 @@ def _importances(ax: Axes, study: optuna.Study) -> None:
                 ha="center", va="center")  # fmt: skip
         ax.set_axis_off()
         return
-    try:
-        with warnings.catch_warnings():  # "too few trials" (all 0.0): the panel says so below
-            warnings.simplefilter("ignore", UserWarning)
-            imp = optuna.importance.get_param_importances(study)
-    except (ValueError, RuntimeError, ZeroDivisionError):
-        imp = {}
+    imp: dict[str, float] = {}
+    drawn = _drawn_params(study)
+    for params in [drawn, None] if drawn else [None]:  # a space whose bounds changed mid-study
+        try:  # makes Optuna refuse named parameters: then its own choice
+            with warnings.catch_warnings():  # "too few trials" (all 0.0): said below
+                warnings.simplefilter("ignore", UserWarning)
+                imp = optuna.importance.get_param_importances(study, params=params)
+            break
+        except (ValueError, RuntimeError, ZeroDivisionError):
+            imp = {}
     if not any(imp.values()):
         imp = {}
     if not imp:
@@ -204,15 +208,34 @@ def _importances(ax: Axes, study: optuna.Study) -> None:
     ax.set_xlabel("importance (share of CV variation)")
 
 
+def _drawn_params(study: optuna.Study) -> list[str] | None:
+    """The parameters every drawn complete trial has: the default trial leaves out those the
+    defaults do not set, and Optuna's own choice (those of all trials) would drop them."""
+    from optuna.search_space import intersection_search_space
+    from optuna.trial import TrialState
+
+    from kstarter.tuning._default import DEFAULT
+
+    drawn = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if DEFAULT not in t.user_attrs
+    ]
+    names = sorted(intersection_search_space(drawn)) if drawn else []
+    return names or None
+
+
 def trial_table(study: optuna.Study) -> list[str]:
     """One line per trial: number, state, CV, folds trained, seconds, parameters."""
+    from kstarter.tuning._default import DEFAULT
     from kstarter.tuning._objective import FOLDS, SECONDS
 
     lines = [f"{'trial':>5}  {'state':<8} {'CV':>12} {'folds':>5} {'seconds':>8}  params"]
     for t in study.get_trials(deepcopy=False):
+        mark = "  (the default parameters)" if DEFAULT in t.user_attrs else ""
         lines.append(
             f"{t.number:>5}  {t.state.name:<8} {_cv(t):>12} {t.user_attrs.get(FOLDS, '-'):>5} "
-            f"{_num(t.user_attrs.get(SECONDS), 1):>8}  {_params(t.params)}"
+            f"{_num(t.user_attrs.get(SECONDS), 1):>8}  {_params(t.params)}{mark}"
         )
     best = best_trial(study)
     if best is not None:

@@ -1,22 +1,25 @@
 """Create or load a project's study, and refuse one made on other folds, data or competition.
 
-A study is created once, by the process that starts the workers, before any worker runs
-(``create_study(load_if_exists=True)``), so workers never race to create it. It records what
+A study is created once, by the process that starts the workers, before any worker runs, so
+workers never race to create it; of several ``kstarter tune`` processes starting a study at
+once, the storage lets exactly one create it, and only that one enqueues the default parameters
+as trial 0 (:mod:`kstarter.tuning._default`). It records what
 its trials were scored on as study user attributes; a later run on different folds, another
 competition, metric or model set-up would mix incomparable scores, so it is refused.
 
 What a study was scored on is claimed in one write, the user attribute ``kstarter`` (a
 mapping), so no other process (a second tune, a worker) ever sees half of it, and a kill
-between the study's creation and its claim leaves a study with no claim and no trial, which the
-next tune claims. The same values are also copied one per attribute for people reading the
-study in optuna-dashboard; studies made before the claim existed have only those.
+between the study's creation and its claim leaves a study with no claim and no trial run (at
+most the waiting default trial), which the next tune claims. The same values are also copied
+one per attribute for people reading the study in optuna-dashboard; studies made before the
+claim existed have only those.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kstarter.errors import ConfigError
 
@@ -80,22 +83,40 @@ def study_attrs(prep: Prepared) -> dict[str, str]:
 
 
 def create_or_load(
-    storage: BaseStorage, ref: StorageRef, name: str, prep: Prepared
+    storage: BaseStorage,
+    ref: StorageRef,
+    name: str,
+    prep: Prepared,
+    first: dict[str, Any] | None = None,
 ) -> optuna.Study:
-    """The study ``name``: created with this project's attributes, or loaded and checked."""
+    """The study ``name``: created with this project's attributes, or loaded and checked.
+
+    The process that creates the study (the storage lets exactly one create a name) enqueues
+    ``first``, the default parameters, as its first trial, before it claims the study: a
+    second process that loads it meanwhile sees a study with only a waiting trial, which it may
+    claim as well (the same values), and never enqueues one itself. A study loaded to resume
+    gets no second default trial."""
     import optuna
 
     wanted = study_attrs(prep)
+    created = False
     try:  # an existing study is checked before anything else touches it
         study = optuna.load_study(study_name=name, storage=storage)
     except KeyError:
-        study = optuna.create_study(
-            storage=storage,
-            study_name=name,
-            direction="maximize" if prep.metric.greater_is_better else "minimize",
-            load_if_exists=True,  # another machine may create it at this very moment
-        )
-    if claim_of(study) is None and not study.trials:  # a new study: claim it for this project
+        try:
+            study = optuna.create_study(
+                storage=storage,
+                study_name=name,
+                direction="maximize" if prep.metric.greater_is_better else "minimize",
+            )
+            created = True
+        except optuna.exceptions.DuplicatedStudyError:  # another process created it just now
+            study = optuna.load_study(study_name=name, storage=storage)
+    if created and first is not None:
+        from kstarter.tuning._default import enqueue_default
+
+        enqueue_default(study, first)
+    if claim_of(study) is None and not _started(study):  # a new study: claim it for this project
         study.set_user_attr(CLAIM, wanted)  # one write: another process sees all of it or none
         for key, value in wanted.items():  # readable copies, for optuna-dashboard
             study.set_user_attr(key, value)
@@ -103,6 +124,13 @@ def create_or_load(
     if MODEL not in study.user_attrs:  # a study from before --model: its set-up names the family
         study.set_user_attr(MODEL, wanted[MODEL])
     return study
+
+
+def _started(study: optuna.Study) -> bool:
+    """Whether any trial ran: an enqueued (waiting) trial alone leaves a study new."""
+    from optuna.trial import TrialState
+
+    return any(t.state != TrialState.WAITING for t in study.get_trials(deepcopy=False))
 
 
 def claim_of(study: optuna.Study) -> dict[str, str] | None:
@@ -117,7 +145,7 @@ def claim_of(study: optuna.Study) -> dict[str, str] | None:
         return {str(k): str(v) for k, v in claim.items()}
     if not any(k in have for k in (COMPETITION, FOLDS, METRIC, SETUP)):
         return None
-    if not study.get_trials(deepcopy=False):
+    if not _started(study):
         return None
     return {k: have[k] for k in (COMPETITION, FOLDS, METRIC, MODEL, SETUP) if k in have}
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import socket
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kstarter.config import load_project
 from kstarter.errors import TrainError
+from kstarter.tuning._default import Defaults
 
 if TYPE_CHECKING:
     import optuna
@@ -58,6 +59,8 @@ class TuneResult:
     seconds: float
     model: str = "lightgbm"  # the family tuned
     train_command: str = "kstarter train --params tuned"  # what trains with the best trial
+    defaults: Defaults = field(default_factory=lambda: Defaults(None, None, None, None))
+    greater_is_better: bool = False
 
 
 def tune(project_dir: Path | str | None = None, options: TuneOptions | None = None) -> TuneResult:
@@ -69,12 +72,18 @@ def tune(project_dir: Path | str | None = None, options: TuneOptions | None = No
     _quiet_optuna()
     loaded = load_project(project_dir)
     project = for_model(loaded, options.model)
+    from kstarter.train import check_model
+
+    check_model(project, project.model.name, dict(project.model.params))  # before any data
     prep: Prepared | None  # let go (None) when worker processes load their own
     prep, ref, study, stale = _open(project, options)
+    from kstarter.tuning._default import default_run, default_values
+
+    run = default_run(prep, default_values(prep))  # the project's default run to beat, if any
     trials = study.get_trials(deepcopy=False)
-    before = {t.number for t in trials}
+    before = {t.number for t in trials if t.state.name != "WAITING"}  # a waiting one runs now
     finished = sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials)
-    plan = _plan(project, ref, study.study_name, options, (len(before), finished), started)
+    plan = _plan(project, ref, study.study_name, options, (len(before), finished))
     metric = prep.metric
     if options.workers > 1:
         prep = None  # worker processes load their own copy: do not hold a third one here
@@ -87,14 +96,44 @@ def tune(project_dir: Path | str | None = None, options: TuneOptions | None = No
             "run `kstarter tune` again to resume the study."
         ) from None
     saved = _save(project, study)
-    added = [t for t in study.get_trials(deepcopy=False) if t.number not in before]
+    added = [
+        t
+        for t in study.get_trials(deepcopy=False)
+        if t.number not in before and t.state.name != "WAITING"
+    ]
+    _check_finished(added, options, project.tune)
     result = _result(study, ref, metric, added, stale, saved, time.time() - started)
-    from kstarter.tuning._results import params_option, params_path
+    from kstarter.tuning._default import compare
+    from kstarter.tuning._results import best_trial, params_option, params_path
 
     family = project.model.name
     shown = "" if family == loaded.model.name else f" --model {family}"
     which = params_option(project, params_path(project, study.study_name))
-    return replace(result, model=family, train_command=f"kstarter train{shown} --params {which}")
+    return replace(
+        result,
+        model=family,
+        train_command=f"kstarter train{shown} --params {which}",
+        defaults=compare(study, best_trial(study), run),
+        greater_is_better=metric.greater_is_better,
+    )
+
+
+def _check_finished(added: list[FrozenTrial], options: TuneOptions, tune: TuneConfig) -> None:
+    """A run that was to add trials and finished none says so, and fails (exit 1)."""
+    trials, timeout = _budget(options, tune)
+    done = [t for t in added if t.state.name in ("COMPLETE", "PRUNED")]
+    if done or trials == 0:
+        return
+    failed = sum(t.state.name == "FAIL" for t in added)
+    why = f" ({failed} failed: see the messages above)" if failed else ""
+    if timeout is not None:
+        where = "--timeout" if options.timeout is not None else "tune.timeout in kstarter.yaml"
+        raise TrainError(
+            f"No trial finished{why}: the time limit ({where} {timeout:g} s, counted from when "
+            "the data was ready) ran out before one did; give more seconds, or a number of "
+            "trials with --trials N."
+        )
+    raise TrainError(f"No trial finished in this run{why}.")
 
 
 def _open(
@@ -104,16 +143,19 @@ def _open(
     before any worker starts), the storage, and the study (created here, or loaded and
     checked); trials of dead workers are marked failed."""
     from kstarter.crossval import prepare
+    from kstarter.tuning._default import default_trial_params, default_values
     from kstarter.tuning._space import load_space
     from kstarter.tuning._storage import open_storage, resolve_storage
     from kstarter.tuning._study import check_space, create_or_load, default_study_name
     from kstarter.tuning._workers import fail_dead_workers
 
     space = load_space(project)  # a bad search space stops here, before anything is created
-    prep = prepare(project)
     ref = resolve_storage(options.storage, project.root)
+    storage = open_storage(ref)  # a bad --storage stops here too, before the data is loaded
+    prep = prepare(project)
     name = options.study or default_study_name(project)
-    study = create_or_load(open_storage(ref), ref, name, prep)
+    first = default_trial_params(default_values(prep), space)  # trial 0 of a new study
+    study = create_or_load(storage, ref, name, prep, first)
     check_space(study, space)
     return prep, ref, study, fail_dead_workers(study)
 
@@ -154,7 +196,8 @@ def show(
 ) -> list[str]:
     """The study's trials (``model``'s default study unless ``study`` names one) as text lines
     (number, state, CV, folds, seconds, params) and its best trial."""
-    from kstarter.tuning._results import params_option, params_path, trial_table
+    from kstarter.tuning._default import compare
+    from kstarter.tuning._results import best_trial, params_option, params_path, trial_table
     from kstarter.tuning._storage import open_storage, resolve_storage
     from kstarter.tuning._study import MODEL, default_study_name, for_model, load
 
@@ -170,8 +213,14 @@ def show(
     family = found.user_attrs.get(MODEL)
     tunes = f" (tunes {family})" if family else ""
     saved = params_path(project, name)
-    if saved.is_file():  # the parameters this study saved, and how to train with them
-        flag = f" --model {model}" if model else ""
+    flag = f" --model {model}" if model else ""
+    defaults = compare(found, best_trial(found), None)
+    if defaults.beaten is False:  # trained with, the saved ones would be no better
+        tunes += (
+            f"; no trial beat the default parameters ({defaults.source}): keep "
+            f"`kstarter train{flag}`"
+        )
+    elif saved.is_file():  # the parameters this study saved, and how to train with them
         tunes += (
             f"; best saved in {saved.relative_to(project.root)}: run "
             f"`kstarter train{flag} --params {params_option(project, saved)}`"
@@ -185,14 +234,40 @@ def summary_lines(r: TuneResult) -> list[str]:
     lines = [f"Study {r.study!r} in {r.storage}: trials this run: {counts} ({r.seconds:.0f} s)"]
     if r.stale_failed:
         lines.append(f"  marked failed (their worker had died): trials {r.stale_failed}")
-    if r.best_number is None:
+    if r.best_number is None or r.best_value is None:
         return [*lines, "  no complete trial yet"]
-    lines.append(f"  best: trial {r.best_number}, CV {r.metric} {r.best_value:.6g} ({r.direction})")
-    lines.append(f"  saved {r.params_path}: run `{r.train_command}`")
+    best = f"  best: trial {r.best_number}, CV {r.metric} {r.best_value:.6g} ({r.direction})"
+    d = r.defaults
+    lines.append(best + (": the default parameters" if r.best_number == d.trial else ""))
+    lines.extend(_verdict(r))
     if r.plot_path:
         lines.append(f"  plot: {r.plot_path}")
     lines.append(f"  dashboard: {r.dashboard}")
     return lines
+
+
+def _verdict(r: TuneResult) -> list[str]:
+    """Whether to train with the best trial: only when it beats the default parameters."""
+    d, keep = r.defaults, r.train_command.rsplit(" --params ", 1)[0]
+    if d.score is None or d.beaten is None:
+        return [
+            "  no score of the default parameters to compare with (this study has no default "
+            "trial, and no default run on these folds)",
+            f"  saved {r.params_path}: run `{r.train_command}` and compare its CV with `{keep}`'s",
+        ]
+    base = f"{d.source}: CV {r.metric} {d.score:.6g}"
+    if not d.beaten:
+        return [
+            f"  no trial beat the default parameters ({base}): keep training with them, "
+            f"`{keep}`; more trials may find better ones (--trials N or --timeout SECONDS)"
+        ]
+    assert r.best_value is not None  # summary_lines returned before otherwise
+    gain = d.gain(r.best_value, r.greater_is_better) or 0.0
+    share = f", {100 * gain / abs(d.score):.2f} %" if d.score else ""
+    return [
+        f"  better than the default parameters ({base}) by {gain:.6g}{share}",
+        f"  saved {r.params_path}: run `{r.train_command}`",
+    ]
 
 
 def _plan(
@@ -201,10 +276,10 @@ def _plan(
     name: str,
     options: TuneOptions,
     counts: tuple[int, int],
-    started: float,
 ) -> WorkerPlan:
     """What every worker of this run gets: the family, the target count of finished trials in
-    the study (finished now + --trials), the deadline, its seed and the model's threads."""
+    the study (finished now + --trials), the time limit (each worker counts it from when its
+    trials can start), its seed and the model's threads."""
     from kstarter.tuning._workers import WorkerPlan
 
     n_before, done_now = counts
@@ -215,7 +290,7 @@ def _plan(
         storage_url=ref.url,
         study=name,
         target=None if trials is None else done_now + trials,
-        deadline=None if timeout is None else started + timeout,
+        timeout=timeout,
         seed=_seed(project.tune.sampler_seed, n_before),
         threads=_threads(project, options.workers),
         progress=options.progress,

@@ -1,11 +1,13 @@
 """Tuning workers: processes that run trials of one shared study until the run's budget is met.
 
 A run's budget is a target count of finished (complete or pruned) trials in the study and a
-deadline after which no new trial starts. Before each trial a worker fails the trials left
-RUNNING by workers that died (``fail_dead_workers``) and starts a trial only while the finished
-plus in-flight trials are below the target, so N workers stop at the target instead of each
-running N trials. ``--workers N`` starts N ``python -m kstarter.tuning`` processes on this
-machine; more machines join by running ``kstarter tune --storage postgresql://...`` themselves.
+time after which no new trial starts, counted from when the worker can start trials (its data
+loaded and prepared, the study opened): loading is not part of the tuning time. Before each
+trial a worker fails the trials left RUNNING by workers that died (``fail_dead_workers``) and
+starts a trial only while the finished plus in-flight trials are below the target, so N workers
+stop at the target instead of each running N trials. ``--workers N`` starts N ``python -m
+kstarter.tuning`` processes on this machine; more machines join by running ``kstarter tune
+--storage postgresql://...`` themselves.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ class WorkerPlan:
     storage_url: str
     study: str
     target: int | None  # stop once the study has this many finished trials
-    deadline: float | None  # time.time() after which no new trial starts
+    timeout: float | None  # seconds, from when trials can start, after which none starts
     seed: int  # this worker's TPE seed
     threads: int | None = None  # the model's threads; None = kstarter.yaml's model.threads
     progress: bool = False  # one line per finished trial on stderr
@@ -80,7 +82,8 @@ def run_worker(plan: WorkerPlan, prep: Prepared | None = None) -> None:
     objective = Objective(prep, load_space(prep.project), worker_id())
     callback = after_trial(prep, plan.progress)
     failed: list[str] = []  # this worker's failed trials in a row, why each failed
-    while _may_start_trial(study, plan):
+    deadline = None if plan.timeout is None else time.time() + plan.timeout  # ready from now
+    while _may_start_trial(study, plan, deadline):
         # A model library's error fails that trial only (a bad parameter combination);
         # anything else (a kstarter error, Ctrl-C) stops the worker, after marking the trial
         # failed. A space where trial after trial fails stops too, instead of looping.
@@ -187,11 +190,11 @@ def _stop(procs: list[subprocess.Popen[str]]) -> None:
             p.wait()
 
 
-def _may_start_trial(study: optuna.Study, plan: WorkerPlan) -> bool:
+def _may_start_trial(study: optuna.Study, plan: WorkerPlan, deadline: float | None) -> bool:
     from optuna.trial import TrialState
 
     while True:
-        if plan.deadline is not None and time.time() >= plan.deadline:
+        if deadline is not None and time.time() >= deadline:
             return False
         if plan.parent is not None and os.getppid() != plan.parent:
             return False

@@ -129,12 +129,15 @@ def test_train_and_tune_the_second_configuration_end_to_end(ks: Runner, tmp_path
 
     # tuned with LightGBM's search space, on top of its own file, in a study of its own
     proc = ks("tune", "--model", SECOND, "--trials", "3", cwd=project)
-    assert f"kstarter train --model {SECOND} --params tuned" in proc.stdout
     saved = yaml.safe_load((project / f"tuned_params_{SECOND}.yaml").read_text())
     assert saved["model"] == SECOND and not (project / "tuned_params.yaml").exists()
     storage = JournalStorage(JournalFileBackend(str(project / ".kstarter/optuna.journal")))
     study = optuna.load_study(study_name=f"breast-cancer-{SECOND}", storage=storage)
     assert study.user_attrs["kstarter_model"] == SECOND and len(study.trials) == 3
+    # recommended only if a drawn trial beat trial 0, the defaults (the run trained above)
+    recommended = f"kstarter train --model {SECOND} --params tuned" in proc.stdout
+    assert recommended == (study.best_trial.number != 0), proc.stdout
+    assert study.trials[0].value == pytest.approx(m["cv_mean"], abs=1e-12, rel=0)
     assert set(saved["params"]) == set(study.best_trial.params) >= {"num_leaves"}
     ks("train", "--model", SECOND, "--params", "tuned", "-q", cwd=project)
     (tuned,) = [r for r in (project / "runs").glob(f"*-{SECOND}*") if r != run]

@@ -195,7 +195,6 @@ def test_tune_a_family_then_train_it_with_its_tuned_params(ks, project, family, 
     _edit_config(project, {"tune": {"pruner": "percentile", "percentile": 1.0,
                                     "startup_trials": 1, "warmup_folds": 0}})  # fmt: skip
     proc = ks("tune", "--model", family, "--trials", "8", cwd=project)
-    assert f"run `kstarter train --model {family} --params tuned`" in proc.stdout
 
     name = f"{COMP}-{family}"
     study = _study(project, name)
@@ -204,11 +203,16 @@ def test_tune_a_family_then_train_it_with_its_tuned_params(ks, project, family, 
     assert study.user_attrs["kstarter_model"] == family
     shipped = {d.name for d in load_space(_project(project), family)}
     for t in trials:  # the family's own parameters, a running CV reported after every fold
-        assert set(t.params) == shipped
+        # trial 0 holds the defaults, without those the defaults leave to the library
+        drawn = set(t.user_attrs["kstarter_default"]) if t.number == 0 else shipped
+        assert set(t.params) == drawn and drawn <= shipped
         assert sorted(t.intermediate_values) == list(range(1, t.user_attrs["folds_trained"] + 1))
     assert [t for t in trials if t.state.name == "PRUNED"], "nothing pruned in 8 trials"
 
     best = study.best_trial
+    # --params tuned is recommended only when a drawn trial beat the defaults (trial 0)
+    recommended = f"run `kstarter train --model {family} --params tuned`" in proc.stdout
+    assert recommended == (best.number != 0), proc.stdout
     saved = yaml.safe_load((project / f"tuned_params_{family}.yaml").read_text())
     assert saved == {"model": family, "params": best.params}
     assert not (project / "tuned_params.yaml").exists()  # LightGBM's is untouched
@@ -221,7 +225,11 @@ def test_tune_a_family_then_train_it_with_its_tuned_params(ks, project, family, 
 
     shown = ks("tune", "--model", family, "--show", cwd=project).stdout.splitlines()
     assert shown[0].startswith(f"Study '{name}'") and f"(tunes {family})" in shown[0]
-    assert shown[0].endswith(f"`kstarter train --model {family} --params tuned`")  # its file
+    assert shown[0].endswith(
+        f"`kstarter train --model {family} --params tuned`"  # its file
+        if best.number != 0
+        else f"keep `kstarter train --model {family}`"
+    )
     rows = [ln.split() for ln in shown if ln.split() and ln.split()[0].isdigit()]
     assert [int(r[0]) for r in rows] == list(range(8))
 
@@ -250,6 +258,10 @@ def test_kstarter_yaml_space_of_a_family_is_honoured_by_its_workers(ks, project)
     done = [t for t in trials if t.state.name in FINISHED]
     assert 4 <= len(done) <= 5 and not [t for t in trials if t.state.name == "RUNNING"]
     for t in done:
+        if "kstarter_default" in t.user_attrs:  # trial 0, the defaults: max_depth 6 is
+            assert t.number == 0 and set(t.params) == {"eta", "min_child_weight", "subsample",
+                                                        "colsample_bytree", "lambda"}  # fmt: skip
+            continue  # outside 2..3 and gamma is not set, so both keep their default
         assert t.params["max_depth"] in (2, 3) and 0.0 <= t.params["gamma"] <= 1.0
         assert "reg_alpha" not in t.params and "num_leaves" not in t.params and "eta" in t.params
 
@@ -270,8 +282,9 @@ def test_a_space_the_library_refuses_stops_with_its_reason(ks, project):
     }}})  # fmt: skip
     proc = ks("tune", "--model", "xgboost", "--trials", "3", cwd=project, check=False)
     assert_clean_error(proc, "10 trials in a row failed", "max_depth", "search_space")
-    states = {t.state.name for t in _study(project, f"{COMP}-xgboost").get_trials()}
-    assert states == {"FAIL"}
+    states = [t.state.name for t in _study(project, f"{COMP}-xgboost").get_trials()]
+    # trial 0, the defaults, keeps max_depth 6 (outside the space); every drawn one fails
+    assert states == ["COMPLETE"] + ["FAIL"] * 10
 
 
 def test_unknown_family_is_a_clean_error(ks, project):

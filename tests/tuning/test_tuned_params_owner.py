@@ -18,6 +18,13 @@ STUDY = f"{COMP}-lightgbm"
 def diabetes(tmp_path_factory) -> Path:
     where = tmp_path_factory.mktemp("owner")
     Runner(tmp_path_factory.mktemp("home"))("init", f"practice/{COMP}", cwd=where)
+    # defaults that learn too slowly for 100 rounds, so any drawn trial beats them and tune
+    # recommends its study's file (a study whose defaults win recommends none)
+    config = where / COMP / "kstarter.yaml"
+    cfg = yaml.safe_load(config.read_text())
+    cfg["model"].update({"num_boost_round": 100, "early_stopping_rounds": 10, "threads": 1,
+                         "params": {"learning_rate": 0.002}})  # fmt: skip
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return where / COMP
 
 

@@ -1,0 +1,88 @@
+"""`tune --timeout N` is tuning time: it starts when trials can start, after the data is loaded
+and prepared, and a run that finishes no trial says so with a non-zero exit (issue 18.5: the
+start-up ate a small N and tune exited 0 with no trial)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import Runner, assert_clean_error
+
+COMP = "diabetes-progression"  # 442 rows: a trial takes well under a second
+JOURNAL = ".kstarter/optuna.journal"
+SLOW_START = 6.0  # seconds features.py sleeps: start-up far longer than the timeout below
+TIMEOUT = 3.0
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    where = tmp_path_factory.mktemp("timeout")
+    Runner(tmp_path_factory.mktemp("home"))("init", f"practice/{COMP}", cwd=where)
+    project = where / COMP
+    path = project / "kstarter.yaml"
+    cfg = yaml.safe_load(path.read_text())
+    cfg["model"].update({"num_boost_round": 100, "early_stopping_rounds": 10, "threads": 1})
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return project
+
+
+@pytest.fixture
+def project(template, tmp_path) -> Path:
+    dest = tmp_path / COMP
+    shutil.copytree(template, dest)
+    return dest
+
+
+def _trials(project: Path, name: str = f"{COMP}-lightgbm") -> list:
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = JournalStorage(JournalFileBackend(str(project / JOURNAL)))
+    return optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False)
+
+
+def test_the_timeout_starts_once_the_data_is_ready(ks, project):
+    features = project / "features.py"
+    text = features.read_text().replace(
+        "    X_train = train.copy()",
+        f"    import time\n\n    time.sleep({SLOW_START})  # a slow feature step\n"
+        "    X_train = train.copy()",
+    )
+    assert "time.sleep" in text
+    features.write_text(text)
+    start = time.monotonic()
+    proc = ks("tune", "--timeout", str(TIMEOUT), cwd=project)
+    elapsed = time.monotonic() - start
+    assert elapsed > SLOW_START  # features.py ran: the start-up alone outlasted the timeout
+    done = [t for t in _trials(project) if t.state.name in ("COMPLETE", "PRUNED")]
+    assert done, proc.stdout
+    complete = sum(t.state.name == "COMPLETE" for t in done)
+    assert f"trials this run: {complete} complete" in proc.stdout, proc.stdout
+    # trials start for TIMEOUT seconds after the start-up; the last one then finishes
+    first = min(t.datetime_start for t in done)
+    last = max(t.datetime_start for t in done)
+    assert (last - first).total_seconds() < TIMEOUT
+
+
+def test_no_trial_finished_is_an_error_and_the_default_trial_waits(ks, project):
+    proc = ks("tune", "--timeout", "0", cwd=project, check=False)
+    assert_clean_error(proc, "No trial finished", "--timeout 0 s", "--trials N")
+    assert [t.state.name for t in _trials(project)] == ["WAITING"]  # the defaults, enqueued
+    assert "best:" not in proc.stdout
+
+    # the next run starts with it: it is trial 0, not enqueued again
+    ks("tune", "--trials", "1", cwd=project)
+    (trial,) = _trials(project)
+    assert trial.number == 0 and trial.state.name == "COMPLETE"
+    assert "kstarter_default" in trial.user_attrs
+
+
+def test_trials_zero_is_not_an_error(ks, project):
+    proc = ks("tune", "--trials", "0", cwd=project)
+    assert "trials this run: none" in proc.stdout
