@@ -17,7 +17,6 @@ from kstarter import __version__, paths
 from kstarter.errors import KstarterError
 
 if TYPE_CHECKING:
-    from kstarter.runs import RunRecord
     from kstarter.submit import SubmitResult
 
 PROJECT_DIR = click.option(
@@ -147,6 +146,9 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
     help="Models per fold, seeds SEED..SEED+N-1, their predictions averaged: one run.",
 )
 @click.option("--refold", is_flag=True, help="Make new folds (needed after changing cv:).")
+@click.option(
+    "-m", "--message", "note", help="What this run tries: kept in its record, shown by `runs`."
+)
 @click.option("--quiet", "-q", is_flag=True, help="No per-fold progress.")
 def train(
     project_dir: Path,
@@ -155,6 +157,7 @@ def train(
     seed: int | None,
     seeds: int,
     refold: bool,
+    note: str | None,
     quiet: bool,
 ) -> None:
     """Cross-validate on the saved folds and write runs/<run>/submission.csv.
@@ -166,6 +169,7 @@ def train(
       kstarter train --model catboost
       kstarter train --params tuned --seed 7
       kstarter train --seeds 3
+      kstarter train -m "added edu_level"
       kstarter train -C adult-income --quiet
     """
     from kstarter.train import TrainOptions
@@ -179,6 +183,7 @@ def train(
         seeds=seeds,
         refold=refold,
         progress=_progress(quiet),
+        note=note,
     )
     result = run_train(project_dir, opts)
     m = result.metrics
@@ -291,7 +296,12 @@ def tune(
     "--plot", is_flag=True, help=f"Save a PNG of CV vs public score ({paths.LEDGER_PNG})."
 )
 def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
-    """List every run: CV mean ± std, public (and private) score, time.
+    """List every run: CV mean ± std, public (and private) score ± its standard error, where
+    its parameters came from, time and note.
+
+    Only runs on the same folds and metric are comparable: the best of those is marked *, and a
+    run made on other folds (before a --refold) or with another metric is marked !, its CV not
+    comparable. A score against your own answer key (`submit --answers`) shows as local.
 
     With --plot, also save a PNG of CV against the public score over the submitted runs, with
     their correlation: a public score that rises while CV does not means the public board is
@@ -301,25 +311,26 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
     Examples:
       kstarter runs
       kstarter runs --plot
-      kstarter runs --json | jq '.[-1].cv_mean'
+      kstarter runs --json | jq '.[] | select(.best)'
     """
     import json
 
     from kstarter.config import find_project
-    from kstarter.runs import list_runs
+    from kstarter.runs import run_lines, runs_table
 
-    records = list_runs(find_project(project_dir))
-    rows = [r.row() for r in records]
+    lines = run_lines(find_project(project_dir))
+    rows = [line.to_json() for line in lines]
     if not private:
         for row in rows:
             row.pop("private")
+            row.pop("private_se")
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     elif not rows:
         click.echo("No runs yet: run `kstarter train`.")
     else:
-        for line in _runs_table(records, private):
-            click.echo(line)
+        for text in runs_table(lines, private):
+            click.echo(text)
     if plot:
         from kstarter.runs import plot_ledger
 
@@ -332,45 +343,57 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
         )
 
 
-def _runs_table(records: list[RunRecord], private: bool) -> list[str]:
-    def num(v: object, width: int = 9) -> str:
-        return f"{v:.5f}".rjust(width) if isinstance(v, float) else "-".rjust(width)
-
-    head = f"{'run':<28} {'model':<9} {'metric':<9} {'CV mean ± std':>21} {'public':>9}"
-    head += f" {'private':>9}" if private else ""
-    lines = [head + f" {'time':>7}"]
-    for r in records:
-        m, s = r.metrics, r.latest_scored
-        cv = f"{num(m.cv_mean)} ± {num(m.cv_std, 7).strip():<7}"
-        public = num(s.public if s else None)
-        line = f"{r.id:<28} {str(m.model):<9} {str(m.metric):<9} {cv:>21} {public}"
-        line += f" {num(s.private if s else None)}" if private else ""
-        lines.append(line + f" {m.seconds or 0:>6.1f}s")
-    return lines
-
-
 @cli.command()
 @PROJECT_DIR
 @click.argument("run", required=False)
-@click.option("-m", "--message", required=True, help="What this submission tries.")
+@click.option("-m", "--message", help="What this submission tries (needed to upload).")
 @click.option("--no-wait", is_flag=True, help="Do not wait for the score (Kaggle).")
 @click.option("--force", is_flag=True, help="Submit even where kstarter advises against it.")
-def submit(project_dir: Path, run: str | None, message: str, no_wait: bool, force: bool) -> None:
+@click.option(
+    "--dry-run", is_flag=True, help="Only check the submission against the sample: no upload."
+)
+@click.option(
+    "--answers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Score against your own answer key (a CSV of the id and target columns) instead: "
+    "no upload, recorded as the run's local score.",
+)
+def submit(
+    project_dir: Path,
+    run: str | None,
+    message: str | None,
+    no_wait: bool,
+    force: bool,
+    dry_run: bool,
+    answers: Path | None,
+) -> None:
     """Validate a run's submission and submit it (RUN defaults to the newest run).
 
-    On a practice competition it is scored against the held-back answer key's public part.
+    On a practice competition it is scored against the held-back answer key's public part. A
+    project made from a folder or a zip has no leaderboard: check it with --dry-run, or score
+    it with --answers KEY.csv (any project can; no daily submission is used).
 
     \b
     Examples:
       kstarter submit -m "baseline"
       kstarter submit 20261125-101500-lightgbm -m "more leaves"
+      kstarter submit --dry-run
+      kstarter submit --answers solution.csv -m "baseline"
     """
     from kstarter.submit import SubmitOptions
     from kstarter.submit import submit as run_submit
 
+    if message is None and not (dry_run or answers):
+        raise click.UsageError("Missing option '-m' / '--message': say what this submission tries.")
     # the wait for Kaggle's score is shown even when piped: a silent wait looks hung
     options = SubmitOptions(
-        run, message, not no_wait, force, progress=lambda line: click.echo(line, err=True)
+        run,
+        message or "",
+        not no_wait,
+        force,
+        progress=lambda line: click.echo(line, err=True),
+        dry_run=dry_run,
+        answers=answers,
     )
     result = run_submit(project_dir, options)
     for line in _submit_lines(result):
@@ -379,11 +402,23 @@ def submit(project_dir: Path, run: str | None, message: str, no_wait: bool, forc
 
 def _submit_lines(result: SubmitResult) -> list[str]:
     e, cv = result.entry, result.run.metrics.cv_mean
+    if e is None:
+        return [
+            f"Run {result.run.id}: {paths.RunFiles.SUBMISSION} matches the sample "
+            f"({result.rows} rows); nothing uploaded, no submission used (--dry-run)."
+        ]
+    if e.is_local:
+        se = f" ± {e.local_se:.5f} (standard error)" if e.local_se is not None else ""
+        return [
+            f"Scored run {result.run.id} against {e.answers}: {e.local:.5f}{se}   CV {cv:.5f}",
+            "  nothing uploaded, no submission used; `kstarter runs` shows it as local",
+        ]
     lines = [f"Submitted run {result.run.id} ({e.where or 'kaggle'}): {e.status}"]
     if e.ref:
         lines.append(f"  Kaggle ref {e.ref}")
     if e.public is not None:
-        lines.append(f"  public score {e.public:.5f}   CV {cv:.5f}")
+        se = f" ± {e.public_se:.5f} (standard error)" if e.public_se is not None else ""
+        lines.append(f"  public score {e.public:.5f}{se}   CV {cv:.5f}")
     if e.where == "practice":
         lines.append("  (the private score stays hidden, as on Kaggle: `kstarter runs --private`)")
     if e.remaining_today is not None:

@@ -14,7 +14,7 @@ from kstarter.atomic import staging_dir
 from kstarter.competition import Inspection, Overrides, inspect_competition
 from kstarter.errors import KstarterError, SourceError
 from kstarter.render import render_project
-from kstarter.sources import resolve_source
+from kstarter.sources import is_local, resolve_source
 
 if TYPE_CHECKING:
     from kstarter.checks import CheckReport
@@ -200,6 +200,7 @@ def _context(result: Inspection) -> dict[str, Any]:
         "numeric_pair": None,
         "categorical": None,
         "target_hint": _target_hint(spec.task),
+        "local_source": is_local(spec.source),  # a folder or zip: no leaderboard to submit to
     }
 
 

@@ -4,7 +4,11 @@ project's leaderboard and record the entry beside the run's CV.
 Where the score comes from is the leaderboard's business (:mod:`kstarter.leaderboards`): a
 practice competition's held-back answer key, or Kaggle through the official client. A
 submission that fails there is recorded on the run (never as a score) before the error is
-raised.
+raised. A project made from a folder or a zip has no leaderboard, and says so.
+
+Two ways that submit nothing, for any project: ``dry_run`` validates the submission against the
+sample only; ``answers`` scores it against the user's own answer key and records that local
+score (with its standard error) on the run, spending no daily submission.
 """
 
 from __future__ import annotations
@@ -18,13 +22,28 @@ from typing import TYPE_CHECKING, Any
 from kstarter.competition import read_submission, validate_submission
 from kstarter.config import load_project
 from kstarter.errors import SubmissionError
-from kstarter.leaderboards import LeaderboardError, LeaderboardOptions, get_leaderboard
+from kstarter.leaderboards import (
+    LeaderboardError,
+    LeaderboardOptions,
+    get_leaderboard,
+    read_answers,
+    score_answers,
+)
 from kstarter.metrics import get_metric
 from kstarter.paths import RunFiles
 from kstarter.prepare import read_sample
-from kstarter.runs import RunRecord, SubmissionEntry, get_run, list_runs, record_submission
+from kstarter.runs import (
+    LOCAL,
+    RunRecord,
+    SubmissionEntry,
+    get_run,
+    list_runs,
+    record_submission,
+)
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from kstarter.config import Project
 
 __all__ = [
@@ -49,24 +68,40 @@ class SubmitOptions:
     force: bool = False
     progress: Callable[[str], None] | None = None
     poll_seconds: float = 5.0
+    dry_run: bool = False  # validate only: nothing uploaded, nothing recorded
+    answers: Path | None = None  # score against this answer key instead of a leaderboard
 
 
 @dataclass(frozen=True)
 class SubmitResult:
+    """``entry`` is None for a dry run; ``rows`` the submission's rows, all validated."""
+
     run: RunRecord
-    entry: SubmissionEntry
+    entry: SubmissionEntry | None
+    rows: int = 0
 
 
 def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResult:
     project = load_project(project_dir)
+    if options.dry_run and options.answers is not None:
+        raise SubmissionError(
+            "--dry-run and --answers do not go together: --answers uploads nothing either "
+            "(it records a local score); drop one of them."
+        )
     run = get_run(project.root, options.run)
-    left = check_budget(project, run, options.force)
     sample = read_sample(project)  # only the sample: train and test stay unread
     sub_path = run.path / RunFiles.SUBMISSION
     if not sub_path.exists():
         raise SubmissionError(f"Run {run.id} has no submission.csv: train again.")
-    validate_submission(read_submission(sub_path), sample, project.spec)
-    board = get_leaderboard(project.spec)
+    sub = read_submission(sub_path)
+    validate_submission(sub, sample, project.spec)
+    if options.dry_run:
+        return SubmitResult(run, None, len(sub))
+    if options.answers is not None:
+        entry = _score_locally(project, run, sub, options.answers, options.message)
+        return SubmitResult(record_submission(project.root, run, entry), entry, len(sub))
+    board = get_leaderboard(project.spec)  # a folder or zip project has none: said here
+    left = check_budget(project, run, options.force)
     how = LeaderboardOptions(
         message=options.message,
         wait=options.wait,
@@ -79,14 +114,36 @@ def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResu
     except LeaderboardError as err:  # it reached the leaderboard: record the attempt first
         record_submission(project.root, run, err.entry)
         raise
-    return SubmitResult(record_submission(project.root, run, entry), entry)
+    return SubmitResult(record_submission(project.root, run, entry), entry, len(sub))
+
+
+def _score_locally(
+    project: Project, run: RunRecord, sub: pd.DataFrame, answers: Path, message: str
+) -> SubmissionEntry:
+    """The run's score against the user's answer key, as a local entry (nothing submitted)."""
+    path = Path(answers).expanduser()
+    key = read_answers(path, project.spec, str(sub.columns[0]))
+    result = score_answers(project.spec, sub, key, path)
+    return SubmissionEntry(
+        date=datetime.now(UTC).isoformat(timespec="seconds"),
+        message=message,
+        where=LOCAL,
+        status="COMPLETE",
+        cv=run.metrics.cv_mean,
+        local=result.score,
+        local_se=result.se,
+        answers=str(path.resolve()),
+    )
 
 
 # ---------------------------------------------------------------- the daily budget
 
 
 def _counts(entry: SubmissionEntry) -> bool:
-    """A submission Kaggle received (scored, waiting, or failed in scoring), not a failed upload."""
+    """A submission Kaggle received (scored, waiting, or failed in scoring), not a failed upload
+    and not a local score against the user's answer key."""
+    if entry.is_local:
+        return False
     status = entry.status
     return status in ("COMPLETE", "PENDING") or (status == "ERROR" and bool(entry.ref))
 

@@ -61,6 +61,9 @@ class TrainOptions:
     # seconds each fit (a fold's model) may train before it stops adding rounds and keeps the
     # model so far (``kstarter auto``'s first run on a large table); recorded in the run
     fit_seconds: float | None = None
+    # what the run tries (`kstarter train -m "added edu_level"`), kept in its record and shown
+    # by `kstarter runs`
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,7 @@ def train_prepared(
         fit_seconds=None if options.fit_seconds is None else round(options.fit_seconds, 2),
         stopped_by_time=sum(cv.stopped_by_time) if options.fit_seconds is not None else None,
         created=datetime.now(UTC).isoformat(timespec="microseconds"),
+        note=(options.note or "").strip() or None,
     )
     run_id = _new_run_id(project, model_name)
     say(

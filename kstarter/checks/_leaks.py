@@ -1,17 +1,30 @@
 """Leaks: a feature that is (almost) the target, an id or a row order that predicts it, and
-rows of test that are copies of train rows."""
+rows of test that are copies of train rows.
+
+A finding needs evidence that holds, not a high score alone (issue 18.10): a strong legitimate
+feature (a city for house sales, carat for diamond prices) scores high out of fold because the
+table memorises each of its values, and duplicated feature rows are no leak when their targets
+differ. So a single column is a leak when it is near perfect on the rows whose value the
+training folds never saw (it cannot have memorised them), or when the target determines it; and
+test rows copied from train are a leak when rows with identical features in train share their
+target.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kstarter.checks._findings import Finding
 from kstarter.checks._univariate import (
     bins,
     eta_squared,
+    exact_bins,
+    oof_predict,
     prepare_target,
+    score_skill,
     skill,
+    splits,
 )
 
 if TYPE_CHECKING:
@@ -20,11 +33,28 @@ if TYPE_CHECKING:
 
     from kstarter.checks._inputs import CheckInputs
 
-__all__ = ["Target", "targets", "describe", "leak_features", "order_leaks", "duplicates"]
+__all__ = [
+    "Target",
+    "Twins",
+    "targets",
+    "describe",
+    "leak_features",
+    "unseen_rows",
+    "order_leaks",
+    "duplicates",
+    "twin_agreement",
+]
 
 # a single column this good is "near-perfect" (skills: see _univariate)
 NEAR_PERFECT = {"binary": 0.98, "multiclass": 0.97, "regression": 0.9}
 FUNCTION_OF_TARGET = 0.98  # eta^2 of a column given the target's classes or bins
+# ... or the share of the way from a category's commonest value to perfect that the target gives
+# Near perfect must also hold on rows whose exact value the training folds never saw: at least
+# this many of them, and this share of the rows scored. A handful of unseen rows are the extremes
+# of a rounded measurement (31 of 43,152 for diamonds' carat), where any monotone column scores
+# high; a leaked measurement (a noisy copy, a total computed from the target) is unseen on most.
+UNSEEN_MIN_ROWS = 30
+UNSEEN_MIN_SHARE = 0.2
 ORDER_MIN_SKILL = 0.1  # an id / row order scoring less than this is not reported
 ORDER_WARN_SKILL = 0.3
 ORDER_Z = 4.0  # ... and it must beat shuffled targets by this many standard deviations
@@ -74,8 +104,9 @@ def _max_bins(n: int) -> int:
 
 
 def leak_features(inputs: CheckInputs) -> list[Finding]:
-    """A model column that alone predicts a target almost perfectly, or that the target
-    almost determines (a copy, a bucketing, a post-outcome record)."""
+    """A model column that alone predicts a target almost perfectly on rows whose value it
+    never saw in training, or that the target almost determines (a copy, a bucketing, a
+    post-outcome record)."""
     import numpy as np
 
     folds = inputs.folds
@@ -86,17 +117,103 @@ def leak_features(inputs: CheckInputs) -> list[Finding]:
         codes = bins(values, _max_bins(len(values)))
         if len(np.unique(codes)) < 2:
             continue
+        unseen = unseen_rows(exact_bins(values), folds.assignment, folds.time_ordered)
         for t in tgts:
-            s = skill(codes, t.y, t.kind, t.n_classes, folds.assignment, folds.time_ordered)
+            oof = oof_predict(codes, t.y, t.kind, t.n_classes, folds.assignment,
+                              folds.time_ordered)  # fmt: skip
+            s = score_skill(oof, t.y, t.kind)
             name = inputs.names.get(col, col)
             if s >= NEAR_PERFECT[t.kind]:
-                found.append(_alone_finding(name, t, s))
-                break
-            eta = _eta(values, t)
-            if eta >= FUNCTION_OF_TARGET:
-                found.append(_function_finding(name, t, eta, s))
+                held = _skill_on(oof, t, unseen)
+                if held is not None and held[0] >= NEAR_PERFECT[t.kind]:
+                    found.append(_alone_finding(name, t, s, *held))
+                    break
+            how = _determined(values, codes, t)
+            if how is not None:
+                found.append(_function_finding(name, t, how, s))
                 break
     return found
+
+
+def unseen_rows(exact: np.ndarray, assignment: np.ndarray, time_ordered: bool) -> np.ndarray:
+    """Rows validated on a fold whose training rows never have the row's exact value: what a
+    table of the column's values cannot have memorised."""
+    import numpy as np
+
+    out = np.zeros(len(exact), dtype=bool)
+    n_values = int(exact.max()) + 1 if len(exact) else 0
+    for tr, va in splits(assignment, time_ordered):
+        seen = np.zeros(n_values, dtype=bool)
+        seen[exact[tr]] = True
+        out[va] = ~seen[exact[va]]
+    return out
+
+
+def _skill_on(oof: np.ndarray, t: Target, unseen: np.ndarray) -> tuple[float, int] | None:
+    """The out-of-fold skill on the unseen rows and their count; None when they are too few to
+    be evidence (see UNSEEN_MIN_ROWS)."""
+    import numpy as np
+
+    scored = ~np.isnan(oof if oof.ndim == 1 else oof[:, 0])
+    rows = scored & unseen
+    n = int(rows.sum())
+    if n < max(UNSEEN_MIN_ROWS, UNSEEN_MIN_SHARE * int(scored.sum())):
+        return None
+    s = score_skill(oof[rows], t.y[rows], t.kind)
+    return (float(s), n) if np.isfinite(s) else None
+
+
+@dataclass(frozen=True)
+class _Determined:
+    """How much of a column the target determines: ``eta`` (a number column's variance
+    explained) or ``hit`` (the share of rows whose value the target's class or bin gives, and
+    ``base``, the share of its commonest value)."""
+
+    eta: float | None = None
+    hit: float | None = None
+    base: float | None = None
+
+    @property
+    def numbers(self) -> dict[str, float]:
+        pairs = (("eta_squared", self.eta), ("target_gives_value", self.hit),
+                 ("commonest_value", self.base))  # fmt: skip
+        return {k: round(v, 4) for k, v in pairs if v is not None}
+
+
+def _determined(values: pd.Series, codes: np.ndarray, t: Target) -> _Determined | None:
+    """The column as a function of the target, when it is almost one (FUNCTION_OF_TARGET)."""
+    eta = _eta(values, t)
+    if eta == eta:  # a number column and a multiclass or regression target
+        return _Determined(eta=eta) if eta >= FUNCTION_OF_TARGET else None
+    hit, base = _target_gives_value(codes, t)
+    if base < 1 and (hit - base) / (1 - base) >= FUNCTION_OF_TARGET:
+        return _Determined(hit=hit, base=base)
+    return None
+
+
+def _target_groups(t: Target) -> np.ndarray:
+    import numpy as np
+
+    if t.kind != "regression":
+        return t.y
+    return np.minimum((t.y * _TARGET_BINS).astype(int), _TARGET_BINS - 1)
+
+
+_TARGET_BINS = 32
+
+
+def _target_gives_value(codes: np.ndarray, t: Target) -> tuple[float, float]:
+    """The share of rows whose value (bin) is the commonest one of their target class or bin,
+    and the share of the column's commonest value: equal when the target says nothing about
+    the column, the first 1 when the target determines it."""
+    import numpy as np
+
+    groups = _target_groups(t)
+    n_codes = int(codes.max()) + 1
+    cells = np.bincount(groups * n_codes + codes, minlength=(int(groups.max()) + 1) * n_codes)
+    table = cells.reshape(-1, n_codes)
+    n = float(len(codes))
+    return float(table.max(axis=1).sum()) / n, float(table.sum(axis=0).max()) / n
 
 
 def _eta(values: pd.Series, t: Target) -> float:
@@ -111,7 +228,7 @@ def _eta(values: pd.Series, t: Target) -> float:
     if t.kind == "multiclass":
         groups = t.y
     else:
-        n_groups = int(min(32, max(2, len(x) // 30)))
+        n_groups = int(min(_TARGET_BINS, max(2, len(x) // 30)))
         groups = np.minimum((t.y * n_groups).astype(int), n_groups - 1)
     return eta_squared(x, groups)
 
@@ -126,34 +243,44 @@ def _drop_advice(name: str) -> str:
     )
 
 
-def _alone_finding(name: str, t: Target, s: float) -> Finding:
+def _alone_finding(name: str, t: Target, s: float, held: float, unseen: int) -> Finding:
     return Finding(
         check="leak_feature",
         severity="warning",
         title=f"Column {name!r} alone predicts {t.name!r} almost perfectly: "
-        f"{describe(t, s)} on the folds, with no other column.",
+        f"{describe(t, s)} on the folds, with no other column, and {describe(t, held, True)} "
+        f"on the {unseen} rows whose value the other folds never had (so not from memorising "
+        "its values).",
         meaning="A single column this good is rarely a real signal: it is usually the target "
         "leaking in (a copy or transformation of it, or something recorded after the "
         "outcome). The model will lean on it and CV will look excellent, while new data "
         "without the leak scores far lower.",
         action=_drop_advice(name),
         columns=(name,),
-        numbers={"skill": round(s, 4), "target": t.name},
-    )
+        numbers={"skill": round(s, 4), "skill_unseen_values": round(held, 4),
+                 "unseen_rows": unseen, "target": t.name},
+    )  # fmt: skip
 
 
-def _function_finding(name: str, t: Target, eta: float, s: float) -> Finding:
+def _function_finding(name: str, t: Target, how: _Determined, s: float) -> Finding:
+    if how.eta is not None:
+        said = f"the target explains {how.eta:.1%} of its variance"
+    else:
+        said = (
+            f"the target's {'class' if t.kind != 'regression' else 'range'} gives its value "
+            f"for {how.hit:.1%} of rows (its commonest value alone: {how.base:.1%})"
+        )
     return Finding(
         check="leak_feature",
         severity="warning",
-        title=f"Column {name!r} is almost a function of the target {t.name!r}: the target "
-        f"explains {eta:.1%} of its variance (alone it scores {describe(t, s)}).",
+        title=f"Column {name!r} is almost a function of the target {t.name!r}: {said} "
+        f"(alone it scores {describe(t, s)}).",
         meaning="A column that the target determines is typically derived from the target "
         "(a bucketing, a flag set after the outcome): it carries the answer into the "
         "features, and CV overstates what the model can do on test.",
         action=_drop_advice(name),
         columns=(name,),
-        numbers={"eta_squared": round(eta, 4), "skill": round(s, 4), "target": t.name},
+        numbers={**how.numbers, "skill": round(s, 4), "target": t.name},
     )
 
 
@@ -253,54 +380,117 @@ DUP_MIN_ROWS = 5
 DUP_MIN_SHARE = 0.01  # of test rows
 DUP_WARN_SHARE = 0.10
 TRAIN_DUP_SHARE = 0.05  # of train rows in a group of identical feature rows
+# Copies are a leak only when identical features mean an identical target: a train row's twins'
+# target, as its prediction, must score this skill (see _univariate) over at least this many
+# groups of twins. Measured: 0.99 for diamonds' repeated records; 0.32 for cps-wages, whose
+# 87% twins are people who share education, experience and region but not a wage.
+TWIN_AGREEMENT = 0.8
+TWIN_MIN_GROUPS = 5
+
+
+@dataclass(frozen=True)
+class Twins:
+    """Train rows with identical features: how well a row's twins' target predicts its own
+    (``skill``, the worst over the targets, with ``target`` the one it is measured on), over
+    ``groups`` groups of ``rows`` rows; ``same`` is the share of groups with one target."""
+
+    skill: float
+    target: Target
+    groups: int
+    rows: int
+    same: float | None
+
+    @property
+    def agree(self) -> bool:
+        return self.groups >= TWIN_MIN_GROUPS and self.skill >= TWIN_AGREEMENT
+
+    def text(self) -> str:
+        return (
+            f"a twin's target predicts the row's with {describe(self.target, self.skill, True)}"
+            f" ({self.groups} groups of twins)"
+        )
+
+    @property
+    def numbers(self) -> dict[str, Any]:
+        return {"twin_skill": round(self.skill, 4), "twin_groups": self.groups,
+                "target_agreement": self.same}  # fmt: skip
 
 
 def duplicates(inputs: CheckInputs) -> list[Finding]:
+    """Test rows copied from train, and twins within train, when twins share their target."""
     import numpy as np
     import pandas as pd
 
     train_h, test_h = inputs.hashes
+    twins = twin_agreement(train_h, inputs)
+    if twins is None or not twins.agree:
+        return []  # no evidence that identical features mean an identical target
     found = []
     in_train = pd.Index(train_h).isin(test_h) if len(test_h) else np.zeros(len(train_h), bool)
     copies = np.isin(test_h, train_h)
     n, share = int(copies.sum()), float(copies.mean()) if len(copies) else 0.0
-    agree = _target_agreement(train_h, inputs.full_y)
     if n >= DUP_MIN_ROWS and share >= DUP_MIN_SHARE:
-        agree_text = (
-            f"; in train, rows with identical features have the same target {agree:.0%} of the time"
-            if agree is not None
-            else ""
-        )
         found.append(
             Finding(
                 check="duplicates",
                 severity="warning" if share >= DUP_WARN_SHARE else "info",
                 title=f"{n} test rows ({share:.1%}) are exact copies of train rows on every "
-                f"feature column ({int(in_train.sum())} train rows are copied){agree_text}.",
-                meaning="For these rows the answer may be in train already: a model that "
-                "memorises does well on them, and so does the public score, more than on "
+                f"feature column ({int(in_train.sum())} train rows are copied), and in train, "
+                f"rows with identical features share their target: {twins.text()}.",
+                meaning="For these rows the answer is very likely in train already: a model "
+                "that memorises does well on them, and so does the public score, more than on "
                 "new data. It also means the competition's data has repeated records.",
                 action="Look at a few of them (same source record, or a generated copy?). "
                 "Copying the train target for them is a known Kaggle trick, and a leak if the "
                 "copies are accidental; at least, compare CV with and without these rows.",
-                numbers={
-                    "test_copies": n,
-                    "test_share": round(share, 4),
-                    "target_agreement": agree,
-                },
+                numbers={"test_copies": n, "test_share": round(share, 4), **twins.numbers},
             )  # fmt: skip
         )
-    dup_rows = _rows_in_duplicate_groups(train_h)
-    if dup_rows >= max(10, TRAIN_DUP_SHARE * len(train_h)):
-        found.append(_train_duplicates(dup_rows, len(train_h), agree))
+    if twins.rows >= max(10, TRAIN_DUP_SHARE * len(train_h)):
+        found.append(_train_duplicates(twins, len(train_h)))
     return found
 
 
-def _rows_in_duplicate_groups(h: np.ndarray) -> int:
+def twin_agreement(h: np.ndarray, inputs: CheckInputs) -> Twins | None:
+    """How much train rows with identical features (hashes ``h``) agree on their targets:
+    each row in a group of twins is predicted by the mean target of the others in its group
+    (class shares, or the target's ranks), scored as a skill; None without twins."""
+    import numpy as np
     import pandas as pd
 
-    counts = pd.Series(h).value_counts()
-    return int(counts[counts > 1].sum())
+    codes, _ = pd.factorize(h)
+    sizes = np.bincount(codes)
+    twin = sizes[codes] > 1
+    if not twin.any():
+        return None
+    worst: tuple[float, Target] | None = None
+    for t in targets(inputs, inputs.full_y):
+        s = score_skill(_twins_mean(codes[twin], t.y[twin], t), t.y[twin], t.kind)
+        s = float(s) if np.isfinite(s) else 0.0  # one target value among twins: no evidence
+        if worst is None or s < worst[0]:
+            worst = (s, t)
+    assert worst is not None
+    return Twins(worst[0], worst[1], int((sizes > 1).sum()), int(twin.sum()),
+                 _target_agreement(h, inputs.full_y))  # fmt: skip
+
+
+def _twins_mean(codes: np.ndarray, y: np.ndarray, t: Target) -> np.ndarray:
+    """Each row's leave-one-out mean target over its group (every group has two rows or more)."""
+    import numpy as np
+
+    if t.kind == "multiclass":
+        target = np.zeros((len(y), t.n_classes))
+        target[np.arange(len(y)), y] = 1.0
+    else:
+        target = y.astype(float).reshape(-1, 1)
+    n_groups = int(codes.max()) + 1
+    sums = np.stack(
+        [np.bincount(codes, weights=target[:, j], minlength=n_groups)
+         for j in range(target.shape[1])], axis=1,
+    )  # fmt: skip
+    counts = np.bincount(codes, minlength=n_groups).astype(float)
+    loo = (sums[codes] - target) / (counts[codes] - 1)[:, None]
+    return loo if loo.shape[1] > 1 else loo[:, 0]
 
 
 def _target_agreement(h: np.ndarray, y: np.ndarray) -> float | None:
@@ -315,18 +505,18 @@ def _target_agreement(h: np.ndarray, y: np.ndarray) -> float | None:
     return round(float((groups["nunique"] == 1).mean()), 4)
 
 
-def _train_duplicates(rows: int, n: int, agree: float | None) -> Finding:
+def _train_duplicates(twins: Twins, n: int) -> Finding:
+    rows = twins.rows
     share = rows / n
-    agree_text = f"; {agree:.0%} of those groups share one target" if agree is not None else ""
     return Finding(
         check="duplicates",
         severity="warning" if share >= DUP_WARN_SHARE else "info",
         title=f"{rows} train rows ({share:.1%}) have an identical twin in train on every "
-        f"feature column{agree_text}.",
+        f"feature column, and twins share their target: {twins.text()}.",
         meaning="Random folds put twins in training and validation, so CV partly scores "
         "memory: it will be optimistic if test rows are not twins of train rows.",
         action="Read CV as optimistic by up to the twins' share. If test rows are not "
         "twins of train rows, validate with twins kept together: give them a shared value "
         "in a column of the train file and set cv.groups to it (`kstarter train --refold`).",
-        numbers={"train_rows": rows, "train_share": round(share, 4), "target_agreement": agree},
+        numbers={"train_rows": rows, "train_share": round(share, 4), **twins.numbers},
     )

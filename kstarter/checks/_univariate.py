@@ -21,6 +21,7 @@ __all__ = [
     "bins",
     "exact_bins",
     "skill",
+    "splits",
     "score_skill",
     "oof_predict",
     "auc",
@@ -69,7 +70,9 @@ def exact_bins(values: pd.Series) -> np.ndarray:
     return np.where(codes < 0, codes.max(initial=-1) + 1, codes).astype(np.int64)
 
 
-def _splits(assignment: np.ndarray, time_ordered: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def splits(assignment: np.ndarray, time_ordered: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Each fold's (training rows, validation rows); only earlier folds train when the folds
+    are ordered in time."""
     import numpy as np
 
     for k in range(int(assignment.max()) + 1):
@@ -93,7 +96,7 @@ def oof_predict(
     n_bins = int(codes.max()) + 1 if len(codes) else 1
     width = n_classes if kind == "multiclass" else 1
     oof = np.full((len(codes), width), np.nan)
-    for tr, va in _splits(assignment, time_ordered):
+    for tr, va in splits(assignment, time_ordered):
         if kind == "multiclass":
             target = np.zeros((len(tr), width))
             target[np.arange(len(tr)), y[tr]] = 1.0

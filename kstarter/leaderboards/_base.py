@@ -54,7 +54,9 @@ class Leaderboard(abc.ABC):
       against the sample (and a budget it has already checked), scores or uploads it, and
       returns the :class:`~kstarter.runs.SubmissionEntry` to record on the run, with at least
       ``date``, ``message``, ``where``, ``status`` (COMPLETE, PENDING or ERROR), ``cv``,
-      ``public`` and ``private`` (floats when COMPLETE, else None) and ``remaining_today``.
+      ``public`` and ``private`` (floats when COMPLETE, else None) and ``remaining_today``;
+      a board that has the scored rows adds ``public_se`` and ``private_se``, the scores'
+      bootstrap standard errors.
     - A submission that reached the leaderboard and failed there raises
       :class:`LeaderboardError` carrying its entry (status ERROR, no score), for the caller
       to record before the error is shown. A problem found before anything was submitted

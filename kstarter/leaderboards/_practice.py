@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from kstarter.competition import encode_target, read_submission
 from kstarter.leaderboards._base import Leaderboard, LeaderboardError, LeaderboardOptions
+from kstarter.leaderboards._scoring import Scored, encode_pred, scored
 from kstarter.metrics import get_metric
 from kstarter.runs import SubmissionEntry
 from kstarter.sources import answer_key
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from kstarter.runs import RunRecord
     from kstarter.spec import Spec
 
-__all__ = ["PracticeLeaderboard", "PRACTICE_DAILY_LIMIT", "score_against_key"]
+__all__ = ["PracticeLeaderboard", "PRACTICE_DAILY_LIMIT", "score_against_key", "score_key_parts"]
 
 # Kaggle's usual limit, applied to practice competitions unless kstarter.yaml's
 # competition.daily_limit says otherwise: a budget is what makes chasing the public board costly.
@@ -56,7 +57,7 @@ class PracticeLeaderboard(Leaderboard):
         )
         left = options.left_today
         try:
-            public, private = score_against_key(project.spec, read_submission(path), key)
+            public, private = score_key_parts(project.spec, read_submission(path), key)
         except Exception as err:  # as Kaggle does: a file it cannot score is an ERROR entry
             said = " ".join(str(err).split())[:200].rstrip(".") or type(err).__name__
             failed = replace(entry, status="ERROR", error=said, remaining_today=left)
@@ -66,11 +67,27 @@ class PracticeLeaderboard(Leaderboard):
                 failed,
             ) from None
         remaining = None if left is None else left - 1
-        return replace(entry, public=public, private=private, remaining_today=remaining)
+        return replace(
+            entry,
+            public=public.score,
+            private=private.score,
+            remaining_today=remaining,
+            public_se=public.se,
+            private_se=private.se,
+        )
 
 
 def score_against_key(spec: Spec, sub: pd.DataFrame, key: pd.DataFrame) -> tuple[float, float]:
     """Public and private scores of a submission against an answer key with a Usage column."""
+    public, private = score_key_parts(spec, sub, key, with_se=False)
+    return public.score, private.score
+
+
+def score_key_parts(
+    spec: Spec, sub: pd.DataFrame, key: pd.DataFrame, with_se: bool = True
+) -> tuple[Scored, Scored]:
+    """The public and private parts' scores, each with its bootstrap standard error (unless
+    ``with_se`` is off)."""
     metric = get_metric(spec.metric)
     id_col = spec.sample_id
     key, sub = key.copy(), sub.copy()
@@ -79,12 +96,12 @@ def score_against_key(spec: Spec, sub: pd.DataFrame, key: pd.DataFrame) -> tuple
     merged = key.merge(sub, on=id_col, how="left", suffixes=("_true", ""))
     truth_cols = [c for c in key.columns if c not in (id_col, "Usage")]
     y_true = _encode_truth(spec, merged, truth_cols)
-    y_pred = _encode_pred(spec, merged)
-    scores = []
+    y_pred = encode_pred(spec, merged)
+    parts = []
     for usage in ("Public", "Private"):
         mask = (merged["Usage"] == usage).to_numpy()
-        scores.append(float(metric.score(y_true[mask], y_pred[mask])))
-    return scores[0], scores[1]
+        parts.append(scored(metric, y_true[mask], y_pred[mask], with_se))
+    return parts[0], parts[1]
 
 
 def _encode_truth(spec: Spec, merged: pd.DataFrame, truth_cols: list[str]) -> np.ndarray:
@@ -96,14 +113,3 @@ def _encode_truth(spec: Spec, merged: pd.DataFrame, truth_cols: list[str]) -> np
     if spec.kind == "proba" and spec.task == "binary":
         return frame.iloc[:, 0].to_numpy(dtype=int)
     return encode_target(spec, frame)
-
-
-def _encode_pred(spec: Spec, merged: pd.DataFrame) -> np.ndarray:
-    import numpy as np
-
-    if spec.kind == "label":
-        return encode_target(
-            spec, merged[[spec.pred_columns[0]]].set_axis([spec.targets[0]], axis=1)
-        )
-    values = merged[list(spec.pred_columns)].to_numpy(dtype=float)
-    return values if values.shape[1] > 1 else np.ravel(values)

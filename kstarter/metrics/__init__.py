@@ -7,6 +7,7 @@ raw output becomes labels for a label metric.
 
 from __future__ import annotations
 
+from kstarter.metrics._bootstrap import BOOTSTRAP_SAMPLES, standard_error
 from kstarter.metrics._decisions import Decision, fit_decision
 from kstarter.metrics._functions import log_loss, mape, mcauc, mcrmse, qwk, smape
 from kstarter.metrics._registry import (
@@ -27,6 +28,8 @@ __all__ = [
     "proxy_metric",
     "fit_decision",
     "validate_table",
+    "standard_error",
+    "BOOTSTRAP_SAMPLES",
     "log_loss",
     "mape",
     "smape",

@@ -12,6 +12,7 @@ from kstarter.runs._ledger import (
     record_submission,
     write_run,
 )
+from kstarter.runs._listing import RunLine, current_folds, run_lines, runs_table
 from kstarter.runs._plots import (
     LedgerPlot,
     importance_frame,
@@ -20,6 +21,7 @@ from kstarter.runs._plots import (
     prediction_frames,
 )
 from kstarter.runs._record import (
+    LOCAL,
     Member,
     RunMetrics,
     SubmissionEntry,
@@ -32,6 +34,7 @@ from kstarter.runs._report import write_report
 from kstarter.runs._writer import RunOutput, save_run
 
 __all__ = [
+    "LOCAL",
     "RunMetrics",
     "Member",
     "SubmissionEntry",
@@ -48,6 +51,10 @@ __all__ = [
     "record_submission",
     "INDEX_COLUMNS",
     "write_run",
+    "RunLine",
+    "run_lines",
+    "runs_table",
+    "current_folds",
     "prediction_frames",
     "importance_frame",
     "plot_importance",

@@ -55,8 +55,15 @@ class RunRecord:
 
     @property
     def latest_scored(self) -> SubmissionEntry | None:
+        """The newest submission a leaderboard scored."""
         scored = [s for s in self.submissions if s.scored]
         return scored[-1] if scored else None
+
+    @property
+    def latest_local(self) -> SubmissionEntry | None:
+        """The newest score against the user's own answer key (``submit --answers``)."""
+        local = [s for s in self.submissions if s.is_local and s.local is not None]
+        return local[-1] if local else None
 
     def row(self) -> dict[str, Any]:
         """The run's line in runs.csv and in `kstarter runs`, keyed by INDEX_COLUMNS."""

@@ -7,13 +7,14 @@ only this module knows their keys.
 
 The files keep the content and key order they have always had, in two layouts each: a trained
 run and a blend (whose record has ``members`` and no ``threads``), a practice submission and a
-Kaggle one (which adds the description, competition, ref and error). Files written by earlier
+Kaggle one (which adds the description, competition, ref and error), and a third for a local
+score against the user's own answer key. Files written by earlier
 versions are read as they are: a key they lack takes its default (None, or empty), a key this
 version does not know is kept in ``extra`` and written back after the known ones. A field
 outside the layouts (``seeds``, set only when a run averaged several seeds; ``fit_seconds`` and
 ``stopped_by_time`` of a run trained under a time limit; the ``nested_*`` scores of a blend
-that fitted something) is written after the layout's keys only when it is
-set, so a default run's file keeps its layout (an old
+that fitted something; a run's ``note``; a submission's standard errors) is written after the
+layout's keys only when it is set, so a default run's file keeps its layout (an old
 submission entry is written back in today's layout when a new one is recorded beside it). A
 metrics.json without the scores every version wrote (metric, direction, fold_scores, cv_mean,
 cv_std, oof_score) is not a run record: it is named in a :class:`ConfigError`, as is a file
@@ -32,6 +33,7 @@ from kstarter.atomic import atomic_write_text
 from kstarter.errors import ConfigError
 
 __all__ = [
+    "LOCAL",
     "Member",
     "RunMetrics",
     "SubmissionEntry",
@@ -40,6 +42,9 @@ __all__ = [
     "read_submissions",
     "write_submissions",
 ]
+
+
+LOCAL = "local"  # SubmissionEntry.where of a score against the user's own answer key
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,9 @@ class RunMetrics:
     nested_cv_mean: float | None = None
     nested_cv_std: float | None = None
     nested_oof_score: float | None = None
+    # What the user said the run tries (`kstarter train -m "added edu_level"`); None (absent
+    # from the file) for a run trained without one.
+    note: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
 
     @property
@@ -184,6 +192,12 @@ class SubmissionEntry:
     ``status`` is Kaggle's: COMPLETE (scored), PENDING (not scored yet) or ERROR (the upload
     failed, ``ref`` None, or Kaggle could not score it). ``remaining_today``: the submissions
     left today after this one, when known.
+
+    ``where`` "local" is a score against the user's own answer key (``submit --answers``):
+    ``local`` and ``local_se`` over the key's rows, ``answers`` the key's path; nothing was
+    submitted anywhere, so it spends no daily submission and is no leaderboard score.
+    ``public_se`` and ``private_se``: the bootstrap standard errors of the scores, where
+    kstarter has the rows (a practice board).
     """
 
     date: str | None = None  # ISO time, UTC, to the second
@@ -198,15 +212,29 @@ class SubmissionEntry:
     private: float | None = None
     error: str | None = None  # why it failed (Kaggle only)
     remaining_today: int | None = None
+    # below: written only when set (see the module's docstring)
+    public_se: float | None = None
+    private_se: float | None = None
+    local: float | None = None
+    local_se: float | None = None
+    answers: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
 
     @property
     def scored(self) -> bool:
-        return self.status == "COMPLETE"
+        """A leaderboard scored it (a local score against the user's key is not one)."""
+        return self.status == "COMPLETE" and not self.is_local
+
+    @property
+    def is_local(self) -> bool:
+        return self.where == LOCAL
 
     def to_json(self) -> dict[str, Any]:
         """The ``submissions.json`` element, keys in the order each leaderboard has written."""
-        return _to_json(self, _PRACTICE_LAYOUT if self.where == "practice" else _KAGGLE_LAYOUT)
+        layout = {"practice": _PRACTICE_LAYOUT, LOCAL: _LOCAL_LAYOUT}.get(
+            str(self.where), _KAGGLE_LAYOUT
+        )
+        return _to_json(self, layout)
 
     @classmethod
     def from_json(
@@ -222,6 +250,7 @@ class SubmissionEntry:
 _PRACTICE_LAYOUT = (
     "date", "message", "where", "status", "cv", "public", "private", "remaining_today",
 )  # fmt: skip
+_LOCAL_LAYOUT = ("date", "message", "where", "status", "cv", "local", "local_se", "answers")
 _KAGGLE_LAYOUT = (
     "date", "message", "description", "where", "cv", "competition", "status", "ref", "public",
     "private", "error", "remaining_today",

@@ -28,7 +28,7 @@ from kstarter.sources._practice import (
     answer_key_columns,
     build,
 )
-from kstarter.sources._resolve import kaggle_slug, practice_name, resolve_source
+from kstarter.sources._resolve import is_local, kaggle_slug, practice_name, resolve_source
 
 __all__ = [
     "MAX_TOTAL_BYTES",
@@ -55,4 +55,5 @@ __all__ = [
     "resolve_source",
     "practice_name",
     "kaggle_slug",
+    "is_local",
 ]

@@ -18,7 +18,7 @@ from kstarter.sources._kaggle import KaggleSource
 from kstarter.sources._local import FolderSource, ZipSource
 from kstarter.sources._practice import PracticeSource
 
-__all__ = ["resolve_source", "practice_name", "kaggle_slug"]
+__all__ = ["resolve_source", "practice_name", "kaggle_slug", "is_local"]
 
 _PRACTICE = "practice/"
 _KAGGLE = "kaggle/"
@@ -32,9 +32,15 @@ def practice_name(source: str) -> str | None:
 
 
 def kaggle_slug(source: str, name: str) -> str:
-    """The Kaggle name of a project's competition: ``kaggle/<slug>`` sources, else its name
-    (a project made from a downloaded zip still submits to the competition it is named after)."""
+    """The Kaggle name of a project's competition: ``kaggle/<slug>`` sources, else its name."""
     return source[len(_KAGGLE) :] if source.startswith(_KAGGLE) else name
+
+
+def is_local(source: str) -> bool:
+    """Whether a project's ``source`` is a folder or a zip on this machine: neither
+    ``practice/<name>`` nor ``kaggle/<slug>``, which every Kaggle project has recorded since
+    kstarter first downloaded from Kaggle. Such a project has no leaderboard to submit to."""
+    return practice_name(source) is None and not source.startswith(_KAGGLE)
 
 
 def resolve_source(text: str) -> Source:

@@ -133,14 +133,19 @@ def test_finds_a_shifted_test_set(ks, abalone, tmp_path):
 
 
 def test_finds_test_rows_copied_from_train(ks, abalone, tmp_path):
+    """Repeated records: 60 train rows recorded twice in train (with their target), 150 train
+    rows copied into test. The twins in train are the evidence that a copy's target is known."""
+
     def plant(train, test, rng):
         features = [c for c in test.columns if c != "id"]
         picked = rng.choice(len(train), 150, replace=False)
         test.loc[:149, features] = train.loc[picked, features].to_numpy()
-        return train, test
+        again = train.loc[picked[:60]].assign(id=train["id"].max() + 1 + np.arange(60))
+        return pd.concat([train, again], ignore_index=True), test
 
     f = _only(_check(ks, _planted(abalone, tmp_path, plant)), "duplicates")
     assert f["numbers"]["test_copies"] == 150
+    assert f["numbers"]["twin_skill"] == 1.0 and f["numbers"]["twin_groups"] == 60
     assert f["title"].startswith("150 test rows (14.4%)")
 
 

@@ -40,7 +40,7 @@ KINDS = ("practice", "kaggle")
 # every key a submission entry may have (kstarter/runs records them on the run)
 ENTRY_KEYS = {
     "date", "message", "description", "where", "cv", "competition", "status", "ref", "public",
-    "private", "error", "remaining_today",
+    "private", "error", "remaining_today", "public_se", "private_se",
 }  # fmt: skip
 REQUIRED = {"date", "message", "where", "status", "cv", "public", "private", "remaining_today"}
 OPTIONS = LeaderboardOptions(message="contract", poll_seconds=0.0)
@@ -105,6 +105,8 @@ def test_submit_returns_an_entry_with_a_status_and_the_public_score(case: Case) 
     assert entry["public"] == pytest.approx(public, abs=5e-6)
     left = entry["remaining_today"]
     assert left is None or (isinstance(left, int) and left >= 0)
+    for se in (entry.get("public_se"), entry.get("private_se")):  # where the board has the rows
+        assert se is None or (isinstance(se, float) and se > 0)
 
 
 def test_the_daily_limit_is_an_int_or_none(case: Case) -> None:

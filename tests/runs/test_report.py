@@ -168,8 +168,10 @@ def test_runs_plot_draws_cv_against_public(ks, tmp_path):
     assert f"Plot: {plot} (CV vs public over 3 run(s), Pearson r = " in proc.stdout
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = proc.stdout.splitlines()
-    assert table[0].split()[:7] == ["run", "model", "metric", "CV", "mean", "±", "std"]
-    assert "public" in table[0] and "private" in table[0] and len(table) == 5
+    head = ["run", "model", "params", "metric", "CV", "mean", "±", "std"]
+    assert table[0].split()[:8] == head
+    assert "public" in table[0] and "private" in table[0]
+    assert len(table) == 6 and table[4].startswith("* best CV")  # 3 runs, the best, the plot
     # --json keeps stdout one JSON document; the plot line goes to stderr
     proc = ks("runs", "--json", "--plot", cwd=project)
     assert proc.stdout.lstrip().startswith("[") and "Plot:" in proc.stderr
