@@ -48,8 +48,8 @@ class FoldEncoder:
     the targets as a matrix of columns to average, and the names of the columns made."""
 
     sources: tuple[str, ...]
-    train_codes: np.ndarray  # (n_train, n_sources) int64, every code >= 0
-    test_codes: np.ndarray  # (n_test, n_sources)
+    train_codes: np.ndarray  # (n_sources, n_train) int64, every code >= 0
+    test_codes: np.ndarray  # (n_sources, n_test)
     levels: tuple[int, ...]  # codes per source are < levels[j]
     Y: np.ndarray  # (n_train, n_outputs) float: what each encoding averages
     outputs: tuple[str, ...]  # suffix per output column: "te", "te_<class>", ...
@@ -71,37 +71,40 @@ class FoldEncoder:
         import pandas as pd
 
         n_out = len(self.outputs)
-        train = np.full((len(self.Y), len(self.sources) * n_out), np.nan)
-        test = np.empty((len(self.test_codes), len(self.sources) * n_out))
+        # one row per output column: each column's values are contiguous while it is filled
+        train = np.full((len(self.sources) * n_out, len(self.Y)), np.nan)
+        test = np.empty((len(self.sources) * n_out, self.test_codes.shape[1]))
         fit_rows = np.arange(len(self.Y)) if self.fit_on_all_rows else train_idx
         # group of each fitting row: its saved fold (-1, trained on only, is a group too)
         group_values, group = np.unique(assignment[fit_rows], return_inverse=True)
         n_groups = len(group_values)
+        targets = np.ascontiguousarray(self.Y[fit_rows].T)
         for j, levels in enumerate(self.levels):
             cols = slice(j * n_out, (j + 1) * n_out)
-            codes = self.train_codes[fit_rows, j]
+            all_codes = self.train_codes[j]
+            codes = all_codes[fit_rows]
             key = group * levels + codes
-            counts = np.bincount(key, minlength=n_groups * levels).reshape(n_groups, levels)
+            size = n_groups * levels
+            counts = np.bincount(key, minlength=size).reshape(n_groups, levels)
             sums = np.stack(
-                [
-                    np.bincount(key, weights=self.Y[fit_rows, q], minlength=n_groups * levels)
-                    for q in range(n_out)
-                ],
-                axis=-1,
+                [np.bincount(key, weights=t, minlength=size) for t in targets], axis=-1
             ).reshape(n_groups, levels, n_out)
             table = self._table(counts.sum(axis=0), sums.sum(axis=0))
-            test[:, cols] = table[self.test_codes[:, j]]
-            train[valid_idx, cols] = table[self.train_codes[valid_idx, j]]
+            test[cols] = table[self.test_codes[j]].T
+            train[cols, valid_idx] = table[all_codes[valid_idx]].T
             if self.fit_on_all_rows:
-                train[train_idx, cols] = table[self.train_codes[train_idx, j]]
+                train[cols, train_idx] = table[all_codes[train_idx]].T
                 continue
-            for g in range(n_groups):
-                others = np.arange(n_groups) != g
-                rows = train_idx[group == g]
-                inner = self._table(counts[others].sum(axis=0), sums[others].sum(axis=0))
-                train[rows, cols] = inner[self.train_codes[rows, j]]
+            # a training row of group g: the table fitted without group g
+            inner = np.stack(
+                [
+                    self._table(counts[others].sum(axis=0), sums[others].sum(axis=0))
+                    for others in (np.arange(n_groups) != g for g in range(n_groups))
+                ]
+            )
+            train[cols, train_idx] = inner[group, codes].T
         names = self.columns
-        return pd.DataFrame(train, columns=names), pd.DataFrame(test, columns=names)
+        return pd.DataFrame(train.T, columns=names), pd.DataFrame(test.T, columns=names)
 
     def _table(self, counts: np.ndarray, sums: np.ndarray) -> np.ndarray:
         """(levels, n_outputs): the smoothed mean per value; NaN when nothing was fitted."""
@@ -167,13 +170,13 @@ def fold_encoder(
             levels.append(n)
     if not sources:
         return None
-    stacked = np.stack(codes, axis=1)
+    stacked = np.stack(codes)
     Y, outputs = target_matrix(spec, metric, y)
     n = len(X_train)
     return FoldEncoder(
         tuple(sources),
-        stacked[:n],
-        stacked[n:],
+        np.ascontiguousarray(stacked[:, :n]),
+        np.ascontiguousarray(stacked[:, n:]),
         tuple(levels),
         Y,
         tuple(outputs),
