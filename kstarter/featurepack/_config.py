@@ -65,6 +65,11 @@ class FeaturePack:
                 out["crosses"]["smoothing"] = self.smoothing
         return out
 
+    def fixed_part(self) -> dict[str, Any]:
+        """What decides the fold-independent columns (the matrices' cache key): target
+        encoding's settings are not cached, so changing them rebuilds nothing."""
+        return {k: v for k, v in self.describe().items() if k != "target_encoding"}
+
 
 # transform -> {parameter: (FeaturePack field, type)}
 _PARAMS: dict[str, dict[str, tuple[str, type]]] = {

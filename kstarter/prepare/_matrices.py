@@ -124,7 +124,7 @@ def matrix_inputs(project: Project) -> list[object]:
     spec = project.spec
     parts: list[object] = [spec.date_columns, spec.text_columns, spec.text_components]
     if project.features.fixed:  # the pack's transforms: absent from the key when all are off
-        parts.append(project.features.describe())
+        parts.append(project.features.fixed_part())
     for name in sorted(spec.extra_tables):
         path = project.data_dir / name
         st = path.stat() if path.exists() else None

@@ -283,6 +283,7 @@ def test_parse_names_each_transform_on_or_off_with_its_parameters() -> None:
         },
     )
     assert pack.target_encoding and pack.smoothing == 5.0 and pack.count_encoding
+    assert "target_encoding" not in pack.fixed_part() and "count_encoding" in pack.fixed_part()
     assert not pack.missing and pack.crosses and pack.max_pairs == 3
     assert pack.describe() == {
         "target_encoding": {"smoothing": 5.0},
@@ -320,3 +321,21 @@ def test_the_new_columns_read_back_from_the_cache_as_written(tmp_path: Path) -> 
     A, _ = add_fixed(pack, X, T)
     A.to_parquet(tmp_path / "a.parquet", index=False)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a.parquet"), A)
+
+
+def test_multitarget_gets_one_encoding_per_target() -> None:
+    X, T = _frames()
+    rng = np.random.default_rng(8)
+    y = np.column_stack([rng.integers(0, 2, len(X)), rng.normal(size=len(X))]).astype(float)
+    spec = SimpleNamespace(task="multitarget", classes=(), targets=("a", "b"))
+    enc = fold_encoder(FeaturePack(target_encoding=True), spec, _metric(), X, T, y)
+    assert enc is not None
+    assignment = _assignment(len(X))
+    tr, va = np.flatnonzero(assignment != 0), np.flatnonzero(assignment == 0)
+    a_train, a_test = enc.encode(assignment, tr, va)
+    assert list(a_test.columns) == ["city__te_a", "city__te_b", "shade__te_a", "shade__te_b"]
+    single = SimpleNamespace(task="regression", classes=(), targets=("b",))
+    one = fold_encoder(FeaturePack(target_encoding=True), single, _metric(), X, T, y[:, 1])
+    assert one is not None
+    b_train, _ = one.encode(assignment, tr, va)
+    np.testing.assert_array_equal(a_train["shade__te_b"], b_train["shade__te"])
