@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from kstarter import paths
 from kstarter.errors import ConfigError
+from kstarter.featurepack import FeaturePack, parse_features
 from kstarter.resources import load_config_yaml
 from kstarter.spec import KINDS, TASKS, Spec
 
@@ -77,6 +78,7 @@ class Project:
     train: TrainConfig
     raw: dict[str, Any]
     tune: TuneConfig = field(default_factory=TuneConfig)
+    features: FeaturePack = field(default_factory=FeaturePack)  # all off unless named
 
     @property
     def data_dir(self) -> Path:
@@ -129,7 +131,7 @@ def load_project(directory: Path | str | None = None) -> Project:
 
 def _validate(root: Path, raw: dict[str, Any]) -> Project:
     where = root / paths.CONFIG
-    allowed = {"competition", "cv", "model", "train", "tune"}
+    allowed = {"competition", "cv", "model", "train", "tune", "features"}
     _no_unknown(where, "top level", raw, allowed)
     if "competition" not in raw:
         raise ConfigError(f"{where} has no `competition:` section; re-run `kstarter init`.")
@@ -145,7 +147,10 @@ def _validate(root: Path, raw: dict[str, Any]) -> Project:
         raise ConfigError(f"{where}: model.num_boost_round and early_stopping_rounds must be >= 1.")
     if not isinstance(model.params, dict):
         raise ConfigError(f"{where}: model.params must be a mapping of LightGBM parameters.")
-    return Project(root=root, spec=spec, cv=cv, model=model, train=train, raw=raw, tune=tune)
+    features = parse_features(where, raw.get("features"))
+    return Project(
+        root=root, spec=spec, cv=cv, model=model, train=train, raw=raw, tune=tune, features=features
+    )
 
 
 def _tune_section(where: Path, base: dict[str, Any], override: Any) -> TuneConfig:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kstarter.competition import encode_target
-from kstarter.errors import ConfigError
+from kstarter.errors import ConfigError, TrainError
+from kstarter.featurepack import FoldEncoder, fold_encoder
 from kstarter.folds import Folds, load_or_make_folds
 from kstarter.metrics import fit_decision, get_metric
 from kstarter.models import FoldData, FoldOutput, Model, ModelSetup, get_model
@@ -83,9 +84,11 @@ def cross_validate(
     folds: Folds,
     model: Model | Sequence[Model],
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+    encoder: FoldEncoder | None = None,
 ) -> CVResult:
     """Train one model per fold (one per seed, their predictions averaged, when given several),
-    one alive at a time; OOF and fold-averaged test predictions."""
+    one alive at a time; OOF and fold-averaged test predictions. With an ``encoder`` (target
+    encoding on), each fold's models see the matrices with that fold's encodings appended."""
     import numpy as np
 
     models = [model] if isinstance(model, Model) else list(model)
@@ -98,7 +101,7 @@ def cross_validate(
     importance: dict[str, list[float]] = {}
     for k, tr, va in folds.splits():
         start = time.perf_counter()
-        data = FoldData(matrices, y, tr, va)
+        data = FoldData(_fold_matrices(matrices, encoder, folds, tr, va), y, tr, va)
         out = average_outputs([m.fit_fold(data) for m in models])
         if oof is None:
             oof = np.full((len(X), *out.valid_pred.shape[1:]), np.nan)
@@ -116,6 +119,33 @@ def cross_validate(
     return CVResult(oof, test_sum / folds.n_splits, best, importance, seconds, stopped)
 
 
+def _fold_matrices(
+    matrices: Matrices,
+    encoder: FoldEncoder | None,
+    folds: Folds,
+    train_idx: np.ndarray,
+    valid_idx: np.ndarray,
+) -> Matrices:
+    """The matrices one fold trains on: as they are, or with the fold's target encodings
+    (fitted on its training rows only) appended. Such matrices are the fold's own: no cache
+    shared with other folds (LightGBM's binned dataset would hold another fold's encodings)."""
+    import pandas as pd
+
+    if encoder is None:
+        return matrices
+    te_train, te_test = encoder.encode(folds.assignment, train_idx, valid_idx)
+    clash = [c for c in te_train.columns if c in matrices.X_train.columns]
+    if clash:
+        raise TrainError(
+            f"features.py made a column {clash[0]!r}, the name target encoding gives one of its "
+            "columns: rename it."
+        )
+    X_train = pd.concat([matrices.X_train, te_train.set_axis(matrices.X_train.index)], axis=1)
+    X_test = pd.concat([matrices.X_test, te_test.set_axis(matrices.X_test.index)], axis=1)
+    names = {**matrices.names, **{c: c for c in te_train.columns}}
+    return Matrices(X_train, X_test, names)
+
+
 @dataclass(frozen=True)
 class Prepared:
     """Everything a training needs that does not depend on the model parameters: made once,
@@ -127,6 +157,8 @@ class Prepared:
     y: np.ndarray
     matrices: Matrices
     folds: Folds
+    # target encoding (kstarter.yaml's features:), fitted per fold by cross_validate; None: off
+    encoder: FoldEncoder | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +186,10 @@ def prepare(project: Project, refold: bool = False) -> Prepared:
     tables, matrices = load_inputs(project)
     y = encode_target(project.spec, tables.train)
     folds = load_or_make_folds(project, tables.train, y, refold=refold)
-    return Prepared(project, metric, tables, y, matrices, folds)
+    encoder = fold_encoder(
+        project.features, project.spec, metric, matrices.X_train, matrices.X_test, y
+    )
+    return Prepared(project, metric, tables, y, matrices, folds, encoder)
 
 
 def build_model(
@@ -226,7 +261,7 @@ def evaluate_model(
     """Cross-validate a built model (or several seeds' models, averaged) on the saved folds and
     score it with the metric. The parameters and threads reported are the first model's."""
     metric, y, n_classes = prep.metric, prep.y, prep.project.spec.n_classes
-    cv = cross_validate(prep.matrices, y, prep.folds, model, on_fold)
+    cv = cross_validate(prep.matrices, y, prep.folds, model, on_fold, prep.encoder)
     model = model if isinstance(model, Model) else model[0]
     valid = prep.folds.validated
     decision = fit_decision(metric, y[valid], cv.oof[valid], n_classes)

@@ -190,12 +190,14 @@ def train_prepared(
         folds_hash=folds.hash,
         config_hash=project.config_hash(),
         threads=ev.threads,
-        n_features=int(prep.matrices.X_train.shape[1]),
+        n_features=int(prep.matrices.X_train.shape[1])
+        + (len(prep.encoder.columns) if prep.encoder else 0),
         rows=int(len(prep.y)),
         seconds=round(time.perf_counter() - started, 2),
         fold_seconds=tuple(round(s, 2) for s in cv.fold_seconds),
         fit_seconds=None if options.fit_seconds is None else round(options.fit_seconds, 2),
         stopped_by_time=sum(cv.stopped_by_time) if options.fit_seconds is not None else None,
+        features=project.features.describe() or None,
         created=datetime.now(UTC).isoformat(timespec="microseconds"),
         note=(options.note or "").strip() or None,
     )

@@ -33,6 +33,7 @@ BUILDING_BLOCKS = {
     "columns",
     "metrics",
     "prepare",
+    "featurepack",
     "models",
     "runs",
     "folds",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kstarter.columns import date_format, date_parts, has_time_of_day, parse_dates, text_features
 from kstarter.errors import TrainError
+from kstarter.featurepack import add_fixed
 from kstarter.prepare._features import user_features
 
 if TYPE_CHECKING:
@@ -63,6 +64,9 @@ def build_matrices(project: Project, tables: Tables) -> Matrices:
         raise TrainError('Two feature names differ only in [ ] { } " , : characters: rename one.')
     X_train.columns = list(names)
     X_test.columns = list(names)
+    if project.features.fixed:  # the pack's fold-independent columns, on the final features
+        X_train, X_test = add_fixed(project.features, X_train, X_test)
+        names |= {str(c): str(c) for c in X_train.columns if c not in names}
     return Matrices(X_train, X_test, names)
 
 
@@ -119,6 +123,8 @@ def matrix_inputs(project: Project) -> list[object]:
     settings and the extra tables' files (for the cache key)."""
     spec = project.spec
     parts: list[object] = [spec.date_columns, spec.text_columns, spec.text_components]
+    if project.features.fixed:  # the pack's transforms: absent from the key when all are off
+        parts.append(project.features.fixed_part())
     for name in sorted(spec.extra_tables):
         path = project.data_dir / name
         st = path.stat() if path.exists() else None

@@ -114,6 +114,9 @@ class RunMetrics:
     # from the file) for a run without one.
     fit_seconds: float | None = None
     stopped_by_time: int | None = None
+    # kstarter.yaml's feature pack: the transforms on, with their parameters; None (absent from
+    # the file) when all are off
+    features: dict[str, Any] | None = None
     # A blend that fitted something (weights, hillclimb, stack), scored as a run is scored, on
     # predictions whose weights or stacker were fitted without the fold they score (nested);
     # None (absent from the file) for a trained run and for a mean or rank blend.
