@@ -58,12 +58,12 @@ def _problem(case: str, n: int = 600) -> tuple[ModelSetup, FoldData]:
 def test_a_fit_stops_at_its_time_limit_and_keeps_its_model(family: str, case: str) -> None:
     setup, data = _problem(case)
     model = MODELS[family].create(replace(setup, fit_seconds=0.5))
-    start = time.monotonic()
+    cpu = time.process_time()
     out = model.fit_fold(data)
-    took = time.monotonic() - start
+    worked = time.process_time() - cpu
     assert out.stopped_by_time
-    # 100,000 rounds would take minutes: the fit ended at its limit (plus its predictions)
-    assert took < 0.5 + 10, took
+    # 100,000 rounds would take minutes of CPU: the fit ended at its limit (plus predictions)
+    assert worked < 0.5 + 10, worked
     assert 1 <= out.best_iteration < 100_000
     n_valid, n_test = len(data.valid_idx), len(data.matrices.X_test)
     assert out.valid_pred.shape[0] == n_valid and out.test_pred.shape[0] == n_test

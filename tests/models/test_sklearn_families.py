@@ -128,11 +128,13 @@ def test_a_forest_predicts_the_same_bits_on_two_threads_as_on_one(family) -> Non
 @pytest.mark.parametrize("family", FORESTS, ids=lambda f: f.name)
 def test_fit_seconds_stops_a_forest_and_keeps_the_trees_so_far(family) -> None:
     setup, data = _problem("binary", n=3000, overrides={"n_estimators": 1_000_000})
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.process_time()
     out = family.create(replace(setup, fit_seconds=1.0)).fit_fold(data)
-    took = time.monotonic() - start
+    took, worked = time.monotonic() - start, time.process_time() - cpu
     assert out.stopped_by_time and 1 <= out.best_iteration < 1_000_000
-    assert 0.9 < took < 8.0, took  # the chunk running at 1 s ends, then the forest predicts
+    # the chunk running at 1 s ends, then the forest predicts; CPU time, which a busy machine
+    # does not stretch as it stretches the wall's
+    assert took > 0.9 and worked < 8.0, (took, worked)
     assert ((out.valid_pred >= 0) & (out.valid_pred <= 1)).all()
     auc = get_metric("auc").score(data.y[data.valid_idx], out.valid_pred)
     assert auc > 0.8  # the trees so far are a model
