@@ -21,7 +21,7 @@ from kstarter.errors import ConfigError, TrainError
 from kstarter.featurepack import FoldEncoder, fold_encoder
 from kstarter.folds import Folds, load_or_make_folds
 from kstarter.metrics import fit_decision, get_metric
-from kstarter.models import FoldData, FoldOutput, Model, ModelSetup, get_model
+from kstarter.models import FoldData, FoldOutput, Model, ModelSetup, get_model, summed_importance
 from kstarter.prepare import Matrices, Tables, load_inputs
 
 if TYPE_CHECKING:
@@ -64,16 +64,12 @@ def average_outputs(outs: Sequence[FoldOutput]) -> FoldOutput:
 
     if len(outs) == 1:
         return outs[0]
-    importance: dict[str, float] = {}
-    for o in outs:
-        for name, gain in o.importance.items():
-            importance[name] = importance.get(name, 0.0) + gain
     n = len(outs)
     return FoldOutput(
         sum((o.valid_pred for o in outs[1:]), outs[0].valid_pred) / n,
         sum((o.test_pred for o in outs[1:]), outs[0].test_pred) / n,
         int(round(float(np.mean([o.best_iteration for o in outs])))),
-        {name: gain / n for name, gain in importance.items()},
+        {name: gain / n for name, gain in summed_importance(outs).items()},
         any(o.stopped_by_time for o in outs),
     )
 

@@ -18,6 +18,7 @@ from kstarter.models._base import (
     ModelSetup,
     OutOfTime,
     stack_targets,
+    summed_importance,
 )
 from kstarter.models._forest import ExtraTreesModel, RandomForestModel
 from kstarter.models._knn import KNNModel
@@ -34,6 +35,7 @@ __all__ = [
     "OutOfTime",
     "FitTimer",
     "stack_targets",
+    "summed_importance",
     "SMALL_CELLS",
     "physical_cores",
     "resolve_threads",

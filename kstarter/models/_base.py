@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -188,14 +189,19 @@ def stack_targets(outs: list[FoldOutput]) -> FoldOutput:
     summed over the targets, the mean best iteration."""
     import numpy as np
 
-    importance: dict[str, float] = {}
-    for o in outs:
-        for k, v in o.importance.items():
-            importance[k] = importance.get(k, 0.0) + v
     return FoldOutput(
         np.column_stack([o.valid_pred for o in outs]),
         np.column_stack([o.test_pred for o in outs]),
         int(round(float(np.mean([o.best_iteration for o in outs])))),
-        importance,
+        summed_importance(outs),
         any(o.stopped_by_time for o in outs),
     )
+
+
+def summed_importance(outs: Sequence[FoldOutput]) -> dict[str, float]:
+    """Each feature's importance summed over ``outs`` (features some outputs lack count 0)."""
+    total: dict[str, float] = {}
+    for o in outs:
+        for name, gain in o.importance.items():
+            total[name] = total.get(name, 0.0) + gain
+    return total
