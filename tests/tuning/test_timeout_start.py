@@ -4,13 +4,11 @@ start-up ate a small N and tune exited 0 with no trial)."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import Runner, assert_clean_error
+from conftest import assert_clean_error, copy_project, fast_practice
 
 COMP = "diabetes-progression"  # 442 rows: a trial takes well under a second
 JOURNAL = ".kstarter/optuna.journal"
@@ -20,21 +18,12 @@ TIMEOUT = 3.0
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    where = tmp_path_factory.mktemp("timeout")
-    Runner(tmp_path_factory.mktemp("home"))("init", f"practice/{COMP}", cwd=where)
-    project = where / COMP
-    path = project / "kstarter.yaml"
-    cfg = yaml.safe_load(path.read_text())
-    cfg["model"].update({"num_boost_round": 100, "early_stopping_rounds": 10, "threads": 1})
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return project
+    return fast_practice(tmp_path_factory, COMP, rounds=100, stopping=10)
 
 
 @pytest.fixture
 def project(template, tmp_path) -> Path:
-    dest = tmp_path / COMP
-    shutil.copytree(template, dest)
-    return dest
+    return copy_project(template, tmp_path)
 
 
 def _trials(project: Path, name: str = f"{COMP}-lightgbm") -> list:
