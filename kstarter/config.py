@@ -53,6 +53,9 @@ class ModelConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     seed: int = 42
+    # where test predictions come from: folds | refit | last (kstarter.crossval.TEST_FROM);
+    # None: a refit on all rows for time-ordered folds, the folds' mean otherwise
+    test_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,11 @@ def _validate(root: Path, raw: dict[str, Any]) -> Project:
         raise ConfigError(f"{where}: model.num_boost_round and early_stopping_rounds must be >= 1.")
     if not isinstance(model.params, dict):
         raise ConfigError(f"{where}: model.params must be a mapping of LightGBM parameters.")
+    if train.test_from not in (None, "folds", "refit", "last"):
+        raise ConfigError(
+            f"{where}: train.test_from {train.test_from!r} is unknown; use folds, refit or last "
+            "(or leave it out: refit for a time split, folds otherwise)."
+        )
     features = parse_features(where, raw.get("features"))
     return Project(
         root=root, spec=spec, cv=cv, model=model, train=train, raw=raw, tune=tune, features=features

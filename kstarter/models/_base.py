@@ -183,6 +183,12 @@ class Model(abc.ABC):
     def fit_fold(self, data: FoldData) -> FoldOutput:
         """Train on one fold; predictions for its validation rows and for the test rows."""
 
+    def with_rounds(self, rounds: int) -> Model:
+        """This model trained for exactly ``rounds`` boosting rounds (early stopping cannot
+        end it first): the refit on all train rows of a time split, at the rounds its folds
+        found. A family without rounds is returned as it is."""
+        return self
+
 
 def stack_targets(outs: list[FoldOutput]) -> FoldOutput:
     """One fold of a multitarget task: each target's model output as a column, importance
