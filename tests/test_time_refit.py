@@ -126,3 +126,37 @@ def test_every_family_refits_on_time_folds(ks, tmp_path, family):
     assert (metrics["refit_rounds"] > 0) == (family != "linear")
     test = pd.read_csv(run / "submission.csv")["y"]
     assert test.mean() > 450, test.describe()
+
+
+def test_a_gap_leaves_the_times_before_each_validation_block_out_of_training(tmp_path):
+    """cv.gap N: fold k trains only on rows at least N distinct times before its block."""
+    from kstarter.config import CVConfig
+    from kstarter.folds import Folds, TimeBlockSplit, time_rank
+
+    month = pd.Series(np.repeat(np.arange(30), 4))
+    blocks = TimeBlockSplit(4).blocks(month)
+    rank = time_rank(month)
+    folds = Folds(blocks, True, "h", gap=2, time_rank=rank)
+    plain = Folds(blocks, True, "h")
+    for (_, tr, va), (_, tr0, va0) in zip(folds.splits(), plain.splits(), strict=True):
+        assert (va == va0).all()
+        first = month[va].min()
+        assert month[tr].max() == first - 3  # two months left out
+        assert set(tr) < set(tr0) and month[tr0].max() == first - 1
+    with pytest.raises(ConfigError, match="cv.gap 10 leaves fold 1 no earlier rows"):
+        list(Folds(blocks, True, "h", gap=10, time_rank=rank).splits())
+    # the fingerprint without a gap is the one folds.json always had: old folds stay valid
+    assert "gap" not in CVConfig(time="month").fingerprint()
+    assert '"gap": 2' in CVConfig(time="month", gap=2).fingerprint()
+
+
+def test_gap_end_to_end_and_checked(ks, tmp_path):
+    folder, _ = _trend_competition(tmp_path)
+    ks("init", str(folder), "--dir", "p", "--metric", "rmse", cwd=tmp_path)
+    project = tmp_path / "p"
+    edit_config(project, {"cv": {"gap": 3}})
+    assert_clean_error(ks("train", cwd=project, check=False), "cv.gap", "cv.time")
+    edit_config(project, {"cv": {"time": "month", "gap": 3}, "model": {"threads": 1}})
+    ks("train", "--refold", cwd=project)
+    edit_config(project, {"cv": {"gap": 4}})
+    assert_clean_error(ks("train", cwd=project, check=False), "--refold")
