@@ -160,3 +160,23 @@ def test_gap_end_to_end_and_checked(ks, tmp_path):
     ks("train", "--refold", cwd=project)
     edit_config(project, {"cv": {"gap": 4}})
     assert_clean_error(ks("train", cwd=project, check=False), "--refold")
+
+
+def test_auto_on_time_folds_refits_every_member(ks, tmp_path):
+    """auto's runs are ordinary runs: on time folds each refits, and its plan counts the
+    refit as one fit more per run."""
+    folder, answers = _trend_competition(tmp_path)
+    ks("init", str(folder), "--dir", "p", "--metric", "rmse", cwd=tmp_path)
+    project = tmp_path / "p"
+    edit_config(project, {"cv": {"time": "month"}, "model": {"num_boost_round": 300}})
+    ks("auto", "--budget", "40", "-q", cwd=project, timeout=240)
+    records = [
+        json.loads((r / "metrics.json").read_text())
+        for r in (project / "runs").iterdir()
+        if not r.name.startswith(".")
+    ]
+    trained = [m for m in records if m["model"] != "blend"]
+    assert len(trained) >= 2
+    assert all(m.get("test_from") == "refit" for m in trained), [
+        (m["model"], m.get("test_from")) for m in trained
+    ]

@@ -84,7 +84,7 @@ class AutoResult:
 
 def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     from kstarter.config import load_project
-    from kstarter.crossval import prepare
+    from kstarter.crossval import prepare, test_source
 
     if options.budget <= 0:
         raise ConfigError("--budget must be more than 0 seconds.")
@@ -108,7 +108,9 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
         f"{prep.metric.name} ({prep.metric.direction}); inputs ready in "
         f"{result.loading_seconds:.1f} s"
     )
-    costs = CostModel(settings.relative_cost, prep.folds.n_splits)
+    # a refit for the test predictions (time splits) costs about one fold more per run
+    refit = test_source(prep.folds.time_ordered, project.train.test_from) == "refit"
+    costs = CostModel(settings.relative_cost, prep.folds.n_splits + int(refit))
     try:
         _Trainer(prep, settings, clock, options, costs, result).run()
         _blend_all(project.root, prep, settings, clock, say, result)
