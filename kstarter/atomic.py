@@ -12,6 +12,7 @@ __all__ = [
     "staging_dir",
     "sweep_stale_staging",
     "process_alive",
+    "probe_writable",
 ]
 
 
@@ -32,6 +33,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def probe_writable(folder: Path, size: int = 65536) -> None:
+    """Raise the ``OSError`` a write of ``size`` bytes into ``folder`` meets (read-only, full),
+    leaving nothing behind: asked before a step that cannot be undone (an upload) whose result
+    must then be recorded there."""
+    fd, tmp = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(b"\0" * size)
+            fh.flush()
+            os.fsync(fh.fileno())
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def staging_dir(parent: Path, prefix: str) -> Path:

@@ -95,20 +95,29 @@ def _save(project: Project, report: CheckReport) -> None:
     import json
 
     from kstarter.atomic import atomic_write_text
+    from kstarter.errors import disk_error, warn
 
-    atomic_write_text(
-        project.path(paths.CHECK), json.dumps(report.to_dict(), indent=2, default=str)
-    )
+    path = project.path(paths.CHECK)
+    try:
+        atomic_write_text(path, json.dumps(report.to_dict(), indent=2, default=str))
+    except OSError as exc:  # a read-only or full disk: the findings are still shown
+        warn(f"{disk_error(exc, path)} (The findings below are not kept for the runs' reports.)")
 
 
 def saved_report(project_root: Path) -> CheckReport | None:
     """The findings of the latest check on this project, if one ran."""
     import json
 
+    from kstarter.errors import warn
+
     path = Path(project_root) / paths.CHECK
     if not path.is_file():
         return None
-    return CheckReport.from_dict(json.loads(path.read_text()))
+    try:
+        return CheckReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError, KeyError, AttributeError):  # cut short or edited
+        warn(f"{paths.CHECK} is damaged: its findings are left out; `kstarter check` redoes it.")
+        return None
 
 
 def _explain_drift(findings: list[Finding], adv: Adversarial | None) -> list[Finding]:

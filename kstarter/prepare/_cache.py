@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from kstarter import __version__, paths
 from kstarter.atomic import staging_dir
 from kstarter.prepare._matrices import Matrices, matrix_inputs
-from kstarter.prepare._tables import Tables, read_sample
+from kstarter.prepare._tables import Tables, data_file, read_sample
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +37,7 @@ def cache_key(project: Project) -> str:
     parts: list[object] = [__version__, _FORMAT, spec.targets, spec.drop, spec.id, spec.sample_id]
     parts += [spec.classes, cv.groups, cv.time, *matrix_inputs(project)]  # dates, text, extras
     for name in (spec.files.train, spec.files.test):
-        st = (project.data_dir / name).stat()
+        st = data_file(project, name).stat()
         parts.append((name, st.st_size, st.st_mtime_ns))
     features = project.path(paths.FEATURES)
     parts.append(features.read_bytes() if features.exists() else b"")
@@ -50,8 +50,16 @@ def load_cached(project: Project, key: str) -> tuple[Tables, Matrices] | None:
     folder = project.path(paths.CACHE) / key
     if not (folder / "names.json").exists():
         return None
-    frames = {name: _read(folder / f"{name}.parquet") for name in _FILES}
-    names = json.loads((folder / "names.json").read_text())
+    try:
+        frames = {name: _read(folder / f"{name}.parquet") for name in _FILES}
+        names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
+        if not isinstance(names, dict):
+            raise ValueError("names.json holds no names")
+    except (OSError, ValueError, TypeError, KeyError):
+        # a damaged entry (cut short, edited; pyarrow's errors are OSError or ValueError): it
+        # is only a cache, so it is dropped and the caller parses the raw files again
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
     tables = Tables(frames["train"], frames["test"], read_sample(project))
     return tables, Matrices(frames["X_train"], frames["X_test"], names, store=folder)
 
