@@ -64,27 +64,27 @@ _NO_PATH = (errno.ENOENT, errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENAME
 
 
 def disk_error(exc: OSError, path: object = None) -> DiskError:
-    """``exc`` as one sentence naming the file and what to do. ``path`` is the file the caller
-    was writing, when the error does not name one (a failed ``write`` names none)."""
-    shown = exc.filename if exc.filename is not None else path
-    where = f" {shown}" if shown is not None else ""
+    """``exc`` as one sentence naming the file and what to do. ``path``, when given, is what
+    the caller was writing (a failed ``write`` names no file, a staged one a temporary name)."""
+    shown = path if path is not None else exc.filename
+    named = f" {shown}" if shown is not None else ""
     reason = exc.strerror or exc.__class__.__name__
     if exc.errno in _NO_SPACE:
         return DiskError(
-            f"No space left on the disk to write{where}: free some space (old runs/ folders, "
-            ".kstarter/cache) and run the command again; nothing was half-written."
+            f"No space left on the disk{' for' + named if named else ''}: free some space (old "
+            "runs/ folders, .kstarter/cache) and run the command again; nothing was half-written."
         )
     if exc.errno in _READ_ONLY:
         return DiskError(
-            f"Cannot write{where} ({reason}): the folder is read-only or not yours; make it "
-            "writable (or copy the project somewhere writable) and run the command again."
+            f"Cannot write{named or ' here'} ({reason}): the folder is read-only or not yours; "
+            "make it writable (or copy the project somewhere writable) and run the command again."
         )
     if exc.errno in _NO_PATH:
         return DiskError(
-            f"Cannot use the path{where} ({reason}): check that it exists and that every "
-            "folder on the way is a folder, then run the command again."
+            f"Cannot use the path{named} ({reason}): check that it exists and that every folder "
+            "on the way is a folder, then run the command again."
         )
-    return DiskError(f"The disk refused{where} ({reason}): fix that and run the command again.")
+    return DiskError(f"The disk refused{named} ({reason}): fix that and run the command again.")
 
 
 _warned: set[str] = set()

@@ -326,6 +326,8 @@ def _read(path: Path, train: pd.DataFrame, project: Project, meta: dict[str, Any
         raise _damaged(paths.FOLDS, exc) from None
     if "fold" not in frame.columns:
         raise _damaged(paths.FOLDS, "no fold column")
+    if len(frame) != len(train) and meta is not None and meta.get("rows") == len(train):
+        raise _damaged(paths.FOLDS, f"{len(frame)} rows where it was made with {len(train)}")
     if len(frame) != len(train):
         raise ConfigError(
             f"folds.csv has {len(frame)} rows but train has {len(train)}: the data changed. "

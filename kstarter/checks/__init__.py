@@ -108,16 +108,10 @@ def saved_report(project_root: Path) -> CheckReport | None:
     """The findings of the latest check on this project, if one ran."""
     import json
 
-    from kstarter.errors import warn
-
     path = Path(project_root) / paths.CHECK
     if not path.is_file():
         return None
-    try:
-        return CheckReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError, KeyError, AttributeError):  # cut short or edited
-        warn(f"{paths.CHECK} is damaged: its findings are left out; `kstarter check` redoes it.")
-        return None
+    return CheckReport.from_dict(json.loads(path.read_text()))
 
 
 def _explain_drift(findings: list[Finding], adv: Adversarial | None) -> list[Finding]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from kstarter import __version__, paths
 from kstarter.atomic import staging_dir
+from kstarter.errors import disk_error
 from kstarter.prepare._matrices import Matrices, matrix_inputs
 from kstarter.prepare._tables import Tables, data_file, read_sample
 
@@ -89,6 +90,9 @@ def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Pat
             if old.name != staging.name and not old.name.startswith("."):
                 shutil.rmtree(old, ignore_errors=True)
         staging.rename(root / key)
+    except OSError as exc:  # a full disk: named by the cache, which the next run builds again
+        shutil.rmtree(staging, ignore_errors=True)
+        raise disk_error(exc, paths.CACHE) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

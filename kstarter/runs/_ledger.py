@@ -10,7 +10,7 @@ from typing import Any
 
 from kstarter import paths
 from kstarter.atomic import atomic_write_text
-from kstarter.errors import ConfigError, warn
+from kstarter.errors import ConfigError, disk_error, warn
 from kstarter.runs._record import (
     DamagedFile,
     RunMetrics,
@@ -185,7 +185,7 @@ def ensure_recordable(root: Path, run: RunRecord) -> None:
     afterwards: a damaged submissions.json, or a run folder or project the disk will not let
     us write (read-only, full)."""
     from kstarter.atomic import probe_writable
-    from kstarter.errors import DiskError, disk_error
+    from kstarter.errors import DiskError
 
     read_submissions(run.path / paths.RunFiles.SUBMISSIONS)
     for folder in (run.path, root):
@@ -225,6 +225,9 @@ def write_run(
     try:
         write_files(staging)
         final = _claim(root / paths.RUNS, run_id, staging, renamed)
+    except OSError as exc:  # a full or read-only disk: named by the run it was writing
+        shutil.rmtree(staging, ignore_errors=True)
+        raise disk_error(exc, f"{paths.RUNS}/{run_id}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
