@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kstarter import __version__, paths
-from kstarter.atomic import staging_dir
+from kstarter.atomic import process_alive, staging_dir
 from kstarter.errors import disk_error
 from kstarter.prepare._matrices import Matrices, matrix_inputs
 from kstarter.prepare._tables import Tables, data_file, read_sample
@@ -75,7 +76,7 @@ def _read(path: Path) -> pd.DataFrame:
 def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Path:
     root = project.path(paths.CACHE)
     root.mkdir(parents=True, exist_ok=True)
-    staging = staging_dir(root, f".{key}.")
+    staging = staging_dir(root, f".{os.getpid()}.{key}.")
     try:
         frames = {
             "X_train": matrices.X_train,
@@ -87,7 +88,7 @@ def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Pat
             frame.to_parquet(staging / f"{name}.parquet", index=False)
         (staging / "names.json").write_text(json.dumps(matrices.names))
         for old in root.iterdir():
-            if old.name != staging.name and not old.name.startswith("."):
+            if old.name != staging.name and (not old.name.startswith(".") or _stale(old)):
                 shutil.rmtree(old, ignore_errors=True)
         staging.rename(root / key)
     except OSError as exc:  # a full disk: named by the cache, which the next run builds again
@@ -97,6 +98,12 @@ def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Pat
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return root / key
+
+
+def _stale(staging: Path) -> bool:
+    """A ``.<pid>.<key>.*`` staging folder whose process died (kill -9) before renaming it."""
+    pid = staging.name.split(".")[1]
+    return pid.isdigit() and not process_alive(int(pid))
 
 
 def clear(project: Project) -> None:

@@ -215,10 +215,12 @@ def write_run(
     import os
     import shutil
 
-    from kstarter.atomic import staging_dir, sweep_stale_staging
+    from kstarter.atomic import staging_dir, sweep_stale_staging, sweep_stale_tmp
 
     parent = root / paths.STAGING
     sweep_stale_staging(parent)
+    for folder in (root, root / paths.STATE):  # runs.csv's, folds.csv's, ...
+        sweep_stale_tmp(folder)
     parent.mkdir(parents=True, exist_ok=True)
     (root / paths.RUNS).mkdir(exist_ok=True)
     staging = staging_dir(parent, f"{run_id}.{os.getpid()}.")
