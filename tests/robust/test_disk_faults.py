@@ -133,3 +133,25 @@ def test_check_says_it_keeps_its_findings_in_check_json(ks, tmp_path: Path) -> N
     text = ks("check", "--help", cwd=tmp_path).stdout
     assert "Nothing is written" not in text
     assert paths.CHECK in " ".join(text.split())
+
+
+# ---------------------------------------------------------------- init
+
+
+def test_init_into_a_read_only_folder_or_a_full_disk_is_one_sentence_and_leaves_nothing(
+    ks, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with read_only(folder):
+        proc = ks("init", "practice/penguins-species", "--dir", "ro/p", cwd=tmp_path, check=False)
+        one_sentence(proc, f"{folder / 'p'}", "read-only")
+    assert list(folder.iterdir()) == []
+    with small_disk(tmp_path / "disk", 40_000) as disk:
+        proc = ks("init", "practice/penguins-species", "--dir", "disk/p", cwd=tmp_path, check=False)
+        one_sentence(proc, f"No space left on the disk for {disk / 'p'}")
+        assert list(disk.iterdir()) == []  # no project, no hidden staging copy of the data
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    proc = ks("init", "practice/penguins-species", "--dir", "a_file/p", cwd=tmp_path, check=False)
+    one_sentence(proc, "a_file/p")
