@@ -155,3 +155,24 @@ def test_init_into_a_read_only_folder_or_a_full_disk_is_one_sentence_and_leaves_
     a_file.write_text("")
     proc = ks("init", "practice/penguins-species", "--dir", "a_file/p", cwd=tmp_path, check=False)
     one_sentence(proc, "a_file/p")
+
+
+@pytest.mark.parametrize("leave", [0, 8_000, 20_000])
+def test_tune_on_a_full_disk_says_so_and_keeps_the_journal_whole(
+    ks, template: Path, tmp_path: Path, leave: int
+) -> None:
+    """The disk fills at different steps (a trial's start or end, the tuned parameters, the
+    plot): one sentence, and the journal keeps only whole lines, so the study resumes."""
+    with small_disk(tmp_path / "disk", 3_000_000) as disk:
+        project = project_copy(template, disk / "p")
+        journal = project / paths.JOURNAL
+        ks("tune", "--trials", "1", "-q", cwd=project)
+        filler = fill(disk, leave)
+        proc = ks("tune", "--trials", "3", "-q", cwd=project, check=False)
+        one_sentence(proc, "No space left on the disk for", "free some space")
+        assert journal.read_bytes().endswith(b"\n")
+        filler.unlink()
+        ks("tune", "--trials", "1", "-q", cwd=project)  # the study resumes
+        shown = ks("tune", "--show", cwd=project).stdout
+        assert "Traceback" not in shown
+        assert_nothing_half_written(project)
