@@ -118,6 +118,7 @@ def test_a_read_only_project_reads_and_refuses_writes_in_one_sentence(
 
         one_sentence(ks("train", "-q", cwd=project, check=False), "read-only")
         one_sentence(ks("blend", cwd=project, check=False), "read-only")
+        one_sentence(ks("runs", "--plot", cwd=project, check=False), paths.LEDGER_PNG)
         submitted = ks("submit", "-m", "ro", cwd=project, check=False)
         one_sentence(submitted, "read-only", "Nothing was uploaded")
 
