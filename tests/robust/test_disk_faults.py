@@ -111,6 +111,8 @@ def test_a_read_only_project_reads_and_refuses_writes_in_one_sentence(
     ks, template: Path, tmp_path: Path
 ) -> None:
     project = project_copy(template, tmp_path / "p")
+    first = list_runs(project)[0].id
+    ks("submit", first, "-m", "before", cwd=project)  # a public score, for runs --plot
     before = snapshot(project)
     with read_only(project):
         listed = ks("runs", "--json", cwd=project)
@@ -119,14 +121,14 @@ def test_a_read_only_project_reads_and_refuses_writes_in_one_sentence(
         one_sentence(ks("train", "-q", cwd=project, check=False), "read-only")
         one_sentence(ks("blend", cwd=project, check=False), "read-only")
         one_sentence(ks("runs", "--plot", cwd=project, check=False), paths.LEDGER_PNG)
-        submitted = ks("submit", "-m", "ro", cwd=project, check=False)
+        submitted = ks("submit", "-m", "ro", "--force", cwd=project, check=False)
         one_sentence(submitted, "read-only", "Nothing was uploaded")
 
         checked = ks("check", "--brief", cwd=project)  # the findings, with one warning
         (warning,) = warnings_of(checked)
         assert paths.CHECK in warning and "not kept" in warning
     assert snapshot(project) == before
-    assert _submissions(project) == 0
+    assert _submissions(project) == 1
 
 
 def test_check_says_it_keeps_its_findings_in_check_json(ks, tmp_path: Path) -> None:
