@@ -85,11 +85,14 @@ def read_only(folder: Path) -> Iterator[Path]:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file of the project that holds the user's results (runs, folds, records), by its
-    path: what a failed or killed command must leave exactly as it was."""
+    path: what a failed or killed command must leave exactly as it was. Temporary files (a
+    killed write's, swept by the next command) are :func:`assert_nothing_half_written`'s."""
     out = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if path.is_file() and not rel.startswith((paths.CACHE, paths.STAGING)):
+        if rel.startswith((paths.CACHE, paths.STAGING)) or path.name.endswith(".tmp"):
+            continue
+        if path.is_file():
             out[rel] = path.read_bytes()
     return out
 
