@@ -218,9 +218,14 @@ def _binned(
     stem = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
     path, meta = matrices.store / f"lgb-{stem}.bin", matrices.store / f"lgb-{stem}.json"
     if path.exists() and meta.exists():
-        full = lgb.Dataset(str(path), params=shape, free_raw_data=True).construct()
-        full.pandas_categorical = json.loads(meta.read_text())  # as building from pandas sets it
-        return full
+        try:
+            full = lgb.Dataset(str(path), params=shape, free_raw_data=True).construct()
+            full.pandas_categorical = json.loads(meta.read_text())  # as pandas would set it
+            return full
+        except (lgb.basic.LightGBMError, OSError, ValueError):
+            # a damaged cache file (cut short, edited): only a cache, so built again below
+            path.unlink(missing_ok=True)
+            meta.unlink(missing_ok=True)
     full = lgb.Dataset(matrices.X_train, label=label, params=shape, free_raw_data=True)
     full.construct()
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
@@ -228,6 +233,8 @@ def _binned(
         full.save_binary(str(tmp))
         meta.write_text(json.dumps(full.pandas_categorical))
         os.replace(tmp, path)
+    except (lgb.basic.LightGBMError, OSError):
+        meta.unlink(missing_ok=True)  # a full disk: the run goes on without this cache entry
     finally:
         tmp.unlink(missing_ok=True)
     return full
