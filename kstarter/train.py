@@ -108,14 +108,15 @@ def check_model(project: Project, model_name: str, overrides: dict[str, Any]) ->
     """Whether the family ``model_name`` exists and can be built for this project's task and
     metric with these parameters: what ``train`` and ``tune`` check before any data is read,
     so a wrong ``--model`` or ``--params`` costs no loading. The model is built as for a
-    one-cell table (only the threads depend on the size) and let go."""
+    one-cell table (only the threads depend on the size), tried on a few made-up rows when the
+    user sets parameters (:func:`kstarter.models.check_params`), and let go."""
     from kstarter.metrics import get_metric
-    from kstarter.models import ModelSetup, get_model
+    from kstarter.models import ModelSetup, check_params, get_model
 
     family = get_model(model_name)  # an unknown name: the names, and the closest one
     metric = get_metric(project.spec.metric)
     setup = ModelSetup(project.spec, metric, (1, 1), project.model, overrides, project.train.seed)
-    family.create(setup)
+    check_params(family, setup)  # names against the library's list, values by a dry run
 
 
 def train(project_dir: Path | str | None = None, options: TrainOptions | None = None) -> RunResult:

@@ -174,6 +174,14 @@ class Model(abc.ABC):
     threads: int
 
     @classmethod
+    def known_params(cls) -> frozenset[str]:
+        """Every parameter name the family's library accepts, aliases included (read from the
+        library where it lists them): a key of the user's parameters that no family knows is
+        refused as a typo (``check_params``). Empty: the family cannot tell, nothing is refused.
+        """
+        return frozenset()
+
+    @classmethod
     @abc.abstractmethod
     def create(cls, setup: ModelSetup) -> Self:
         """This family's model for ``setup``, its parameters resolved."""

@@ -68,6 +68,16 @@ class _Forest(Model):
     regressor: ClassVar[str]
 
     @classmethod
+    def known_params(cls) -> frozenset[str]:
+        """scikit-learn's parameters of the forest's classifier and regressor."""
+        import sklearn.ensemble
+
+        names = set(FamilyTable(cls.name).own_keys())
+        for estimator in (cls.classifier, cls.regressor):
+            names |= set(getattr(sklearn.ensemble, estimator)().get_params())
+        return frozenset(names)
+
+    @classmethod
     def create(cls, setup: ModelSetup) -> Self:
         """configs/<name>.yaml (common + task) <- the user's keys that the file names <- the
         seed (random_state)."""

@@ -450,14 +450,6 @@ def _base_params(project: Project, family: str = "lightgbm") -> set[str]:
 
 def _lightgbm_aliases() -> dict[str, str]:
     """Every LightGBM parameter name and alias -> its main name; {} if LightGBM hides them."""
-    try:
-        from lightgbm.basic import _ConfigAliases
+    from kstarter.models import lightgbm_aliases
 
-        table = _ConfigAliases._get_all_param_aliases()
-    except (ImportError, AttributeError):  # a private helper: skip the name check if it moves
-        return {}
-    out = {main: main for main in table}
-    for main, names in table.items():
-        for alias in names:
-            out.setdefault(alias, main)
-    return out
+    return lightgbm_aliases()
