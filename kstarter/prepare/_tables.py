@@ -57,8 +57,9 @@ def _named_columns(project: Project, tables: Tables) -> None:
         if column is None or column in frame.columns:
             continue
         names = [str(c) for c in frame.columns]
-        close = difflib.get_close_matches(column, names, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        lower = {n.lower(): n for n in names}
+        close = difflib.get_close_matches(column.lower(), list(lower), n=1, cutoff=0.6)
+        hint = f" (did you mean {lower[close[0]]!r}?)" if close else ""
         raise ConfigError(
             f"{project.root / paths.CONFIG}: {key} names {column!r}, which is not a column of "
             f"data/{file}{hint}; its columns are {', '.join(names[:12])}. Fix kstarter.yaml or "
