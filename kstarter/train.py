@@ -18,7 +18,7 @@ from kstarter.competition import (
     test_positions,
     validate_submission,
 )
-from kstarter.config import Project, load_project
+from kstarter.config import MAX_SEED, Project, load_project
 from kstarter.crossval import Prepared, build_models, evaluate_model, prepare
 from kstarter.errors import ConfigError
 from kstarter.paths import RunFiles
@@ -123,6 +123,11 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     options = options or TrainOptions()
     started = time.perf_counter()
     project = load_project(project_dir)
+    if options.seed is not None and not 0 <= options.seed <= MAX_SEED - max(options.seeds - 1, 0):
+        raise ConfigError(
+            f"--seed must be between 0 and {MAX_SEED} (found {options.seed}): the model "
+            "libraries take a 32-bit seed."
+        )
     model_name = options.model or project.model.name
     overrides = resolve_params(project, options.params, model_name)  # a missing file: say so now
     check_model(project, model_name, overrides)  # a wrong --model too, before the data is read
