@@ -85,6 +85,11 @@ def read_table(
             f"{label} is empty: replace it with the competition's original file."
         ) from None
     except UnicodeDecodeError as exc:
+        if _binary(exc.object):
+            raise SpecError(
+                f"{label} cannot be read as CSV (it holds binary data, not text): check the file "
+                "is the competition's original CSV, not a partial download."
+            ) from None
         raise SpecError(
             f"{label} is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r} at "
             f"position {exc.start}; it may be latin-1 or cp1252): save it as UTF-8, e.g. "
@@ -127,6 +132,12 @@ def _check_delimiter(label: str, header: list[str] | None) -> None:
         f"{header[0][:60]!r}): save it as a comma-separated CSV, e.g. "
         f"pandas.read_csv(path, sep='{code}').to_csv(path, index=False)."
     )
+
+
+def _binary(head: bytes) -> bool:
+    """Bytes no text file holds: NUL, or other control characters besides tab and line ends."""
+    sample = bytes(head[:4096])
+    return any(b < 32 and b not in (9, 10, 13) for b in sample)
 
 
 def _check_duplicates(path: Path, label: str, df: pd.DataFrame) -> None:
