@@ -58,6 +58,10 @@ def init_project(
         result = inspect_competition(data, meta, overrides or Overrides())
         render_project(staging, _context(result))
         _move_into_place(staging, dest)
+    except KstarterError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        # the staging folder is gone: name the folder the user asked for instead
+        raise type(exc)(str(exc).replace(str(staging), str(dest))) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

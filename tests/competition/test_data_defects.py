@@ -195,3 +195,24 @@ def test_a_project_with_a_test_only_column_trains_and_features_py_mistakes_are_s
     )
     proc = ks("train", cwd=project, check=False)
     assert_clean_error(proc, "the column 'x' twice")
+
+
+def test_init_messages_never_name_the_deleted_staging_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever names a path under the staging folder (a source or the inspection) is shown
+    with the project folder the user asked for: the staging folder is deleted by then."""
+    import kstarter.project as project_module
+    from kstarter.project import init_project
+
+    def fails(data: Path, meta: object, overrides: object) -> None:
+        raise SpecError(f"{data / 'train.csv'} cannot be read")
+
+    source = tmp_path / "src"
+    _comp(source, [float(i) for i in range(N)])
+    monkeypatch.setattr(project_module, "inspect_competition", fails)
+    with pytest.raises(SpecError) as caught:
+        init_project(str(source / "data"), tmp_path / "proj")
+    assert ".kstarter-" not in str(caught.value)
+    assert str(tmp_path / "proj" / "data" / "train.csv") in str(caught.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["src"]
