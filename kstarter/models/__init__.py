@@ -19,7 +19,7 @@ from kstarter.models._base import (
     OutOfTime,
     stack_targets,
 )
-from kstarter.models._check import check_params, unknown_params
+from kstarter.models._check import check_params, refusal, unknown_params
 from kstarter.models._forest import ExtraTreesModel, RandomForestModel
 from kstarter.models._knn import KNNModel
 from kstarter.models._lightgbm import LightGBMModel, LightGBMXTModel, lightgbm_aliases
@@ -52,5 +52,6 @@ __all__ = [
     "family_terms",
     "check_params",
     "unknown_params",
+    "refusal",
     "lightgbm_aliases",
 ]

@@ -172,6 +172,9 @@ class Model(abc.ABC):
     has_rounds: ClassVar[bool] = True
     params: dict[str, Any]
     threads: int
+    # set over the resolved parameters when the user's are tried on a few made-up rows
+    # (``check_params``): a family whose size is a parameter (a forest's trees) grows less
+    quick_params: ClassVar[dict[str, Any]] = {}
 
     @classmethod
     def known_params(cls) -> frozenset[str]:

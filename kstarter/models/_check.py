@@ -26,7 +26,7 @@ from kstarter.models._base import FoldData, Model, ModelSetup, OutOfTime
 if TYPE_CHECKING:
     from kstarter.prepare import Matrices
 
-__all__ = ["check_params", "unknown_params"]
+__all__ = ["check_params", "unknown_params", "refusal"]
 
 _ROWS = 200
 # "... at /__w/LightGBM/.../config_auto.cpp, line 352 ." after LightGBM's own sentence
@@ -75,6 +75,15 @@ def check_params(family: type[Model], setup: ModelSetup) -> Model:
     return model
 
 
+def refusal(family: type[Model], setup: ModelSetup) -> str | None:
+    """Why ``family`` cannot train with ``setup``'s parameters (kstarter's own check or the
+    library's, in one line), or None when it trains on the made-up rows."""
+    try:
+        return _refused(family, setup)
+    except ConfigError as exc:
+        return str(exc).rstrip(".")
+
+
 def _refused(family: type[Model], setup: ModelSetup, raise_it: bool = False) -> str | None:
     """None when ``family`` trains two rounds on made-up rows with ``setup``, else the
     library's reason in one line."""
@@ -89,6 +98,8 @@ def _refused(family: type[Model], setup: ModelSetup, raise_it: bool = False) -> 
     )
     try:
         model = family.create(quick)
+        if family.quick_params:
+            model = replace(model, params={**model.params, **family.quick_params})  # type: ignore[type-var]
         data = FoldData(_matrices(), _target(quick), np.arange(150), np.arange(150, _ROWS))
         with _silenced(), warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -61,6 +61,7 @@ class _Forest(Model):
     deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
     fit_seconds: float | None = None  # see ModelSetup.fit_seconds
 
+    quick_params: ClassVar[dict[str, Any]] = {"n_estimators": 4}
     importance_name: ClassVar[str] = "impurity decrease"
     has_rounds: ClassVar[bool] = False  # its "best iteration" is the trees grown
     label: ClassVar[str]
