@@ -101,7 +101,7 @@ def tune(project_dir: Path | str | None = None, options: TuneOptions | None = No
         for t in study.get_trials(deepcopy=False)
         if t.number not in before and t.state.name != "WAITING"
     ]
-    _check_finished(added, options, project.tune)
+    _check_finished(added, options, project.tune, _reached(study, plan.target))
     result = _result(study, ref, metric, added, stale, saved, time.time() - started)
     from kstarter.tuning._default import compare
     from kstarter.tuning._results import best_trial, params_option, params_path
@@ -118,11 +118,23 @@ def tune(project_dir: Path | str | None = None, options: TuneOptions | None = No
     )
 
 
-def _check_finished(added: list[FrozenTrial], options: TuneOptions, tune: TuneConfig) -> None:
-    """A run that was to add trials and finished none says so, and fails (exit 1)."""
+def _reached(study: optuna.Study, target: int | None) -> bool:
+    """Whether the study holds the finished trials this run was to reach (another tune on
+    the same study may have finished them)."""
+    if target is None:
+        return False
+    states = [t.state.name for t in study.get_trials(deepcopy=False)]
+    return sum(s in ("COMPLETE", "PRUNED") for s in states) >= target
+
+
+def _check_finished(
+    added: list[FrozenTrial], options: TuneOptions, tune: TuneConfig, reached: bool = False
+) -> None:
+    """A run that was to add trials and finished none says so, and fails (exit 1), unless
+    another tune on the study finished the trials asked for (``reached``)."""
     trials, timeout = _budget(options, tune)
     done = [t for t in added if t.state.name in ("COMPLETE", "PRUNED")]
-    if done or trials == 0:
+    if done or trials == 0 or reached:
         return
     failed = sum(t.state.name == "FAIL" for t in added)
     why = f" ({failed} failed: see the messages above)" if failed else ""
@@ -144,13 +156,16 @@ def _open(
     checked); trials of dead workers are marked failed."""
     from kstarter.crossval import prepare
     from kstarter.tuning._default import default_trial_params, default_values
-    from kstarter.tuning._space import check_space_values, load_space
+    from kstarter.tuning._space import check_space_values, load_space, user_entries
     from kstarter.tuning._storage import open_storage, resolve_storage
     from kstarter.tuning._study import check_space, create_or_load, default_study_name
     from kstarter.tuning._workers import fail_dead_workers
 
     space = load_space(project)  # a bad search space stops here, before anything is created
-    check_space_values(project, space)  # and so does a bound the model library refuses
+    # and so does a bound of the user's entries that the model library refuses (the shipped
+    # spaces are tried by the tests)
+    users = set(user_entries(project.tune.search_space, project.model.name, str(project.root)))
+    check_space_values(project, [d for d in space if d.name in users])
     ref = resolve_storage(options.storage, project.root)
     storage = open_storage(ref)  # a bad --storage stops here too, before the data is loaded
     prep = prepare(project)
