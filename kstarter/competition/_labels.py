@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from kstarter.spec import Spec
 
-__all__ = ["encode_target", "decode_labels"]
+__all__ = ["encode_target", "decode_labels", "class_codes"]
 
 
 def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
@@ -63,8 +63,7 @@ def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
                 "competition.targets."
             )
         return target
-    index = {_key(c): i for i, c in enumerate(spec.classes)}
-    codes = col.map(lambda v: index.get(_key(v), -1)).to_numpy(dtype=int)
+    codes = class_codes(spec, col)
     if (codes < 0).any():
         bad = _plain(col[codes < 0].iloc[0])
         raise TrainError(
@@ -92,6 +91,13 @@ def _rows(mask: Any, limit: int = 5) -> str:
     where = [int(i) + 1 for i in np.flatnonzero(np.asarray(mask))]
     more = f", ... ({len(where)} in all)" if len(where) > limit else ""
     return ", ".join(map(str, where[:limit])) + more
+
+
+def class_codes(spec: Spec, column: pd.Series) -> np.ndarray:
+    """Each value's index in ``spec.classes`` (-1 where it is not a class), labels compared as
+    the codec compares them: 1 == 1.0 == '1', True == 'True'."""
+    index = {_key(c): i for i, c in enumerate(spec.classes)}
+    return column.map(lambda v: index.get(_key(v), -1)).to_numpy(dtype=int)
 
 
 def _key(v: object) -> str:

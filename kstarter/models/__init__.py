@@ -18,6 +18,7 @@ from kstarter.models._base import (
     ModelSetup,
     OutOfTime,
     stack_targets,
+    summed_importance,
 )
 from kstarter.models._check import check_params, refusal, unknown_params
 from kstarter.models._forest import ExtraTreesModel, RandomForestModel
@@ -35,6 +36,7 @@ __all__ = [
     "OutOfTime",
     "FitTimer",
     "stack_targets",
+    "summed_importance",
     "SMALL_CELLS",
     "physical_cores",
     "resolve_threads",

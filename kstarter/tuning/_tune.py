@@ -101,7 +101,7 @@ def tune(project_dir: Path | str | None = None, options: TuneOptions | None = No
         for t in study.get_trials(deepcopy=False)
         if t.number not in before and t.state.name != "WAITING"
     ]
-    _check_finished(added, options, project.tune, _reached(study, plan.target))
+    _check_finished(added, options, project.tune)
     result = _result(study, ref, metric, added, stale, saved, time.time() - started)
     from kstarter.tuning._default import compare
     from kstarter.tuning._results import best_trial, params_option, params_path
@@ -118,25 +118,17 @@ def tune(project_dir: Path | str | None = None, options: TuneOptions | None = No
     )
 
 
-def _reached(study: optuna.Study, target: int | None) -> bool:
-    """Whether the study holds the finished trials this run was to reach (another tune on
-    the same study may have finished them)."""
-    if target is None:
-        return False
-    states = [t.state.name for t in study.get_trials(deepcopy=False)]
-    return sum(s in ("COMPLETE", "PRUNED") for s in states) >= target
-
-
-def _check_finished(
-    added: list[FrozenTrial], options: TuneOptions, tune: TuneConfig, reached: bool = False
-) -> None:
-    """A run that was to add trials and finished none says so, and fails (exit 1), unless
-    another tune on the study finished the trials asked for (``reached``)."""
+def _check_finished(added: list[FrozenTrial], options: TuneOptions, tune: TuneConfig) -> None:
+    """A run that was to add trials and finished none says so, and fails (exit 1): its time
+    ran out first, or its trials failed. ``--trials N`` counts the study's trials, whoever runs
+    them: a run that other workers left none of the N to, and saw none fail, did its part."""
     trials, timeout = _budget(options, tune)
     done = [t for t in added if t.state.name in ("COMPLETE", "PRUNED")]
-    if done or trials == 0 or reached:
+    if done or trials == 0:
         return
     failed = sum(t.state.name == "FAIL" for t in added)
+    if timeout is None and not failed:
+        return
     why = f" ({failed} failed: see the messages above)" if failed else ""
     if timeout is not None:
         where = "--timeout" if options.timeout is not None else "tune.timeout in kstarter.yaml"
