@@ -12,7 +12,7 @@ from kstarter import paths
 from kstarter.errors import ConfigError
 from kstarter.featurepack import FeaturePack, parse_features
 from kstarter.resources import load_config_yaml
-from kstarter.spec import KINDS, TASKS, Spec
+from kstarter.spec import KINDS, TASKS, Files, Spec
 
 __all__ = [
     "CVConfig",
@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 PRUNERS = ("median", "percentile", "hyperband", "successive_halving", "none")
+MAX_SEED = 2**31 - 1  # LightGBM's seeds are C ints; scikit-learn's splitters take up to 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,15 @@ def _validate(root: Path, raw: dict[str, Any]) -> Project:
         raise ConfigError(f"{where}: model.num_boost_round and early_stopping_rounds must be >= 1.")
     if not isinstance(model.params, dict):
         raise ConfigError(f"{where}: model.params must be a mapping of LightGBM parameters.")
+    for key, seed in (("cv.seed", cv.seed), ("train.seed", train.seed)):
+        if not 0 <= seed <= MAX_SEED:
+            raise ConfigError(
+                f"{where}: {key} must be between 0 and {MAX_SEED} (found {seed}): the model "
+                "libraries take a 32-bit seed."
+            )
+    for key, column in (("cv.groups", cv.groups), ("cv.time", cv.time)):
+        if column is not None and not isinstance(column, str):
+            raise ConfigError(f"{where}: {key} must be a column name (found {column!r}).")
     if cv.gap < 0 or (cv.gap and cv.time is None):
         raise ConfigError(
             f"{where}: cv.gap must be 0 or more, and needs cv.time (the distinct times left "
@@ -199,14 +209,81 @@ def _spec(where: Path, d: Any) -> Spec:
     if not isinstance(d, dict):
         raise ConfigError(f"{where}: `competition:` must be a mapping.")
     _no_unknown(where, "competition", d, {f.name for f in fields(Spec)})
-    spec = Spec.from_dict(d)
+    _spec_shapes(where, d)
+    try:
+        spec = Spec.from_dict(d)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     if spec.task not in TASKS:
         raise ConfigError(f"{where}: competition.task must be one of {', '.join(TASKS)}.")
     if spec.kind not in KINDS:
         raise ConfigError(f"{where}: competition.kind must be one of {', '.join(KINDS)}.")
+    if spec.kind not in FITTING_KINDS[spec.task]:
+        raise ConfigError(
+            f"{where}: competition.kind {spec.kind!r} does not fit a {spec.task} task; use "
+            f"{' or '.join(FITTING_KINDS[spec.task])} (or re-run `kstarter init`)."
+        )
+    if spec.label_dtype not in LABEL_DTYPES:
+        raise ConfigError(
+            f"{where}: competition.label_dtype must be one of {', '.join(LABEL_DTYPES)} "
+            f"(found {spec.label_dtype!r})."
+        )
     if not spec.targets:
         raise ConfigError(f"{where}: competition.targets is empty; name the target column(s).")
     return spec
+
+
+# the submission kinds each task can write (see kstarter.spec)
+FITTING_KINDS = {
+    "binary": ("label", "proba"),
+    "multiclass": ("label", "class_proba"),
+    "regression": ("value",),
+    "multitarget": ("proba", "value"),
+}
+LABEL_DTYPES = ("int", "bool", "str", "float")
+_TEXT_FIELDS = ("name", "source", "task", "kind", "label_dtype", "metric")
+_OPTIONAL_TEXT = ("id", "sample_id", "metric_kaggle_name", "title", "url", "deadline")
+_NAME_LISTS = ("targets", "pred_columns", "drop")
+
+
+def _spec_shapes(where: Path, d: dict[str, Any]) -> None:
+    """Every field of ``competition:`` has the shape `kstarter init` writes: a hand edit that
+    does not is named here, not met later as a traceback."""
+    for key in _TEXT_FIELDS:
+        if key in d and not isinstance(d[key], str):
+            raise ConfigError(f"{where}: competition.{key} must be text (found {d[key]!r}).")
+    for key in _OPTIONAL_TEXT:
+        if d.get(key) is not None and not isinstance(d[key], str):
+            raise ConfigError(
+                f"{where}: competition.{key} must be a column name or text (found {d[key]!r})."
+            )
+    for key in _NAME_LISTS:
+        value = d.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+            raise ConfigError(
+                f"{where}: competition.{key} must be a list of column names, e.g. "
+                f"[{value!r}] (found {value!r})."
+            )
+    if d.get("classes") is not None and not isinstance(d["classes"], list):
+        raise ConfigError(f"{where}: competition.classes must be a list of the target's values.")
+    files = d.get("files")
+    if files is not None:
+        names = {f.name for f in fields(Files)}
+        if not isinstance(files, dict) or not all(isinstance(v, str) and v for v in files.values()):
+            raise ConfigError(
+                f"{where}: competition.files must map train, test and sample_submission to file "
+                "names under data/, e.g. {train: train.csv, test: test.csv, sample_submission: "
+                "sample_submission.csv}."
+            )
+        _no_unknown(where, "competition.files", files, names)
+    for key in ("metric_guessed", "code_competition"):
+        if key in d and not isinstance(d[key], bool):
+            raise ConfigError(f"{where}: competition.{key} must be true or false.")
+    limit = d.get("daily_limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+        raise ConfigError(f"{where}: competition.daily_limit must be a whole number or null.")
 
 
 def _section(

@@ -197,6 +197,11 @@ def make_assignment(
 
     cv, spec = project.cv, project.spec
     n = len(train)
+    if n < cv.n_splits:
+        raise ConfigError(
+            f"cv.n_splits is {cv.n_splits} but train has only {n} rows: lower cv.n_splits in "
+            f"kstarter.yaml (at most {n})."
+        )
     for col in (cv.groups, cv.time):
         if col is not None and col not in train.columns:
             raise ConfigError(

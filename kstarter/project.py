@@ -66,6 +66,10 @@ def init_project(
         if exc.filename is not None and not str(exc.filename).startswith(str(dest.parent)):
             raise  # not the project's folder (the source's): the CLI names it as it is
         raise disk_error(exc, dest) from None  # a full disk: named by the project, not staging
+    except KstarterError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        # the staging folder is gone: name the folder the user asked for instead
+        raise type(exc)(str(exc).replace(str(staging), str(dest))) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -16,7 +16,7 @@ from kstarter.resources import templates_dir
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-__all__ = ["render_project", "percent_to_notebook"]
+__all__ = ["render_project", "percent_to_notebook", "oneline"]
 
 _CELL = re.compile(r"^# %%(?P<md> \[markdown\])?[^\n]*$", re.MULTILINE)
 
@@ -33,6 +33,7 @@ def render_project(dest: Path, context: dict[str, Any]) -> list[Path]:
         lstrip_blocks=True,
         autoescape=False,
     )
+    env.filters["oneline"] = oneline
     written: list[Path] = []
     for tpl in sorted(root.rglob("*.j2")):
         rel = tpl.relative_to(root).as_posix()
@@ -47,6 +48,16 @@ def render_project(dest: Path, context: dict[str, Any]) -> list[Path]:
             out.write_text(text, encoding="utf-8")
         written.append(out)
     return written
+
+
+def oneline(value: object) -> str:
+    """``value`` as one line of text: a line break or other control character (a source path
+    may hold one) is written escaped (``\\n``), so it cannot start a line of its own in
+    kstarter.yaml or the other files."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(value))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
 
 
 def _output_name(rel: str) -> str:

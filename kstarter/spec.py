@@ -51,7 +51,7 @@ class Spec:
     metric: str = "rmse"
     metric_guessed: bool = False  # True when no metadata and no --metric chose it
     metric_kaggle_name: str | None = None  # the name Kaggle's metadata gave, kept as found
-    drop: tuple[str, ...] = ()  # columns in train but not test (never features)
+    drop: tuple[str, ...] = ()  # columns in only one of train and test (never features)
     text_columns: tuple[str, ...] = ()  # free text: TF-IDF + SVD features, not categoricals
     text_components: int = 32  # SVD components per text column
     date_columns: tuple[str, ...] = ()  # dates: expanded into year, month, day, ... parts

@@ -18,7 +18,7 @@ from kstarter.competition import (
     test_positions,
     validate_submission,
 )
-from kstarter.config import Project, load_project
+from kstarter.config import MAX_SEED, Project, load_project
 from kstarter.crossval import Prepared, build_models, evaluate_model, prepare
 from kstarter.errors import ConfigError
 from kstarter.paths import RunFiles
@@ -118,20 +118,26 @@ def check_model(project: Project, model_name: str, overrides: dict[str, Any]) ->
     """Whether the family ``model_name`` exists and can be built for this project's task and
     metric with these parameters: what ``train`` and ``tune`` check before any data is read,
     so a wrong ``--model`` or ``--params`` costs no loading. The model is built as for a
-    one-cell table (only the threads depend on the size) and let go."""
+    one-cell table (only the threads depend on the size), tried on a few made-up rows when the
+    user sets parameters (:func:`kstarter.models.check_params`), and let go."""
     from kstarter.metrics import get_metric
-    from kstarter.models import ModelSetup, get_model
+    from kstarter.models import ModelSetup, check_params, get_model
 
     family = get_model(model_name)  # an unknown name: the names, and the closest one
     metric = get_metric(project.spec.metric)
     setup = ModelSetup(project.spec, metric, (1, 1), project.model, overrides, project.train.seed)
-    family.create(setup)
+    check_params(family, setup)  # names against the library's list, values by a dry run
 
 
 def train(project_dir: Path | str | None = None, options: TrainOptions | None = None) -> RunResult:
     options = options or TrainOptions()
     started = time.perf_counter()
     project = load_project(project_dir)
+    if options.seed is not None and not 0 <= options.seed <= MAX_SEED - max(options.seeds - 1, 0):
+        raise ConfigError(
+            f"--seed must be between 0 and {MAX_SEED} (found {options.seed}): the model "
+            "libraries take a 32-bit seed."
+        )
     model_name = options.model or project.model.name
     overrides = resolve_params(project, options.params, model_name)  # a missing file: say so now
     check_model(project, model_name, overrides)  # a wrong --model too, before the data is read

@@ -11,7 +11,14 @@ from kstarter.competition._inspect import (
     inspect_competition,
 )
 from kstarter.competition._labels import class_codes, decode_labels, encode_target
-from kstarter.competition._read import TABLE_SUFFIXES, is_table, read_header, read_table, table_name
+from kstarter.competition._read import (
+    TABLE_SUFFIXES,
+    is_table,
+    labels_as_written,
+    read_header,
+    read_table,
+    table_name,
+)
 from kstarter.competition._shapes import Shapes, find_extra_tables, find_shapes
 from kstarter.competition._submission import (
     build_submission,
@@ -21,6 +28,7 @@ from kstarter.competition._submission import (
 )
 
 __all__ = [
+    "labels_as_written",
     "TABLE_SUFFIXES",
     "is_table",
     "read_table",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kstarter.competition._read import is_table, read_table
+from kstarter.competition._read import is_table, labels_as_written, read_table
 from kstarter.competition._shapes import find_shapes
 from kstarter.errors import MetricError, SpecError
 from kstarter.spec import Files, Spec
@@ -78,7 +78,8 @@ def _pick(names: list[str], pattern: str, what: str, data_dir: Path, prefer: str
     if not hits:
         found = ", ".join(names) or "no CSV files"
         raise SpecError(
-            f"No {what} file in {data_dir} (found: {found}): a Kaggle competition needs train, "
+            f"No {what} file among the competition's files (found: {found}): a Kaggle "
+            "competition needs train, "
             f"test and sample submission CSVs; add the missing file or rename it to contain "
             f"'{prefer}'."
         )
@@ -102,6 +103,9 @@ def inspect_competition(data_dir: Path, meta: Meta, overrides: Overrides) -> Ins
             "id column and at least one prediction column."
         )
     id_col = _find_id(train, test, sample, overrides, files, notes)
+    for c in [c for c in train.columns if c not in test.columns or c in overrides.targets]:
+        # the target candidates: a class literally named NA (North America) is a class
+        train[c] = labels_as_written(data_dir / files.train, train[c])
     targets, pred_columns, class_proba = _find_targets(train, test, sample, overrides, id_col)
     spec = Spec(
         name=meta.name,
@@ -124,7 +128,14 @@ def inspect_competition(data_dir: Path, meta: Meta, overrides: Overrides) -> Ins
         notes.append(
             f"In train but not in test, never used as features: {', '.join(map(str, drop))}."
         )
-    spec = replace(spec, drop=tuple(str(c) for c in drop))
+    only_test = [c for c in test.columns if c not in train.columns and c != id_col]
+    if only_test:
+        notes.append(
+            f"In test but not in train, never used as features (no model can learn from a "
+            f"column train lacks): {', '.join(map(str, only_test))}."
+        )
+    notes += _text_in_test(train, test, [*drop, *targets, id_col])
+    spec = replace(spec, drop=tuple(str(c) for c in [*drop, *only_test]))
     shapes = find_shapes(data_dir, spec, train, test)
     spec = replace(
         spec,
@@ -326,6 +337,7 @@ def _misfit(metric: Metric, task: str) -> str:
 def _task(
     train: pd.DataFrame, targets: tuple[str, ...], class_proba: bool
 ) -> tuple[str, list[Any], str]:
+    import numpy as np
     import pandas as pd
 
     if len(targets) > 1:
@@ -335,6 +347,18 @@ def _task(
         raise SpecError(f"Target {targets[0]!r} has no values in train.")
     dtype = _label_dtype(y)
     classes = sorted(y.dropna().unique().tolist())
+    if len(classes) < 2:
+        raise SpecError(
+            f"Target {targets[0]!r} has one value only ({classes[0]!r}) in train: there is "
+            "nothing to learn; check the train file, or name the target with --target."
+        )
+    if pd.api.types.is_float_dtype(y) and np.isinf(y).any():
+        rows = [int(i) + 1 for i in np.flatnonzero(np.isinf(y.to_numpy()))]
+        raise SpecError(
+            f"Target {targets[0]!r} is infinite in train rows {', '.join(map(str, rows[:5]))}"
+            f"{' ...' if len(rows) > 5 else ''} (counting data rows from 1): no model can fit "
+            "it; drop or fix those rows, then run init again."
+        )
     if class_proba:
         return "multiclass", classes, dtype
     if dtype in ("bool", "str") or len(classes) == 2:
@@ -343,6 +367,29 @@ def _task(
     if integer and 2 < len(classes) <= MAX_CLASSES and pd.api.types.is_numeric_dtype(y):
         return "multiclass", [int(c) for c in classes], "int"
     return "regression", [], dtype
+
+
+def _text_in_test(train: pd.DataFrame, test: pd.DataFrame, skip: list[Any]) -> list[str]:
+    """A column numeric in train but text in test would silently become a category of
+    thousands of levels: say which, and a value that made it text."""
+    import pandas as pd
+
+    notes = []
+    for col in train.columns:
+        if col in skip or col not in test.columns:
+            continue
+        if not pd.api.types.is_numeric_dtype(train[col]) or pd.api.types.is_numeric_dtype(
+            test[col]
+        ):
+            continue
+        values = test[col].dropna()
+        bad = values[pd.to_numeric(values, errors="coerce").isna()]
+        example = f" (e.g. {str(bad.iloc[0])!r})" if len(bad) else ""
+        notes.append(
+            f"Column {col!r} is numeric in train but text in test{example}, so it would become "
+            "a category: fix those test values, or convert the column in features.py."
+        )
+    return notes
 
 
 def _label_dtype(y: pd.Series) -> str:

@@ -21,6 +21,7 @@ __all__ = ["encode_target", "decode_labels", "class_codes"]
 def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
     """Targets as the model sees them: class index 0..k-1, or floats; 2-D for multitarget."""
     import numpy as np
+    import pandas as pd
 
     missing = [t for t in spec.targets if t not in train.columns]
     if missing:
@@ -36,24 +37,60 @@ def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
     col = train[spec.targets[0]]
     if col.isna().any():
         raise TrainError(
-            f"Target {spec.targets[0]!r} has {int(col.isna().sum())} missing values: drop those "
-            "rows in features.py or fix the data."
+            f"Target {spec.targets[0]!r} has {int(col.isna().sum())} missing values in "
+            f"data/{spec.files.train} (rows {_rows(col.isna())}): drop or fill those rows in "
+            "the file."
         )
     if spec.task == "regression":
-        return col.to_numpy(dtype=float)
+        values = pd.to_numeric(col, errors="coerce")
+        if values.isna().any():
+            bad = col[values.isna()].iloc[0]
+            raise TrainError(
+                f"Target {spec.targets[0]!r} is a regression target but holds text "
+                f"({_plain(bad)!r}, rows {_rows(values.isna())} of data/{spec.files.train}): fix "
+                "those rows, or re-run `kstarter init` if the target holds classes."
+            )
+        target: np.ndarray = values.to_numpy(dtype=float)
+        if not np.isfinite(target).all():
+            raise TrainError(
+                f"Target {spec.targets[0]!r} is infinite in rows {_rows(~np.isfinite(target))} of "
+                f"data/{spec.files.train}: no model can fit it; drop or fix those rows."
+            )
+        if np.unique(target).size < 2:
+            raise TrainError(
+                f"Target {spec.targets[0]!r} has one value only ({_plain(target[0])!r}) in "
+                f"data/{spec.files.train}: there is nothing to learn; check the train file and "
+                "competition.targets."
+            )
+        return target
     codes = class_codes(spec, col)
     if (codes < 0).any():
-        bad = col[codes < 0].iloc[0]
+        bad = _plain(col[codes < 0].iloc[0])
         raise TrainError(
             f"Target value {bad!r} is not among competition.classes {list(spec.classes)}: fix "
             "the classes in kstarter.yaml."
         )
     if len(np.unique(codes)) < 2:
         raise TrainError(
-            f"Target {spec.targets[0]!r} has one class only ({spec.classes[codes[0]]!r}): there "
-            "is nothing to learn; check the train file and competition.targets."
+            f"Target {spec.targets[0]!r} has one class only ({_plain(spec.classes[codes[0]])!r}): "
+            "there is nothing to learn; check the train file and competition.targets."
         )
     return codes
+
+
+def _plain(v: Any) -> Any:
+    """A numpy scalar as the Python value it holds: messages show ``3``, not ``np.int64(3)``."""
+    item = getattr(v, "item", None)
+    return item() if callable(item) and type(v).__module__ == "numpy" else v
+
+
+def _rows(mask: Any, limit: int = 5) -> str:
+    """The first data rows (counting from 1, the header not counted) where ``mask`` holds."""
+    import numpy as np
+
+    where = [int(i) + 1 for i in np.flatnonzero(np.asarray(mask))]
+    more = f", ... ({len(where)} in all)" if len(where) > limit else ""
+    return ", ".join(map(str, where[:limit])) + more
 
 
 def class_codes(spec: Spec, column: pd.Series) -> np.ndarray:

@@ -20,9 +20,10 @@ from kstarter.models._base import (
     stack_targets,
     summed_importance,
 )
+from kstarter.models._check import check_params, refusal, unknown_params
 from kstarter.models._forest import ExtraTreesModel, RandomForestModel
 from kstarter.models._knn import KNNModel
-from kstarter.models._lightgbm import LightGBMModel, LightGBMXTModel
+from kstarter.models._lightgbm import LightGBMModel, LightGBMXTModel, lightgbm_aliases
 from kstarter.models._linear import LINEAR_KEYS, LinearModel, linear_kind, linear_params
 from kstarter.models._registry import MODELS, family_terms, get_model
 from kstarter.models._threads import SMALL_CELLS, physical_cores, resolve_threads
@@ -51,4 +52,8 @@ __all__ = [
     "MODELS",
     "get_model",
     "family_terms",
+    "check_params",
+    "unknown_params",
+    "refusal",
+    "lightgbm_aliases",
 ]

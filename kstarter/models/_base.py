@@ -173,6 +173,17 @@ class Model(abc.ABC):
     has_rounds: ClassVar[bool] = True
     params: dict[str, Any]
     threads: int
+    # set over the resolved parameters when the user's are tried on a few made-up rows
+    # (``check_params``): a family whose size is a parameter (a forest's trees) grows less
+    quick_params: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def known_params(cls) -> frozenset[str]:
+        """Every parameter name the family's library accepts, aliases included (read from the
+        library where it lists them): a key of the user's parameters that no family knows is
+        refused as a typo (``check_params``). Empty: the family cannot tell, nothing is refused.
+        """
+        return frozenset()
 
     @classmethod
     @abc.abstractmethod

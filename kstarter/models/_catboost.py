@@ -55,6 +55,18 @@ class CatBoostModel(Model):
     fit_seconds: float | None = None  # see ModelSetup.fit_seconds
 
     @classmethod
+    def known_params(cls) -> frozenset[str]:
+        """The keyword arguments of CatBoost's estimators (its whole parameter list)."""
+        import inspect
+
+        import catboost
+
+        names = set(FamilyTable(cls.name).own_keys())
+        for estimator in (catboost.CatBoostClassifier, catboost.CatBoostRegressor):
+            names |= set(inspect.signature(estimator.__init__).parameters) - {"self", "kwargs"}
+        return frozenset(names)
+
+    @classmethod
     def create(cls, setup: ModelSetup) -> Self:
         """configs/catboost.yaml (common + task) <- the metric's loss <- rounds, seed and
         threads <- the user's keys that the file names <- fixed."""

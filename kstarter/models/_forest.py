@@ -61,11 +61,22 @@ class _Forest(Model):
     deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
     fit_seconds: float | None = None  # see ModelSetup.fit_seconds
 
+    quick_params: ClassVar[dict[str, Any]] = {"n_estimators": 4}
     importance_name: ClassVar[str] = "impurity decrease"
     has_rounds: ClassVar[bool] = False  # its "best iteration" is the trees grown
     label: ClassVar[str]
     classifier: ClassVar[str]  # sklearn.ensemble class names
     regressor: ClassVar[str]
+
+    @classmethod
+    def known_params(cls) -> frozenset[str]:
+        """scikit-learn's parameters of the forest's classifier and regressor."""
+        import sklearn.ensemble
+
+        names = set(FamilyTable(cls.name).own_keys())
+        for estimator in (cls.classifier, cls.regressor):
+            names |= set(getattr(sklearn.ensemble, estimator)().get_params())
+        return frozenset(names)
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:

@@ -52,6 +52,16 @@ class KNNModel(Model):
     deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
 
     @classmethod
+    def known_params(cls) -> frozenset[str]:
+        """scikit-learn's parameters of the nearest-neighbours estimators."""
+        from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+        names = set(FamilyTable(cls.name).own_keys())
+        for estimator in (KNeighborsClassifier, KNeighborsRegressor):
+            names |= set(estimator().get_params())
+        return frozenset(names)
+
+    @classmethod
     def create(cls, setup: ModelSetup) -> Self:
         """configs/knn.yaml (common + task) <- the user's keys that the file names."""
         table = FamilyTable(cls.name)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from kstarter.metrics import Metric
     from kstarter.prepare import Matrices
 
-__all__ = ["LightGBMModel", "LightGBMXTModel"]
+__all__ = ["LightGBMModel", "LightGBMXTModel", "lightgbm_aliases"]
 
 # Parameters that shape LightGBM's binned Dataset: a Dataset is reused across folds (and
 # tuning trials) only while these are the same.
@@ -72,6 +72,10 @@ class LightGBMModel(Model):
     early_stopping_rounds: int
     deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
     fit_seconds: float | None = None  # see ModelSetup.fit_seconds
+
+    @classmethod
+    def known_params(cls) -> frozenset[str]:
+        return frozenset(lightgbm_aliases())
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:
@@ -238,3 +242,18 @@ def _binned(
     finally:
         tmp.unlink(missing_ok=True)
     return full
+
+
+def lightgbm_aliases() -> dict[str, str]:
+    """Every LightGBM parameter name and alias -> its main name; {} if LightGBM hides them."""
+    try:
+        from lightgbm.basic import _ConfigAliases
+
+        table = _ConfigAliases._get_all_param_aliases()
+    except (ImportError, AttributeError):  # a private helper: skip the name check if it moves
+        return {}
+    out = {main: main for main in table}
+    for main, names in table.items():
+        for alias in names:
+            out.setdefault(alias, main)
+    return out

@@ -82,6 +82,10 @@ class LinearModel(Model):
     deadline: float | None = None  # time.monotonic(), checked before each fit (ModelSetup)
 
     @classmethod
+    def known_params(cls) -> frozenset[str]:
+        return frozenset(LINEAR_KEYS)  # what configs/linear.yaml exposes of its pipeline
+
+    @classmethod
     def create(cls, setup: ModelSetup) -> Self:
         kind = linear_kind(setup.spec.task, setup.metric)
         params = linear_params(setup.overrides)

@@ -34,6 +34,17 @@ if TYPE_CHECKING:
 
 __all__ = ["XGBoostModel"]
 
+# XGBoost's native names where the scikit-learn API names differ
+# (https://xgboost.readthedocs.io/en/stable/parameter.html)
+_NATIVE = frozenset(
+    {
+        "eta", "lambda", "alpha", "min_split_loss", "seed", "nthread", "num_class",
+        "disable_default_eval_metric", "max_cached_hist_node", "refresh_leaf", "process_type",
+        "updater", "tweedie_variance_power", "huber_slope", "quantile_alpha",
+        "aft_loss_distribution", "lambdarank_pair_method", "num_boost_round",
+    }
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class XGBoostModel(Model):
@@ -48,6 +59,14 @@ class XGBoostModel(Model):
     early_stopping_rounds: int
     deadline: float | None = None  # time.monotonic(); see ModelSetup.deadline
     fit_seconds: float | None = None  # see ModelSetup.fit_seconds
+
+    @classmethod
+    def known_params(cls) -> frozenset[str]:
+        """The scikit-learn API's names, the native names of its learning parameters, and
+        what configs/xgboost.yaml names."""
+        import xgboost as xgb
+
+        return frozenset(xgb.XGBModel().get_params()) | _NATIVE | FamilyTable(cls.name).own_keys()
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:

@@ -44,6 +44,11 @@ def user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.Da
         out = module.make_features(*args)
     except KstarterError:  # an extra table that cannot be read says so itself
         raise
+    except SystemExit as exc:  # sys.exit() in the user's code: no run, and not exit 0
+        raise TrainError(
+            f"features.py called sys.exit({'' if exc.code is None else repr(exc.code)}), so no "
+            "run was made: make_features must return (X_train, X_test); remove the exit."
+        ) from None
     except Exception as exc:  # the user's code: show their frame, not ours
         raise TrainError(_user_traceback(path, exc)) from None
     if not (
@@ -53,6 +58,13 @@ def user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.Da
             "features.py: make_features must return (X_train, X_test), two DataFrames."
         )
     X_train, X_test = out
+    for side, frame in (("X_train", X_train), ("X_test", X_test)):
+        twice = frame.columns[frame.columns.duplicated()]
+        if len(twice):
+            raise TrainError(
+                f"features.py returned {side} with the column {str(twice[0])!r} twice: give "
+                "each feature its own name (a concat or merge may have repeated it)."
+            )
     if len(X_train) != len(tables.train) or len(X_test) != len(tables.test):
         raise TrainError(
             f"features.py returned {len(X_train)} train and {len(X_test)} test rows for "
@@ -65,7 +77,9 @@ def user_features(project: Project, tables: Tables) -> tuple[pd.DataFrame, pd.Da
     only_train = [
         c for c in only_train if c not in set(project.spec.targets) | set(project.spec.drop)
     ]
-    only_test = [c for c in X_test.columns if c not in X_train.columns]
+    only_test = [
+        c for c in X_test.columns if c not in X_train.columns and c not in set(project.spec.drop)
+    ]
     if only_train or only_test:
         side, col = ("train", only_train[0]) if only_train else ("test", only_test[0])
         raise TrainError(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kstarter.competition import read_header, read_table
+from kstarter import paths
+from kstarter.competition import labels_as_written, read_header, read_table
 from kstarter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -29,13 +30,46 @@ def load_tables(project: Project) -> Tables:
     """Ids are text end to end: the id column as the files spell it (see ``read_table``)."""
     spec = project.spec
     ids = (spec.id,)
-    return Tables(
+    tables = Tables(
         read_table(
             data_file(project, spec.files.train), shown=f"data/{spec.files.train}", text=ids
         ),
         read_table(data_file(project, spec.files.test), shown=f"data/{spec.files.test}", text=ids),
         read_sample(project),
     )
+    _named_columns(project, tables)
+    if spec.task in ("binary", "multiclass"):  # a class named NA, as init read it
+        for t in [t for t in spec.targets if t in tables.train.columns]:
+            train_file = project.data_dir / spec.files.train
+            tables.train[t] = labels_as_written(train_file, tables.train[t])
+    return tables
+
+
+def _named_columns(project: Project, tables: Tables) -> None:
+    """The columns kstarter.yaml names are in the files: each missing one is one sentence."""
+    import difflib
+
+    spec = project.spec
+    wanted = [("competition.id", spec.id, tables.test, spec.files.test)]
+    wanted.append(
+        ("competition.sample_id", spec.sample_id, tables.sample, spec.files.sample_submission)
+    )
+    wanted += [
+        ("competition.pred_columns", c, tables.sample, spec.files.sample_submission)
+        for c in spec.pred_columns
+    ]
+    for key, column, frame, file in wanted:
+        if column is None or column in frame.columns:
+            continue
+        names = [str(c) for c in frame.columns]
+        lower = {n.lower(): n for n in names}
+        close = difflib.get_close_matches(column.lower(), list(lower), n=1, cutoff=0.6)
+        hint = f" (did you mean {lower[close[0]]!r}?)" if close else ""
+        raise ConfigError(
+            f"{project.root / paths.CONFIG}: {key} names {column!r}, which is not a column of "
+            f"data/{file}{hint}; its columns are {', '.join(names[:12])}. Fix kstarter.yaml or "
+            "re-run `kstarter init`."
+        )
 
 
 def data_file(project: Project, name: str) -> Path:

@@ -44,7 +44,7 @@ class FolderSource(Source):
         root = self.path.resolve()
         if data_dir.resolve().is_relative_to(root):
             raise SourceError(
-                f"Cannot copy {self.path} into {data_dir}, which is inside it: choose a "
+                f"Cannot copy {self.path} into a project folder inside it: choose a "
                 "project folder (--dir) outside the source folder."
             )
         files = [f for item in _top_items(root) for f in _checked(root, item)]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Dimension",
     "load_space",
+    "check_space_values",
     "parse_space",
     "user_entries",
     "space_file",
@@ -147,6 +148,34 @@ def load_space(project: Project, family: str | None = None) -> list[Dimension]:
         )
     base_params = _base_params(project, family) if _lightgbm_based(family) else set()
     return parse_space(entries, where, base_params, family)
+
+
+def check_space_values(project: Project, space: list[Dimension]) -> None:
+    """Each dimension's ends (every choice of a categorical) tried on a few made-up rows with
+    model.params, before the study is made: a value the library refuses would fail every trial
+    that draws it, so the entry is named with the library's reason instead."""
+    from kstarter.metrics import get_metric
+    from kstarter.models import ModelSetup, get_model, refusal
+    from kstarter.paths import CONFIG
+
+    family = get_model(project.model.name)
+    metric = get_metric(project.spec.metric)
+    section = "tune.search_space" if project.model.name == "lightgbm" else (
+        f"tune.search_space.{project.model.name}"
+    )  # fmt: skip
+    for d in space:
+        ends = list(d.choices) if d.type == "categorical" else [*d.bounds()]
+        for value in ends:
+            value = int(value) if d.type == "int" else value
+            overrides = {**project.model.params, d.name: value}
+            setup = ModelSetup(project.spec, metric, (1, 1), project.model, overrides, 0)
+            reason = refusal(family, setup)
+            if reason is not None:
+                raise ConfigError(
+                    f"{project.path(CONFIG)}: the search space's {d.name} reaches {value!r}, "
+                    f"which {project.model.name} refuses ({reason}): change {section}.{d.name} "
+                    f"in kstarter.yaml (or configs/{space_file(project.model.name)})."
+                )
 
 
 def user_entries(search_space: dict[str, Any], family: str, config: str) -> dict[str, Any]:
@@ -450,14 +479,6 @@ def _base_params(project: Project, family: str = "lightgbm") -> set[str]:
 
 def _lightgbm_aliases() -> dict[str, str]:
     """Every LightGBM parameter name and alias -> its main name; {} if LightGBM hides them."""
-    try:
-        from lightgbm.basic import _ConfigAliases
+    from kstarter.models import lightgbm_aliases
 
-        table = _ConfigAliases._get_all_param_aliases()
-    except (ImportError, AttributeError):  # a private helper: skip the name check if it moves
-        return {}
-    out = {main: main for main in table}
-    for main, names in table.items():
-        for alias in names:
-            out.setdefault(alias, main)
-    return out
+    return lightgbm_aliases()

@@ -65,6 +65,11 @@ def resolve_storage(given: str | None, project_root: Path) -> StorageRef:
         return StorageRef("journal", str(project_root / DEFAULT_JOURNAL))
     match = _SCHEME.match(given)
     if match is None:
+        if "://" in given or given.strip() != given or given.endswith(":"):
+            # "://" without a scheme, or a path that names no file: a typo, not a file to make
+            raise ConfigError(
+                f"--storage {given!r} is neither a URL nor a file path: use {_FORMS}."
+            )
         return StorageRef("journal", str(Path(given).resolve()))
     scheme = match["scheme"].lower()
     if scheme.split("+", 1)[0] not in RDB_SCHEMES:

@@ -148,12 +148,16 @@ def _open(
     checked); trials of dead workers are marked failed."""
     from kstarter.crossval import prepare
     from kstarter.tuning._default import default_trial_params, default_values
-    from kstarter.tuning._space import load_space
+    from kstarter.tuning._space import check_space_values, load_space, user_entries
     from kstarter.tuning._storage import open_storage, resolve_storage
     from kstarter.tuning._study import check_space, create_or_load, default_study_name
     from kstarter.tuning._workers import fail_dead_workers
 
     space = load_space(project)  # a bad search space stops here, before anything is created
+    # and so does a bound of the user's entries that the model library refuses (the shipped
+    # spaces are tried by the tests)
+    users = set(user_entries(project.tune.search_space, project.model.name, str(project.root)))
+    check_space_values(project, [d for d in space if d.name in users])
     ref = resolve_storage(options.storage, project.root)
     storage = open_storage(ref)  # a bad --storage stops here too, before the data is loaded
     prep = prepare(project)

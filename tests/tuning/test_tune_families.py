@@ -264,10 +264,9 @@ def test_a_space_the_library_refuses_stops_with_its_reason(ks, project):
         "xgboost": {"max_depth": {"type": "int", "low": -5, "high": -1}},
     }}})  # fmt: skip
     proc = ks("tune", "--model", "xgboost", "--trials", "3", cwd=project, check=False)
-    assert_clean_error(proc, "10 trials in a row failed", "max_depth", "search_space")
-    states = [t.state.name for t in _study(project, f"{COMP}-xgboost").get_trials()]
-    # trial 0, the defaults, keeps max_depth 6 (outside the space); every drawn one fails
-    assert states == ["COMPLETE"] + ["FAIL"] * 10
+    # the space's ends are tried on a few made-up rows before the study is made (issue 16.11)
+    assert_clean_error(proc, "max_depth reaches -5", "xgboost refuses", "search_space.xgboost")
+    assert not (project / JOURNAL).exists()
 
 
 def test_unknown_family_is_a_clean_error(ks, project):
