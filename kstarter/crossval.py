@@ -21,7 +21,7 @@ from kstarter.errors import ConfigError, TrainError
 from kstarter.featurepack import FoldEncoder, fold_encoder
 from kstarter.folds import Folds, load_or_make_folds
 from kstarter.metrics import fit_decision, get_metric
-from kstarter.models import FoldData, FoldOutput, Model, ModelSetup, get_model
+from kstarter.models import FoldData, FoldOutput, Model, ModelSetup, Predictor, get_model
 from kstarter.prepare import Matrices, Tables, load_inputs
 
 if TYPE_CHECKING:
@@ -54,6 +54,8 @@ class CVResult:
     importance: dict[str, list[float]]
     fold_seconds: list[float] = field(default_factory=list)
     stopped_by_time: list[bool] = field(default_factory=list)  # a fit of the fold hit fit_seconds
+    # each fold's fitted models (one a seed), when cross_validate was asked to keep them
+    fitted: list[tuple[Predictor, ...]] = field(default_factory=list)
 
 
 def average_outputs(outs: Sequence[FoldOutput]) -> FoldOutput:
@@ -75,6 +77,7 @@ def average_outputs(outs: Sequence[FoldOutput]) -> FoldOutput:
         int(round(float(np.mean([o.best_iteration for o in outs])))),
         {name: gain / n for name, gain in importance.items()},
         any(o.stopped_by_time for o in outs),
+        tuple(p for o in outs for p in o.fitted),
     )
 
 
@@ -85,10 +88,13 @@ def cross_validate(
     model: Model | Sequence[Model],
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
     encoder: FoldEncoder | None = None,
+    keep_models: bool = False,
 ) -> CVResult:
     """Train one model per fold (one per seed, their predictions averaged, when given several),
     one alive at a time; OOF and fold-averaged test predictions. With an ``encoder`` (target
-    encoding on), each fold's models see the matrices with that fold's encodings appended."""
+    encoding on), each fold's models see the matrices with that fold's encodings appended.
+    ``keep_models`` keeps each fold's fitted models in ``CVResult.fitted`` (a run saves
+    them); else each is let go after its fold."""
     import numpy as np
 
     models = [model] if isinstance(model, Model) else list(model)
@@ -99,6 +105,7 @@ def cross_validate(
     seconds: list[float] = []
     stopped: list[bool] = []
     importance: dict[str, list[float]] = {}
+    fitted: list[tuple[Predictor, ...]] = []
     for k, tr, va in folds.splits():
         start = time.perf_counter()
         data = FoldData(_fold_matrices(matrices, encoder, folds, tr, va), y, tr, va)
@@ -111,12 +118,15 @@ def cross_validate(
         best.append(out.best_iteration)
         seconds.append(time.perf_counter() - start)
         stopped.append(out.stopped_by_time)
+        if keep_models:
+            fitted.append(out.fitted)
+        out.fitted = ()
         for name, gain in out.importance.items():
             importance.setdefault(name, []).append(gain)
         if on_fold:
             on_fold(k, out, va)
     assert oof is not None and test_sum is not None, "Folds.splits() yields every fold"
-    return CVResult(oof, test_sum / folds.n_splits, best, importance, seconds, stopped)
+    return CVResult(oof, test_sum / folds.n_splits, best, importance, seconds, stopped, fitted)
 
 
 def _fold_matrices(
@@ -257,11 +267,13 @@ def evaluate_model(
     prep: Prepared,
     model: Model | Sequence[Model],
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+    keep_models: bool = False,
 ) -> Evaluation:
     """Cross-validate a built model (or several seeds' models, averaged) on the saved folds and
-    score it with the metric. The parameters and threads reported are the first model's."""
+    score it with the metric. The parameters and threads reported are the first model's;
+    ``keep_models`` keeps the fitted fold models in ``cv.fitted``."""
     metric, y, n_classes = prep.metric, prep.y, prep.project.spec.n_classes
-    cv = cross_validate(prep.matrices, y, prep.folds, model, on_fold, prep.encoder)
+    cv = cross_validate(prep.matrices, y, prep.folds, model, on_fold, prep.encoder, keep_models)
     model = model if isinstance(model, Model) else model[0]
     valid = prep.folds.validated
     decision = fit_decision(metric, y[valid], cv.oof[valid], n_classes)

@@ -166,7 +166,7 @@ def train_prepared(
         if on_fold is not None:
             on_fold(k, out, va)
 
-    ev = evaluate_model(prep, models, fold_done)
+    ev = evaluate_model(prep, models, fold_done, keep_models=True)
     averaged = options.seeds if options.seeds > 1 else None
     cv, scores = ev.cv, ev.scores
     sample_raw = cv.test[test_positions(spec, tables.sample, tables.test)]
@@ -216,6 +216,8 @@ def train_prepared(
         log_text=_log_text(metrics, models[0].has_rounds, project.model.num_boost_round),
         importance=importance_frame(cv.importance, prep.matrices.names),
         copy_features=True,
+        fitted=cv.fitted,
+        recipe=prep.matrices.recipe,
     )
     path = save_run(project, run_id, output)  # another run may have taken the id meanwhile
     return RunResult(path.name, path, metrics)

@@ -44,6 +44,7 @@ def test_train_practice_end_to_end(ks, tmp_path, name):
     expected = {
         "config.yaml", "features.py", "metrics.json", "oof.csv", "test_pred.csv",
         "submission.csv", "importance.csv", "importance.png", "train.log", "report.html",
+        "models",
     }  # fmt: skip
     assert {p.name for p in run.iterdir()} == expected
     m = json.loads((run / "metrics.json").read_text())
