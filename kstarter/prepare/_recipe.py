@@ -143,8 +143,10 @@ def _cast(X: pd.DataFrame, kinds: dict[Hashable, str | tuple[str, ...]]) -> pd.D
         elif kind == "numeric":
             if not _numeric(s):  # new rows whose column reads as text: what parses as numbers
                 X[col] = pd.to_numeric(s.astype(str).where(s.notna()), errors="coerce")
-        elif kind != "bool":
-            X[col] = s.astype("str").astype(pd.CategoricalDtype(list(kind)))
+        elif kind != "bool":  # a value never seen in train or test: missing
+            text = s.astype("str")
+            known = text.where(s.notna() & text.isin(kind))
+            X[col] = known.astype(pd.CategoricalDtype(list(kind)))
     return X
 
 
