@@ -92,6 +92,7 @@ def check_kernel(project_dir: Path | str | None, options: CheckOptions) -> Check
     notebook = kernel / "notebook" / "notebook.ipynb"
     if not notebook.is_file() or not (kernel / "artifacts").is_dir():
         raise KstarterError("No kernel/ in this project yet: run `kstarter kernel build` first.")
+    _needs_the_extra()
     timeout = float(options.timeout or DEFAULT_TIMEOUT)
     root = Path(tempfile.mkdtemp(prefix="kstarter-kernel-check-"))
     try:
@@ -118,6 +119,17 @@ def check_kernel(project_dir: Path | str | None, options: CheckOptions) -> Check
         )
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _needs_the_extra() -> None:
+    import importlib.util
+
+    missing = [m for m in ("nbclient", "ipykernel") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise KstarterError(
+            f"kernel check runs the notebook with {' and '.join(missing)}, which are not "
+            'installed: pip install "kstarter[kernel]".'
+        )
 
 
 def _lay_out(project: Project, artifacts: Path, root: Path, seed: int) -> tuple[Path, int]:
