@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kstarter import __version__, paths
-from kstarter.atomic import staging_dir
+from kstarter.atomic import staging_dir, sweep_stale_staging
 from kstarter.config import Project, load_project
 from kstarter.errors import KstarterError
 from kstarter.kernel._notebook import notebook_json
@@ -74,12 +74,13 @@ def build_kernel(project_dir: Path | str | None, options: BuildOptions) -> Build
     project = load_project(project_dir)
     run = get_run(project.root, options.run)
     family = run.metrics.model or ""
-    _check_run(project, run.id, run.path, family)
+    _check_run(run.id, run.path, family, bool(run.metrics.features))
     image = load_image(options.image)
     owner = options.owner or os.environ.get("KAGGLE_USERNAME") or OWNER_PLACEHOLDER
     slug = _slug(project.spec.name)
     kernel = project.path(KERNEL_DIR)
     kernel.mkdir(exist_ok=True)
+    sweep_stale_staging(kernel)  # a build killed before its rename
     staging = staging_dir(kernel, f".build.{os.getpid()}.")
     try:
         artifacts, notebook = staging / "artifacts", staging / "notebook"
@@ -146,7 +147,7 @@ def build_kernel(project_dir: Path | str | None, options: BuildOptions) -> Build
     )
 
 
-def _check_run(project: Project, run_id: str, run_dir: Path, family: str) -> None:
+def _check_run(run_id: str, run_dir: Path, family: str, feature_pack: bool) -> None:
     if family == "blend":
         raise KstarterError(
             f"Run {run_id} is a blend: kernel build takes a trained run (its fold models are "
@@ -161,10 +162,11 @@ def _check_run(project: Project, run_id: str, run_dir: Path, family: str) -> Non
             "it was trained by an older kstarter): train a lightgbm, xgboost, catboost or "
             "linear run, then `kstarter kernel build`."
         )
-    if project.features.describe():
+    if feature_pack:
         raise KstarterError(
-            "kernel build cannot rebuild the features: section of kstarter.yaml (the feature "
-            "pack) on new rows yet: turn it off, train again, then build."
+            f"Run {run_id} used the features: section of kstarter.yaml (the feature pack), "
+            "which kernel build cannot rebuild on new rows yet: turn it off, train again, "
+            "then build."
         )
 
 

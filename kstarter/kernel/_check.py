@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kstarter.atomic import atomic_write_bytes
 from kstarter.config import Project, load_project
 from kstarter.errors import KstarterError
 from kstarter.kernel._build import KERNEL_DIR
@@ -108,7 +109,7 @@ def check_kernel(project_dir: Path | str | None, options: CheckOptions) -> Check
             )
         rows = _score_check(project, found, sample)
         kept = kernel / "check-submission.csv"
-        shutil.copy2(found, kept)
+        atomic_write_bytes(kept, found.read_bytes())
         return CheckResult(
             float(outcome.get("seconds", 0.0)),
             float(outcome.get("peak_mb", 0.0)),
