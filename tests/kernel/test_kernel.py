@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from conftest import Runner, assert_clean_error
+from kaggle_shaped import init_zip
 
 pytestmark = pytest.mark.slow
 
@@ -177,3 +179,53 @@ def test_check_before_build_and_build_of_a_blend_say_what_to_do(built, tmp_path)
     run("blend", "--method", "mean", cwd=copy)
     blend = max((copy / "runs").iterdir(), key=lambda p: p.stat().st_mtime).name
     assert_clean_error(run("kernel", "build", blend, cwd=copy, check=False), "is a blend")
+
+
+def _reviews(n: int) -> pd.DataFrame:
+    """Free text with a word-level signal and a date column: the recipe's fitted parts."""
+    rng = np.random.default_rng(5)
+    good, bad = ["excellent", "lovely", "superb"], ["awful", "broken", "dull"]
+    filler = [
+        "the",
+        "a",
+        "room",
+        "stay",
+        "staff",
+        "food",
+        "view",
+        "night",
+        "was",
+        "and",
+        "very",
+        "with",
+        "our",
+    ]
+    score = rng.normal(size=n)
+    texts = [
+        " ".join([*rng.choice(filler, 10), rng.choice(good if s > 0 else bad)]).capitalize()
+        for s in score
+    ]
+    days = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    return pd.DataFrame(
+        {"id": np.arange(n), "review": texts, "visited": days.strftime("%Y-%m-%d"),
+         "rating": np.round(3 + score + rng.normal(0, 0.3, n), 3)}
+    )  # fmt: skip
+
+
+def test_text_and_date_features_of_hidden_rows_are_rebuilt_as_the_run_made_them(
+    ks, tmp_path
+) -> None:
+    data = _reviews(500)
+    train, test = data.iloc[:380], data.iloc[380:]
+    files = {
+        "train.csv": train.to_csv(index=False),
+        "test.csv": test.drop(columns="rating").to_csv(index=False),
+        "sample_submission.csv": test[["id"]].assign(rating=0.0).to_csv(index=False),
+    }
+    _, project = init_zip(ks, tmp_path, files, "--code-competition", stem="reviews")
+    spec = yaml.safe_load((project / "kstarter.yaml").read_text())["competition"]
+    assert spec["text_columns"] == ["review"] and spec["date_columns"] == ["visited"]
+    ks("train", "--quiet", "--model", "xgboost", cwd=project)
+    ks("kernel", "build", cwd=project)
+    got = _run_notebook_on_own_test(project, tmp_path / "kaggle")
+    _same_submission(got, next((project / "runs").iterdir()))
