@@ -166,7 +166,7 @@ def train_prepared(
         if on_fold is not None:
             on_fold(k, out, va)
 
-    ev = evaluate_model(prep, models, fold_done, keep_models=True)
+    ev = evaluate_model(prep, models, fold_done, keep_models=models[0].keeps_fitted)
     averaged = options.seeds if options.seeds > 1 else None
     cv, scores = ev.cv, ev.scores
     sample_raw = cv.test[test_positions(spec, tables.sample, tables.test)]

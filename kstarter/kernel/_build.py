@@ -27,7 +27,7 @@ from kstarter.errors import KstarterError
 from kstarter.kernel._notebook import notebook_json
 from kstarter.kernel._runtime import ARTIFACTS_MARKER
 from kstarter.paths import RunFiles, RunModels
-from kstarter.runs import get_run
+from kstarter.runs import RunRecord, get_run
 
 __all__ = ["BuildOptions", "BuildResult", "build_kernel", "load_image", "KERNEL_DIR"]
 
@@ -74,7 +74,7 @@ def build_kernel(project_dir: Path | str | None, options: BuildOptions) -> Build
     project = load_project(project_dir)
     run = get_run(project.root, options.run)
     family = run.metrics.model or ""
-    _check_run(run.id, run.path, family, bool(run.metrics.features))
+    refit = _check_run(run.id, run.path, family, bool(run.metrics.features))
     image = load_image(options.image)
     owner = options.owner or os.environ.get("KAGGLE_USERNAME") or OWNER_PLACEHOLDER
     slug = _slug(project.spec.name)
@@ -86,7 +86,9 @@ def build_kernel(project_dir: Path | str | None, options: BuildOptions) -> Build
         artifacts, notebook = staging / "artifacts", staging / "notebook"
         artifacts.mkdir()
         notebook.mkdir()
-        _copy_run(project, run.path, artifacts)
+        _copy_run(run.path, artifacts, models=not refit)
+        if refit:
+            _refit(project, run, artifacts)
         wheels = _wheels(artifacts, family, image)
         dataset = f"{owner}/{slug}-kstarter-artifacts"
         _write_json(
@@ -147,20 +149,15 @@ def build_kernel(project_dir: Path | str | None, options: BuildOptions) -> Build
     )
 
 
-def _check_run(run_id: str, run_dir: Path, family: str, feature_pack: bool) -> None:
+def _check_run(run_id: str, run_dir: Path, family: str, feature_pack: bool) -> bool:
+    """Whether the run can be built; True when its models are to be trained again (a family
+    whose runs keep none)."""
+    from kstarter.models import MODELS
+
     if family == "blend":
         raise KstarterError(
             f"Run {run_id} is a blend: kernel build takes a trained run (its fold models are "
             "saved); name one with `kstarter kernel build RUN` (see `kstarter runs`)."
-        )
-    if (
-        not (run_dir / RunModels.FOLDER / RunModels.INDEX).is_file()
-        or not (run_dir / RunModels.FOLDER / RunModels.RECIPE).is_file()
-    ):
-        raise KstarterError(
-            f"Run {run_id} kept no fitted models ({family or 'its family'} runs save none, or "
-            "it was trained by an older kstarter): train a lightgbm, xgboost, catboost or "
-            "linear run, then `kstarter kernel build`."
         )
     if feature_pack:
         raise KstarterError(
@@ -168,13 +165,65 @@ def _check_run(run_id: str, run_dir: Path, family: str, feature_pack: bool) -> N
             "which kernel build cannot rebuild on new rows yet: turn it off, train again, "
             "then build."
         )
+    models = run_dir / RunModels.FOLDER
+    if (models / RunModels.INDEX).is_file() and (models / RunModels.RECIPE).is_file():
+        return False
+    if family in MODELS and not MODELS[family].keeps_fitted:
+        return True
+    raise KstarterError(
+        f"Run {run_id} kept no fitted models (it was trained by an older kstarter): train it "
+        "again, then `kstarter kernel build`."
+    )
 
 
-def _copy_run(project: Project, run_dir: Path, artifacts: Path) -> None:
+def _refit(project: Project, run: RunRecord, artifacts: Path) -> None:
+    """A forest's or k-NN's fold models, which its run does not keep (they are large): trained
+    again on the run's folds with its parameters and seeds, and kept only if they predict the
+    run's test rows as the run did."""
+    import joblib
+    import numpy as np
+    import pandas as pd
+
+    from kstarter.crossval import build_models, evaluate_model, prepare
+    from kstarter.models import save_fold_models
+
+    m = run.metrics
+    snapshot = run.path / RunFiles.FEATURES
+    features = project.path(paths.FEATURES)
+    same_features = (snapshot.read_bytes() if snapshot.is_file() else b"") == (
+        features.read_bytes() if features.is_file() else b""
+    )
+    if m.config_hash != project.config_hash() or not same_features:
+        raise KstarterError(
+            f"Run {run.id} is a {m.model} run, whose models kernel build trains again, but "
+            "kstarter.yaml or features.py changed since: train it again, then build."
+        )
+    prep = prepare(project)
+    if prep.folds.hash != m.folds_hash:
+        raise KstarterError(
+            f"Run {run.id} was trained on other folds than folds.csv holds now: train it "
+            "again, then build."
+        )
+    seed = project.train.seed if m.seed is None else m.seed
+    models = build_models(prep, dict(m.params or {}), seed, str(m.model), m.seeds or 1)
+    cv = evaluate_model(prep, models, keep_models=True).cv
+    frame = pd.read_csv(run.path / RunFiles.TEST_PRED)
+    wanted = frame[[c for c in frame.columns if str(c).startswith("pred")]].to_numpy()
+    if not np.allclose(cv.test.reshape(wanted.shape), wanted, rtol=1e-9, atol=1e-12):
+        raise KstarterError(
+            f"Trained again, run {run.id}'s {m.model} models predict other numbers than the "
+            "run did: train it again with this kstarter, then build."
+        )
+    save_fold_models(artifacts, str(m.model), cv.fitted)
+    joblib.dump(prep.matrices.recipe, artifacts / RunModels.RECIPE)
+
+
+def _copy_run(run_dir: Path, artifacts: Path, models: bool = True) -> None:
     """The run's models and recipe, flat (a Kaggle dataset keeps no folders), its config
     snapshot as kstarter.yaml, its features.py and its record."""
-    for f in sorted((run_dir / RunModels.FOLDER).iterdir()):
-        shutil.copy2(f, artifacts / f.name)
+    if models:
+        for f in sorted((run_dir / RunModels.FOLDER).iterdir()):
+            shutil.copy2(f, artifacts / f.name)
     shutil.copy2(run_dir / RunFiles.CONFIG, artifacts / paths.CONFIG)
     if (run_dir / RunFiles.FEATURES).is_file():
         shutil.copy2(run_dir / RunFiles.FEATURES, artifacts / paths.FEATURES)

@@ -220,6 +220,10 @@ class Model(abc.ABC):
     """
 
     name: ClassVar[str]
+    # whether a run keeps this family's fitted fold models (runs/<run>/models/): False for
+    # the families whose models are large (forests, k-NN keep their training rows); kernel
+    # build refits those from the run's parameters on the same folds instead
+    keeps_fitted: ClassVar[bool] = True
     # how the run's report and files name it: what its importance measures, and whether it
     # trains in rounds (a best iteration per fold)
     importance_name: ClassVar[str] = "total gain"

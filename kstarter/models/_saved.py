@@ -69,6 +69,8 @@ def load_fold_models(folder: Path) -> SavedModels:
 
 def load_predictor(folder: Path, entry: dict[str, Any]) -> Predictor:
     from kstarter.models._catboost import CatBoostPredictor
+    from kstarter.models._forest import ForestPredictor
+    from kstarter.models._knn import KNNPredictor
     from kstarter.models._lightgbm import LightGBMPredictor
     from kstarter.models._linear import LinearPredictor
     from kstarter.models._xgboost import XGBoostPredictor
@@ -82,6 +84,8 @@ def load_predictor(folder: Path, entry: dict[str, Any]) -> Predictor:
             XGBoostPredictor,
             CatBoostPredictor,
             LinearPredictor,
+            ForestPredictor,
+            KNNPredictor,
         )
     }
     kind = kinds.get(str(entry.get("format")))

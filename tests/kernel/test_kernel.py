@@ -88,12 +88,21 @@ def test_build_writes_the_dataset_and_an_offline_notebook_that_predicts_as_the_r
     _same_submission(got, next((project / "runs").iterdir()))
 
 
-def test_class_probabilities_of_a_linear_run_come_out_as_the_run_wrote_them(
+def test_a_knn_run_is_trained_again_at_build_and_predicts_as_the_run(
     tmp_path_factory, tmp_path
 ) -> None:
-    _, project, _, _ = _project(tmp_path_factory, "penguins-species", "linear")
+    """k-NN (like the forests) keeps no models in its run: build trains them again on the
+    run's folds, checks them against the run's test predictions, and ships them."""
+    run, project, _, build = _project(tmp_path_factory, "penguins-species", "knn")
+    (run_dir,) = (project / "runs").iterdir()
+    assert not (run_dir / "models").exists()
+    assert "fold0-seed0.joblib" in {p.name for p in (project / "kernel" / "artifacts").iterdir()}
     got = _run_notebook_on_own_test(project, tmp_path / "kaggle")
-    _same_submission(got, next((project / "runs").iterdir()))
+    _same_submission(got, run_dir)  # class probabilities, to float tolerance
+    # models trained again from a project that changed since the run would not be the run's
+    features = project / "features.py"
+    features.write_text(features.read_text() + "\n# changed\n")
+    assert_clean_error(run("kernel", "build", cwd=project, check=False), "changed since")
 
 
 def test_check_runs_the_notebook_offline_on_a_resampled_test_set(built) -> None:
