@@ -35,10 +35,15 @@ class CVConfig:
     seed: int = 42
     groups: str | None = None
     time: str | None = None
+    gap: int = 0  # with time: distinct times left out between each fold's training and validation
 
     def fingerprint(self) -> str:
-        """What decides the folds: changing any of it needs ``--refold``."""
-        return json.dumps(asdict(self), sort_keys=True)
+        """What decides the folds: changing any of it needs ``--refold``. Without a gap, the
+        same text as before cv.gap existed, so older projects' folds stay valid."""
+        values = asdict(self)
+        if not values["gap"]:
+            del values["gap"]
+        return json.dumps(values, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ class ModelConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     seed: int = 42
+    # where test predictions come from: folds | refit | last (kstarter.crossval.TEST_FROM);
+    # None: a refit on all rows for time-ordered folds, the folds' mean otherwise
+    test_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,16 @@ def _validate(root: Path, raw: dict[str, Any]) -> Project:
         raise ConfigError(f"{where}: model.num_boost_round and early_stopping_rounds must be >= 1.")
     if not isinstance(model.params, dict):
         raise ConfigError(f"{where}: model.params must be a mapping of LightGBM parameters.")
+    if cv.gap < 0 or (cv.gap and cv.time is None):
+        raise ConfigError(
+            f"{where}: cv.gap must be 0 or more, and needs cv.time (the distinct times left "
+            "out between each fold's training rows and its validation rows)."
+        )
+    if train.test_from not in (None, "folds", "refit", "last"):
+        raise ConfigError(
+            f"{where}: train.test_from {train.test_from!r} is unknown; use folds, refit or last "
+            "(or leave it out: refit for a time split, folds otherwise)."
+        )
     features = parse_features(where, raw.get("features"))
     return Project(
         root=root, spec=spec, cv=cv, model=model, train=train, raw=raw, tune=tune, features=features

@@ -21,7 +21,15 @@ from kstarter.errors import ConfigError, TrainError
 from kstarter.featurepack import FoldEncoder, fold_encoder
 from kstarter.folds import Folds, load_or_make_folds
 from kstarter.metrics import fit_decision, get_metric
-from kstarter.models import FoldData, FoldOutput, Model, ModelSetup, Predictor, get_model
+from kstarter.models import (
+    FoldData,
+    FoldOutput,
+    Model,
+    ModelSetup,
+    Predictor,
+    get_model,
+    summed_importance,
+)
 from kstarter.prepare import Matrices, Tables, load_inputs
 
 if TYPE_CHECKING:
@@ -43,6 +51,8 @@ __all__ = [
     "evaluate",
     "evaluate_model",
     "cross_validate",
+    "TEST_FROM",
+    "test_source",
 ]
 
 
@@ -56,6 +66,25 @@ class CVResult:
     stopped_by_time: list[bool] = field(default_factory=list)  # a fit of the fold hit fit_seconds
     # each fold's fitted models (one a seed), when cross_validate was asked to keep them
     fitted: list[tuple[Predictor, ...]] = field(default_factory=list)
+    # where ``test`` came from (TEST_FROM); for a refit, its boosting rounds (0: no rounds)
+    test_from: str = "folds"
+    refit_rounds: int | None = None
+
+
+# Where a run's test predictions come from. "folds": the mean of the fold models' (each saw
+# most of train; right for shuffled folds). "refit": one more model of the same parameters on
+# every train row, for the folds' mean best iteration scaled to all the rows (a time split's
+# folds saw only the earlier blocks, the first of them the earliest years alone: their mean
+# predicts a later test from old data). "last": the last fold's model alone.
+TEST_FROM = ("folds", "refit", "last")
+
+
+def test_source(time_ordered: bool, wanted: str | None) -> str:
+    """What a run's test predictions come from: ``train.test_from`` when set, else a refit
+    for time-ordered folds and the folds' mean for the others."""
+    if wanted is not None:
+        return wanted
+    return "refit" if time_ordered else "folds"
 
 
 def average_outputs(outs: Sequence[FoldOutput]) -> FoldOutput:
@@ -66,16 +95,12 @@ def average_outputs(outs: Sequence[FoldOutput]) -> FoldOutput:
 
     if len(outs) == 1:
         return outs[0]
-    importance: dict[str, float] = {}
-    for o in outs:
-        for name, gain in o.importance.items():
-            importance[name] = importance.get(name, 0.0) + gain
     n = len(outs)
     return FoldOutput(
         sum((o.valid_pred for o in outs[1:]), outs[0].valid_pred) / n,
         sum((o.test_pred for o in outs[1:]), outs[0].test_pred) / n,
         int(round(float(np.mean([o.best_iteration for o in outs])))),
-        {name: gain / n for name, gain in importance.items()},
+        {name: gain / n for name, gain in summed_importance(outs).items()},
         any(o.stopped_by_time for o in outs),
         tuple(p for o in outs for p in o.fitted),
     )
@@ -88,13 +113,15 @@ def cross_validate(
     model: Model | Sequence[Model],
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
     encoder: FoldEncoder | None = None,
+    test_from: str = "folds",
     keep_models: bool = False,
 ) -> CVResult:
     """Train one model per fold (one per seed, their predictions averaged, when given several),
-    one alive at a time; OOF and fold-averaged test predictions. With an ``encoder`` (target
-    encoding on), each fold's models see the matrices with that fold's encodings appended.
-    ``keep_models`` keeps each fold's fitted models in ``CVResult.fitted`` (a run saves
-    them); else each is let go after its fold."""
+    one alive at a time; OOF predictions, and test predictions as ``test_from`` says (see
+    TEST_FROM). With an ``encoder`` (target encoding on), each fold's models see the matrices
+    with that fold's encodings appended. ``keep_models`` keeps the fitted models the test
+    predictions came from in ``CVResult.fitted`` (a run saves them): each fold's, the last
+    fold's alone, or the refit's; else each is let go after its fold."""
     import numpy as np
 
     models = [model] if isinstance(model, Model) else list(model)
@@ -106,6 +133,7 @@ def cross_validate(
     stopped: list[bool] = []
     importance: dict[str, list[float]] = {}
     fitted: list[tuple[Predictor, ...]] = []
+    last: tuple[FoldOutput, np.ndarray, np.ndarray] | None = None
     for k, tr, va in folds.splits():
         start = time.perf_counter()
         data = FoldData(_fold_matrices(matrices, encoder, folds, tr, va), y, tr, va)
@@ -125,8 +153,27 @@ def cross_validate(
             importance.setdefault(name, []).append(gain)
         if on_fold:
             on_fold(k, out, va)
-    assert oof is not None and test_sum is not None, "Folds.splits() yields every fold"
-    return CVResult(oof, test_sum / folds.n_splits, best, importance, seconds, stopped, fitted)
+        last = (out, tr, va)
+    assert oof is not None and test_sum is not None and last is not None, "every fold ran"
+    result = CVResult(oof, test_sum / folds.n_splits, best, importance, seconds, stopped, fitted)
+    if test_from == "last":
+        result.test, result.test_from = last[0].test_pred, "last"
+        result.fitted = fitted[-1:]
+    elif test_from == "refit":
+        va = last[2]
+        # the folds' mean best iteration, scaled from their mean training rows to all rows
+        # (measured against the last fold's alone, which a short last block makes noisy:
+        # bench/time_split.py, bench/RESULTS.md)
+        sizes = [len(t) for _, t, _ in folds.splits()]
+        rounds = max(1, round(float(np.mean(best)) * len(X) / float(np.mean(sizes))))
+        everything = np.arange(len(X))
+        # the last fold's validation rows stand in as the monitored rows; the rounds are fixed
+        data = FoldData(_fold_matrices(matrices, encoder, folds, everything, va), y, everything, va)
+        refit = average_outputs([m.with_rounds(rounds).fit_fold(data) for m in models])
+        result.test, result.test_from = refit.test_pred, "refit"
+        result.fitted = [refit.fitted] if keep_models else []
+        result.refit_rounds = rounds if models[0].has_rounds else 0
+    return result
 
 
 def _fold_matrices(
@@ -256,24 +303,32 @@ def evaluate(
     model_name: str = "lightgbm",
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
     seeds: int = 1,
+    refit: bool = True,
 ) -> Evaluation:
     """Cross-validate one parameter set on the saved folds and score it with the metric;
-    ``seeds`` > 1 averages that many seeds' models in each fold."""
+    ``seeds`` > 1 averages that many seeds' models in each fold. ``refit=False`` never fits
+    the extra model for the test predictions (a tuning trial scores OOF only)."""
     models = build_models(prep, overrides, seed, model_name, seeds)
-    return evaluate_model(prep, models, on_fold)
+    return evaluate_model(prep, models, on_fold, refit)
 
 
 def evaluate_model(
     prep: Prepared,
     model: Model | Sequence[Model],
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+    refit: bool = True,
     keep_models: bool = False,
 ) -> Evaluation:
     """Cross-validate a built model (or several seeds' models, averaged) on the saved folds and
     score it with the metric. The parameters and threads reported are the first model's;
     ``keep_models`` keeps the fitted fold models in ``cv.fitted``."""
     metric, y, n_classes = prep.metric, prep.y, prep.project.spec.n_classes
-    cv = cross_validate(prep.matrices, y, prep.folds, model, on_fold, prep.encoder, keep_models)
+    test_from = test_source(prep.folds.time_ordered, prep.project.train.test_from)
+    if test_from == "refit" and not refit:
+        test_from = "folds"
+    cv = cross_validate(
+        prep.matrices, y, prep.folds, model, on_fold, prep.encoder, test_from, keep_models
+    )
     model = model if isinstance(model, Model) else model[0]
     valid = prep.folds.validated
     decision = fit_decision(metric, y[valid], cv.oof[valid], n_classes)

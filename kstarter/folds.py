@@ -42,6 +42,11 @@ class Folds:
     assignment: np.ndarray  # fold per train row; -1 = only ever in training (time splits)
     time_ordered: bool
     hash: str
+    # cv.gap: a time split's fold k leaves out of its training rows those of the ``gap``
+    # distinct times just before its validation block; ``time_rank`` is each row's time among
+    # the distinct times (None without a gap)
+    gap: int = 0
+    time_rank: np.ndarray | None = None
 
     @property
     def n_splits(self) -> int:
@@ -53,7 +58,15 @@ class Folds:
 
         for k in range(self.n_splits):
             valid = np.flatnonzero(self.assignment == k)
-            if self.time_ordered:
+            if self.time_ordered and self.gap and self.time_rank is not None:
+                start = self.time_rank[valid].min()
+                train = np.flatnonzero((self.assignment < k) & (self.time_rank < start - self.gap))
+                if len(train) == 0:
+                    raise ConfigError(
+                        f"cv.gap {self.gap} leaves fold {k + 1} no earlier rows to train on: "
+                        "lower cv.gap (or cv.n_splits) and run `kstarter train --refold`."
+                    )
+            elif self.time_ordered:
                 train = np.flatnonzero(self.assignment < k)
             else:
                 train = np.flatnonzero(self.assignment != k)
@@ -83,10 +96,17 @@ class TimeBlockSplit:
                 f"cv.time column {times.name!r} has only {len(order)} distinct values; "
                 f"a time split into {self.n_splits} folds needs at least {self.n_splits + 1}."
             )
-        rank = np.searchsorted(order, times.to_numpy())
+        rank = time_rank(times)
         # block b holds the b-th (n_splits+1)-quantile of distinct time values
         block = (rank * (self.n_splits + 1)) // len(order)
         return block.astype(int) - 1
+
+
+def time_rank(times: pd.Series) -> np.ndarray:
+    """Each row's time as its position among the column's distinct values (0 the earliest)."""
+    import numpy as np
+
+    return np.searchsorted(np.sort(times.unique()), times.to_numpy())
 
 
 class MultilabelStratifiedKFold:
@@ -184,10 +204,7 @@ def make_assignment(
                 f"{', '.join(map(str, list(train.columns)[:10]))}."
             )
     if cv.time is not None:
-        times = train[cv.time]
-        if not _is_orderable(times):
-            times = _parse_times(times)
-        return TimeBlockSplit(cv.n_splits).blocks(times), True
+        return TimeBlockSplit(cv.n_splits).blocks(_times(train, cv.time)), True
     classify = spec.task in ("binary", "multiclass")
     strat = y if classify else None
     if cv.groups is None and _multilabel(spec, y):
@@ -227,6 +244,12 @@ def _multilabel(spec: Spec, y: np.ndarray) -> bool:
     import numpy as np
 
     return spec.task == "multitarget" and y.ndim == 2 and bool(np.isin(y, (0, 1)).all())
+
+
+def _times(train: pd.DataFrame, column: str) -> pd.Series:
+    """cv.time's column as values that order: numbers or datetimes."""
+    times = train[column]
+    return times if _is_orderable(times) else _parse_times(times)
 
 
 def _is_orderable(s: pd.Series) -> bool:
@@ -309,4 +332,6 @@ def _read(path: Path, train: pd.DataFrame, project: Project, meta: dict[str, Any
         raise ConfigError("folds.csv has rows without a fold: run `kstarter train --refold`.")
     if len(np.unique(assignment[assignment >= 0])) < 2:
         raise ConfigError("folds.csv has fewer than two folds: run `kstarter train --refold`.")
-    return Folds(assignment, time_ordered, hashlib.sha256(data).hexdigest()[:16])
+    gap = project.cv.gap if time_ordered else 0
+    rank = time_rank(_times(train, str(project.cv.time))) if gap and project.cv.time else None
+    return Folds(assignment, time_ordered, hashlib.sha256(data).hexdigest()[:16], gap, rank)

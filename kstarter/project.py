@@ -189,7 +189,9 @@ def _context(result: Inspection) -> dict[str, Any]:
     return {
         "spec": spec,
         "version": __version__,
-        "cv": CVConfig(**base["cv"]),
+        # a test that comes after train by a date: time-ordered folds (bench/time_split.py)
+        "cv": CVConfig(**{**base["cv"], "time": result.time_column or base["cv"].get("time")}),
+        "time_from_init": result.time_column is not None,
         "model": ModelConfig(**base["model"]),
         "train": TrainConfig(**base["train"]),
         "notes": list(result.notes),

@@ -169,6 +169,12 @@ def train_prepared(
     ev = evaluate_model(prep, models, fold_done, keep_models=models[0].keeps_fitted)
     averaged = options.seeds if options.seeds > 1 else None
     cv, scores = ev.cv, ev.scores
+    if cv.test_from != "folds":
+        say(
+            _test_from_line(
+                cv.test_from, cv.refit_rounds, len(prep.y), project.train.test_from is not None
+            )
+        )
     sample_raw = cv.test[test_positions(spec, tables.sample, tables.test)]
     submission = build_submission(spec, metric, tables.sample, sample_raw, ev.decision)
     validate_submission(submission, tables.sample, spec)
@@ -198,6 +204,8 @@ def train_prepared(
         fit_seconds=None if options.fit_seconds is None else round(options.fit_seconds, 2),
         stopped_by_time=sum(cv.stopped_by_time) if options.fit_seconds is not None else None,
         features=project.features.describe() or None,
+        test_from=None if cv.test_from == "folds" else cv.test_from,
+        refit_rounds=cv.refit_rounds,
         created=datetime.now(UTC).isoformat(timespec="microseconds"),
         note=(options.note or "").strip() or None,
     )
@@ -213,7 +221,12 @@ def train_prepared(
         test_pred=test_pred,
         submission=submission,
         log_name=RunFiles.TRAIN_LOG,
-        log_text=_log_text(metrics, models[0].has_rounds, project.model.num_boost_round),
+        log_text=_log_text(
+            metrics,
+            models[0].has_rounds,
+            project.model.num_boost_round,
+            project.train.test_from is not None,
+        ),
         importance=importance_frame(cv.importance, prep.matrices.names),
         copy_features=True,
         fitted=cv.fitted,
@@ -251,10 +264,22 @@ def _seeds_shown(seed: int, seeds: int) -> str:
 
 
 # a fold whose best round is the last one allowed was still improving
+def _test_from_line(test_from: str, refit_rounds: int | None, rows: int, chosen: bool) -> str:
+    """Where the test predictions came from, when not the folds' mean (``chosen``: by
+    train.test_from in kstarter.yaml, else by the time-ordered folds)."""
+    why = "train.test_from" if chosen else "time-ordered folds: the test comes after train"
+    if test_from == "last":
+        return f"test predictions: the last fold's model ({why})"
+    rounds = f", {refit_rounds} rounds" if refit_rounds else ""
+    return f"test predictions: one more model on all {rows} train rows{rounds} ({why})"
+
+
 _AT_CAP = "the round cap, still improving (raise model.num_boost_round or the learning rate)"
 
 
-def _log_text(m: RunMetrics, has_rounds: bool, cap: int | None = None) -> str:
+def _log_text(
+    m: RunMetrics, has_rounds: bool, cap: int | None = None, test_from_set: bool = False
+) -> str:
     seed = f"seed {m.seed}"
     if m.seeds is not None and m.seed is not None:
         seed = f"seeds {m.seed}..{m.seed + m.seeds - 1}"
@@ -267,4 +292,6 @@ def _log_text(m: RunMetrics, has_rounds: bool, cap: int | None = None) -> str:
             rounds += f" of {cap}: {_AT_CAP}"
         lines.append(f"fold {k + 1}: {m.metric} {s:.6f}{rounds}  {sec:.1f} s")
     lines.append(f"CV {m.cv_mean:.6f} ± {m.cv_std:.6f}  OOF {m.oof_score:.6f}  {m.seconds} s")
+    if m.test_from is not None:
+        lines.append(_test_from_line(m.test_from, m.refit_rounds, m.rows or 0, test_from_set))
     return "\n".join(lines) + "\n"

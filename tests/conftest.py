@@ -69,6 +69,36 @@ class Runner:
         )
 
 
+def edit_config(project: Path, changes: Mapping[str, Mapping]) -> None:
+    """Merge ``changes`` (section -> values) into the project's kstarter.yaml."""
+    import yaml
+
+    path = project / "kstarter.yaml"
+    cfg = yaml.safe_load(path.read_text())
+    for section, values in changes.items():
+        cfg.setdefault(section, {}).update(values)
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+
+
+def fast_practice(
+    factory: pytest.TempPathFactory, comp: str, rounds: int = 150, stopping: int = 15
+) -> Path:
+    """A practice project made by the installed command, trained fast (``rounds`` LightGBM
+    rounds at most, early stopping after ``stopping``, one thread): a template to copy per test."""
+    where = factory.mktemp("template")
+    Runner(factory.mktemp("home"))("init", f"practice/{comp}", cwd=where)
+    fast = {"num_boost_round": rounds, "early_stopping_rounds": stopping, "threads": 1}
+    edit_config(where / comp, {"model": fast})
+    return where / comp
+
+
+def copy_project(template: Path, tmp_path: Path) -> Path:
+    """A copy of ``template`` in ``tmp_path``, under the same name."""
+    dest = tmp_path / template.name
+    shutil.copytree(template, dest)
+    return dest
+
+
 # A test that runs the installed command is end to end: `-m "not slow"` leaves it out.
 SLOW_FIXTURES = {"ks", "practice_run"}
 

@@ -41,23 +41,28 @@ class AutoSettings:
     fit_part: float = 0.5  # of a limited fold's time, what its fit may take (then: predicting)
 
     # what one blend method takes: a fixed part (its files, the report), and per member run a
-    # part of its own (reading its predictions) plus one per train row (fitting on them)
+    # part of its own (reading its predictions) plus one per train row and prediction column
+    # (fitting on them); a stack of several classes fits a multinomial on every member's every
+    # class, so its part per row grows with the classes squared
     reserve_per_method: float = 2.0
     reserve_per_member: float = 0.6
     reserve_per_row: float = 1.2e-5
 
-    def reserve(self, budget: float, rows: int = 0, members: int = 2) -> float:
+    def reserve(self, budget: float, rows: int = 0, members: int = 2, columns: int = 1) -> float:
         """Seconds kept back for blending at the end of a ``budget``, ``members`` runs of
-        ``rows`` train rows: the most of a floor, a share of the budget and what the blend
-        methods take on those runs; never more than half the budget."""
-        blends = self.blend_seconds(rows, members) * len(self.blends)
+        ``rows`` train rows and ``columns`` prediction columns (classes, targets): the most of
+        a floor, a share of the budget and what the blend methods take on those runs; never more
+        than half the budget."""
+        blends = sum(self.blend_seconds(rows, members, columns, m) for m in self.blends)
         return min(max(self.reserve_seconds, self.reserve_share * budget, blends), 0.5 * budget)
 
-    def blend_seconds(self, rows: int, members: int) -> float:
-        """What one blend method should take on ``members`` runs of ``rows`` train rows."""
-        return self.reserve_per_method + members * (
-            self.reserve_per_member + self.reserve_per_row * rows
-        )
+    def blend_seconds(
+        self, rows: int, members: int, columns: int = 1, method: str = "hillclimb"
+    ) -> float:
+        """What blend ``method`` should take on ``members`` runs of ``rows`` train rows, each
+        predicting ``columns`` columns."""
+        per_row = self.reserve_per_row * columns * (columns if method == "stack" else 1)
+        return self.reserve_per_method + members * (self.reserve_per_member + per_row * rows)
 
 
 def load_settings() -> AutoSettings:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from kstarter.crossval import Prepared
     from kstarter.metrics import Metric
     from kstarter.runs import RunMetrics, RunRecord
+    from kstarter.spec import Spec
 
 __all__ = ["AutoOptions", "AutoResult", "Entry", "auto"]
 
@@ -83,7 +84,7 @@ class AutoResult:
 
 def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     from kstarter.config import load_project
-    from kstarter.crossval import prepare
+    from kstarter.crossval import prepare, test_source
 
     if options.budget <= 0:
         raise ConfigError("--budget must be more than 0 seconds.")
@@ -92,7 +93,7 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     project = load_project(project_dir)
     prep = prepare(project)
     start = time.monotonic()
-    clock = _Clock(start, options.budget, settings, len(prep.y))
+    clock = _Clock(start, options.budget, settings, len(prep.y), _columns(prep.project.spec))
     say = options.progress or (lambda _: None)
     result = AutoResult(
         project=project.root,
@@ -107,7 +108,9 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
         f"{prep.metric.name} ({prep.metric.direction}); inputs ready in "
         f"{result.loading_seconds:.1f} s"
     )
-    costs = CostModel(settings.relative_cost, prep.folds.n_splits)
+    # a refit for the test predictions (time splits) costs about one fold more per run
+    refit = test_source(prep.folds.time_ordered, project.train.test_from) == "refit"
+    costs = CostModel(settings.relative_cost, prep.folds.n_splits + int(refit))
     try:
         _Trainer(prep, settings, clock, options, costs, result).run()
         _blend_all(project.root, prep, settings, clock, say, result)
@@ -151,13 +154,14 @@ class _Clock:
     budget: float
     settings: AutoSettings
     rows: int  # train rows: what the blends read and fit on
+    columns: int  # prediction columns of a run: classes, targets, else 1
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
     def reserve(self, members: int) -> float:
         """Seconds kept for blending ``members`` runs at the end."""
-        return self.settings.reserve(self.budget, self.rows, members)
+        return self.settings.reserve(self.budget, self.rows, members, self.columns)
 
     def training_deadline(self, members: int) -> float:
         """The time.monotonic() by which training must end to blend ``members`` runs."""
@@ -496,8 +500,9 @@ def _blend_all(
     if len(members) < 2:
         say(f"{clock.stamp()} no blend: fewer than two runs to combine")
         return
-    need = settings.blend_seconds(len(prep.y), len(members))
+    took = 0.0  # what the previous method took: the next costs at least about as much
     for method in settings.blends:
+        need = max(settings.blend_seconds(clock.rows, len(members), clock.columns, method), took)
         left = clock.left()
         if left <= 0 or need > left:
             why = "no time left" if left <= 0 else (
@@ -509,7 +514,7 @@ def _blend_all(
         say(f"{clock.stamp()} blend {method} of {len(members)} runs")
         started = time.monotonic()
         done = blend(root, BlendOptions(runs=tuple(members), method=method))
-        need = max(need, time.monotonic() - started)  # the next method costs about as much
+        took = time.monotonic() - started
         m = done.metrics
         used = sum(1 for x in done.members if x.weight > 0)
         what = f"{method} of {used} run{'s' if used != 1 else ''}"
@@ -520,6 +525,13 @@ def _blend_all(
             f"{clock.stamp()} blend {method}: CV {_cv(m)}, nested {_honest(m):.5f} -> run "
             f"{done.run_id}"
         )
+
+
+def _columns(spec: Spec) -> int:
+    """The prediction columns of one run: a probability per class, a value per target, else 1."""
+    if spec.task == "multiclass":
+        return len(spec.classes)
+    return len(spec.targets) if spec.task == "multitarget" else 1
 
 
 def _honest(m: RunMetrics) -> float:

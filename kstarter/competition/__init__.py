@@ -10,7 +10,7 @@ from kstarter.competition._inspect import (
     find_files,
     inspect_competition,
 )
-from kstarter.competition._labels import decode_labels, encode_target
+from kstarter.competition._labels import class_codes, decode_labels, encode_target
 from kstarter.competition._read import TABLE_SUFFIXES, is_table, read_header, read_table, table_name
 from kstarter.competition._shapes import Shapes, find_extra_tables, find_shapes
 from kstarter.competition._submission import (
@@ -28,6 +28,7 @@ __all__ = [
     "table_name",
     "encode_target",
     "decode_labels",
+    "class_codes",
     "Shapes",
     "find_shapes",
     "find_extra_tables",

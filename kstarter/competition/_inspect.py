@@ -59,6 +59,7 @@ class Inspection:
     notes: tuple[str, ...]
     train_shape: tuple[int, int]
     test_shape: tuple[int, int]
+    time_column: str | None = None  # the date column test comes after train by: cv.time
 
 
 def find_files(data_dir: Path) -> Files:
@@ -135,7 +136,7 @@ def inspect_competition(data_dir: Path, meta: Meta, overrides: Overrides) -> Ins
         extra_tables=shapes.extra_tables,
     )
     notes += shapes.notes
-    return Inspection(spec, tuple(notes), train.shape, test.shape)
+    return Inspection(spec, tuple(notes), train.shape, test.shape, shapes.later_by)
 
 
 def _find_id(

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from kstarter.spec import Spec
 
-__all__ = ["encode_target", "decode_labels"]
+__all__ = ["encode_target", "decode_labels", "class_codes"]
 
 
 def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
@@ -41,8 +41,7 @@ def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
         )
     if spec.task == "regression":
         return col.to_numpy(dtype=float)
-    index = {_key(c): i for i, c in enumerate(spec.classes)}
-    codes = col.map(lambda v: index.get(_key(v), -1)).to_numpy(dtype=int)
+    codes = class_codes(spec, col)
     if (codes < 0).any():
         bad = col[codes < 0].iloc[0]
         raise TrainError(
@@ -55,6 +54,13 @@ def encode_target(spec: Spec, train: pd.DataFrame) -> np.ndarray:
             "is nothing to learn; check the train file and competition.targets."
         )
     return codes
+
+
+def class_codes(spec: Spec, column: pd.Series) -> np.ndarray:
+    """Each value's index in ``spec.classes`` (-1 where it is not a class), labels compared as
+    the codec compares them: 1 == 1.0 == '1', True == 'True'."""
+    index = {_key(c): i for i, c in enumerate(spec.classes)}
+    return column.map(lambda v: index.get(_key(v), -1)).to_numpy(dtype=int)
 
 
 def _key(v: object) -> str:

@@ -20,12 +20,20 @@ if TYPE_CHECKING:
 __all__ = ["Shapes", "find_shapes", "find_extra_tables"]
 
 
+# distinct train dates a column needs before init orders the folds by it: time blocks of a
+# handful of dates would validate on one or two days each
+MIN_TIME_VALUES = 20
+
+
 @dataclass(frozen=True)
 class Shapes:
     text_columns: tuple[str, ...] = ()
     date_columns: tuple[str, ...] = ()
     extra_tables: dict[str, list[str]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # the first date column by which every test row comes after every train row: the project
+    # is made with cv.time on it (each fold validates on rows later than it trains on)
+    later_by: str | None = None
 
 
 def find_shapes(data_dir: Path, spec: Spec, train: pd.DataFrame, test: pd.DataFrame) -> Shapes:
@@ -33,7 +41,14 @@ def find_shapes(data_dir: Path, spec: Spec, train: pd.DataFrame, test: pd.DataFr
     candidates = [c for c in train.columns if c in test.columns and c not in never]
     dates = [str(c) for c in candidates if looks_like_dates(train[c])]
     texts = [str(c) for c in candidates if c not in dates and looks_like_text(train[c])]
-    notes = [_date_note(col, train[col], test[col]) for col in dates]
+    notes = []
+    later_by = None
+    for col in dates:
+        can_order = later_by is None and train[col].nunique() >= MIN_TIME_VALUES
+        note, later = _date_note(col, train[col], test[col], first=can_order)
+        notes.append(note)
+        if later and can_order:
+            later_by = col
     if texts:
         notes.append(_text_note(texts, train, spec.text_components))
     extra, unkeyed = find_extra_tables(data_dir, spec, list(train.columns))
@@ -49,7 +64,7 @@ def find_shapes(data_dir: Path, spec: Spec, train: pd.DataFrame, test: pd.DataFr
             "competition.extra_tables in kstarter.yaml (with an empty key list) to get it in "
             "features.py."
         )
-    return Shapes(tuple(texts), tuple(dates), extra, tuple(notes))
+    return Shapes(tuple(texts), tuple(dates), extra, tuple(notes), later_by)
 
 
 def find_extra_tables(
@@ -78,22 +93,33 @@ def find_extra_tables(
     return keyed, unkeyed
 
 
-def _date_note(col: str, train: pd.Series, test: pd.Series) -> str:
+def _date_note(col: str, train: pd.Series, test: pd.Series, first: bool) -> tuple[str, bool]:
+    """What init says of a date column, and whether every test row comes after train by it
+    (``first``: no earlier column did and this one has dates enough, so it becomes cv.time)."""
     a, b = parse_dates(train), parse_dates(test)
     timed = has_time_of_day(a) or has_time_of_day(b)
     parts = "year, month, day, day of week, day of year, " + ("hour, " if timed else "")
     text = f"Date column {col!r} becomes {parts}and a day count."
+    later = False
     if a.notna().any() and b.notna().any():
         fmt = "%Y-%m-%d %H:%M" if timed else "%Y-%m-%d"
         tr = f"{a.min().strftime(fmt)} to {a.max().strftime(fmt)}"
         te = f"{b.min().strftime(fmt)} to {b.max().strftime(fmt)}"
         if b.min() > a.max():
-            text += f" Test ({te}) comes after train ({tr}): random folds overstate the CV score."
+            later = True
+            text += f" Test ({te}) comes after train ({tr})"
+            if first:
+                return text + (
+                    f": cv.time is {col}, so each fold validates on rows later than it trains "
+                    "on, and the test predictions come from a model refitted on every train row "
+                    "(set cv.time: null for shuffled folds)."
+                ), True
+            return text + ".", True
         elif b.min() < a.min() or b.max() > a.max():
             text += f" Test ({te}) reaches outside train's range ({tr})."
         else:
             text += f" Train runs {tr}, test {te}."
-    return text + f" Set cv.time: {col} in kstarter.yaml for a time-ordered split."
+    return text + f" Set cv.time: {col} in kstarter.yaml for a time-ordered split.", later
 
 
 def _text_note(texts: list[str], train: pd.DataFrame, components: int) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kstarter.competition import class_codes
 from kstarter.errors import MetricError, SubmissionError
 from kstarter.leaderboards._scoring import Scored, encode_pred, scored
 from kstarter.metrics import get_metric
@@ -121,9 +122,8 @@ def _encode_answers(spec: Spec, answers: pd.DataFrame, path: Path) -> np.ndarray
                 f"{', '.join(spec.targets)}: the answers must be numbers, as in train."
             ) from None
         return values if spec.task == "multitarget" else np.ravel(values)
-    index = {_label(c): i for i, c in enumerate(spec.classes)}
     column = answers.iloc[:, 0]
-    codes = column.map(lambda v: index.get(_label(v), -1)).to_numpy(dtype=int)
+    codes = class_codes(spec, column)
     if (codes < 0).any():
         raise SubmissionError(
             f"The answer key {path} has the answer {column[codes < 0].iloc[0]!r}, which is "
@@ -131,9 +131,3 @@ def _encode_answers(spec: Spec, answers: pd.DataFrame, path: Path) -> np.ndarray
             "the answers as train writes them."
         )
     return codes
-
-
-def _label(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v)

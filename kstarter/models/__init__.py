@@ -20,6 +20,7 @@ from kstarter.models._base import (
     Predictor,
     StackedPredictor,
     stack_targets,
+    summed_importance,
 )
 from kstarter.models._forest import ExtraTreesModel, RandomForestModel
 from kstarter.models._knn import KNNModel
@@ -43,6 +44,7 @@ __all__ = [
     "OutOfTime",
     "FitTimer",
     "stack_targets",
+    "summed_importance",
     "SMALL_CELLS",
     "physical_cores",
     "resolve_threads",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -240,16 +241,18 @@ class Model(abc.ABC):
     def fit_fold(self, data: FoldData) -> FoldOutput:
         """Train on one fold; predictions for its validation rows and for the test rows."""
 
+    def with_rounds(self, rounds: int) -> Model:
+        """This model trained for exactly ``rounds`` boosting rounds (early stopping cannot
+        end it first): the refit on all train rows of a time split, at the rounds its folds
+        found. A family without rounds is returned as it is."""
+        return self
+
 
 def stack_targets(outs: list[FoldOutput]) -> FoldOutput:
     """One fold of a multitarget task: each target's model output as a column, importance
     summed over the targets, the mean best iteration."""
     import numpy as np
 
-    importance: dict[str, float] = {}
-    for o in outs:
-        for k, v in o.importance.items():
-            importance[k] = importance.get(k, 0.0) + v
     fitted: tuple[Predictor, ...] = ()
     if all(len(o.fitted) == 1 for o in outs):
         fitted = (StackedPredictor(tuple(o.fitted[0] for o in outs)),)
@@ -257,7 +260,16 @@ def stack_targets(outs: list[FoldOutput]) -> FoldOutput:
         np.column_stack([o.valid_pred for o in outs]),
         np.column_stack([o.test_pred for o in outs]),
         int(round(float(np.mean([o.best_iteration for o in outs])))),
-        importance,
+        summed_importance(outs),
         any(o.stopped_by_time for o in outs),
         fitted,
     )
+
+
+def summed_importance(outs: Sequence[FoldOutput]) -> dict[str, float]:
+    """Each feature's importance summed over ``outs`` (features some outputs lack count 0)."""
+    total: dict[str, float] = {}
+    for o in outs:
+        for name, gain in o.importance.items():
+            total[name] = total.get(name, 0.0) + gain
+    return total

@@ -11,7 +11,7 @@ Each fold trains with early stopping on its own validation rows and keeps the be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
@@ -84,6 +84,9 @@ class CatBoostModel(Model):
         return cls(
             setup.metric, params, threads, kind, n_classes, setup.deadline, setup.fit_seconds
         )
+
+    def with_rounds(self, rounds: int) -> Self:
+        return replace(self, params={**self.params, "iterations": rounds, "od_wait": rounds + 1})
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
         if data.y.ndim == 1:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
@@ -101,6 +101,9 @@ class LightGBMModel(Model):
             setup.deadline,
             setup.fit_seconds,
         )
+
+    def with_rounds(self, rounds: int) -> Self:
+        return replace(self, num_boost_round=rounds, early_stopping_rounds=rounds + 1)
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
         if data.y.ndim == 1:

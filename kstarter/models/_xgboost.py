@@ -10,7 +10,7 @@ stopping on its own validation rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
@@ -75,6 +75,9 @@ class XGBoostModel(Model):
             setup.deadline,
             setup.fit_seconds,
         )
+
+    def with_rounds(self, rounds: int) -> Self:
+        return replace(self, num_boost_round=rounds, early_stopping_rounds=rounds + 1)
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
         if data.y.ndim == 1:

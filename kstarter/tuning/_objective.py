@@ -63,6 +63,7 @@ class Objective:
                 self.prep.project.train.seed,
                 self.prep.project.model.name,
                 on_fold=fold.on_fold,
+                refit=False,  # a trial is scored on OOF; its test predictions are not kept
             )
         except ConfigError as exc:
             if exc.__cause__ is None or not _from_library(exc.__cause__):

@@ -85,7 +85,7 @@ def open_storage(ref: StorageRef, heartbeat: bool = True) -> BaseStorage:
         except ImportError as exc:
             raise ConfigError(
                 f"The storage {ref.shown} needs a database driver that is not installed "
-                f"({_first_line(exc)}): pip install 'kstarter[postgres]' (psycopg) for postgresql://."
+                f"({_first_line(exc)}): pip install 'psycopg[binary]>=3.1' for postgresql://."
             ) from None
         except Exception as exc:  # sqlalchemy's errors; sqlalchemy is imported lazily
             if attempt == 1 and _is_creation_race(exc):

@@ -119,12 +119,16 @@ def tune(project_dir: Path | str | None = None, options: TuneOptions | None = No
 
 
 def _check_finished(added: list[FrozenTrial], options: TuneOptions, tune: TuneConfig) -> None:
-    """A run that was to add trials and finished none says so, and fails (exit 1)."""
+    """A run that was to add trials and finished none says so, and fails (exit 1): its time
+    ran out first, or its trials failed. ``--trials N`` counts the study's trials, whoever runs
+    them: a run that other workers left none of the N to, and saw none fail, did its part."""
     trials, timeout = _budget(options, tune)
     done = [t for t in added if t.state.name in ("COMPLETE", "PRUNED")]
     if done or trials == 0:
         return
     failed = sum(t.state.name == "FAIL" for t in added)
+    if timeout is None and not failed:
+        return
     why = f" ({failed} failed: see the messages above)" if failed else ""
     if timeout is not None:
         where = "--timeout" if options.timeout is not None else "tune.timeout in kstarter.yaml"

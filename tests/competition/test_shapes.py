@@ -265,7 +265,10 @@ def test_dates_extra_tables_and_gzip_end_to_end(ks, tmp_path) -> None:
     assert "Test (2023-12-18 to 2023-12-31) comes after train (2023-01-01 to 2023-12-17)" in (
         date_note
     )
-    assert "set cv.time: date in kstarter.yaml for a time-ordered split" in date_note.lower()
+    # test after train by a date: init orders the folds by it (issue 18.1)
+    assert "cv.time is date, so each fold validates on rows later than it trains on" in date_note
+    assert 'time: "date"' in (project / "kstarter.yaml").read_text()
+    assert load_project(project).cv.time == "date"
     assert any("stores.csv (key store_nbr)" in n for n in said)
     assert any("sharing no column with train: readme.csv" in n for n in said)
     assert (
@@ -275,9 +278,9 @@ def test_dates_extra_tables_and_gzip_end_to_end(ks, tmp_path) -> None:
     assert 'extra["holidays"]' in (project / "features.py").read_text()
 
     (project / "features.py").write_text(JOIN, encoding="utf-8")
-    set_yaml(project, '# time: "date"', 'time: "date"')
     ks("train", cwd=project)
     run = only_run(project)
+    assert json.loads((run / "metrics.json").read_text())["test_from"] == "refit"
     features = set(pd.read_csv(run / "importance.csv")["feature"])
     parts = {"date_year", "date_month", "date_day", "date_dayofweek", "date_dayofyear"}
     assert parts | {"date_days", "size", "store_nbr"} <= features

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import Runner, assert_clean_error
+from conftest import Runner, assert_clean_error, edit_config
 from kaggle_shaped import init_zip
 
 pytestmark = pytest.mark.slow
@@ -214,16 +214,15 @@ def _reviews(n: int) -> pd.DataFrame:
         " ".join([*rng.choice(filler, 10), rng.choice(good if s > 0 else bad)]).capitalize()
         for s in score
     ]
-    days = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    # sorted: the test rows (the last ones) come after train
+    days = pd.Timestamp("2021-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 700, n)), "D")
     return pd.DataFrame(
         {"id": np.arange(n), "review": texts, "visited": days.strftime("%Y-%m-%d"),
          "rating": np.round(3 + score + rng.normal(0, 0.3, n), 3)}
     )  # fmt: skip
 
 
-def test_text_and_date_features_of_hidden_rows_are_rebuilt_as_the_run_made_them(
-    ks, tmp_path
-) -> None:
+def test_text_date_and_a_time_split_refit_are_rebuilt_as_the_run_made_them(ks, tmp_path) -> None:
     data = _reviews(500)
     train, test = data.iloc[:380], data.iloc[380:]
     files = {
@@ -234,7 +233,12 @@ def test_text_and_date_features_of_hidden_rows_are_rebuilt_as_the_run_made_them(
     _, project = init_zip(ks, tmp_path, files, "--code-competition", stem="reviews")
     spec = yaml.safe_load((project / "kstarter.yaml").read_text())["competition"]
     assert spec["text_columns"] == ["review"] and spec["date_columns"] == ["visited"]
+    edit_config(project, {"cv": {"time": "visited"}})  # folds in time: the test from a refit
     ks("train", "--quiet", "--model", "xgboost", cwd=project)
+    (run_dir,) = (project / "runs").iterdir()
+    assert json.loads((run_dir / "metrics.json").read_text())["test_from"] == "refit"
+    models = json.loads((run_dir / "models" / "models.json").read_text())
+    assert models["folds"] == 1, "the refit's model, the one the test predictions came from"
     ks("kernel", "build", cwd=project)
     got = _run_notebook_on_own_test(project, tmp_path / "kaggle")
     _same_submission(got, next((project / "runs").iterdir()))

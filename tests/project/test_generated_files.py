@@ -81,3 +81,15 @@ def test_practice_project_has_the_users_permissions(
     for folder in (project, project / "data", project / "notebooks"):
         assert mode(folder) == expected, folder
     assert mode(project / "kstarter.yaml") == 0o666 & ~umask()
+
+
+@pytest.mark.parametrize("practice_project", ["heart-disease"], indirect=True)
+def test_generated_readme_says_how_to_open_the_notebook_and_links_nowhere_missing(
+    practice_project: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """kstarter is installed from a clone: no link to a package page that does not exist, and
+    the notebook it asks the user to read first says what opens it."""
+    project, _ = practice_project
+    readme = (project / "README.md").read_text()
+    assert "pypi.org" not in readme
+    assert "jupyter lab notebooks/eda.ipynb" in readme and "ipykernel" in readme

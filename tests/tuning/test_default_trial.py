@@ -16,8 +16,7 @@ from pathlib import Path
 
 import optuna
 import pytest
-import yaml
-from conftest import Runner
+from conftest import copy_project, edit_config, fast_practice
 
 from kstarter.models import MODELS
 from kstarter.tuning import Dimension
@@ -121,14 +120,6 @@ def test_a_study_without_a_default_trial_has_no_verdict_unless_a_default_run_exi
 # ---------------------------------------------------------------- end to end (slow)
 
 
-def _edit_config(project: Path, changes: dict) -> None:
-    path = project / "kstarter.yaml"
-    cfg = yaml.safe_load(path.read_text())
-    for section, values in changes.items():
-        cfg.setdefault(section, {}).update(values)
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-
-
 def _load(project: Path, name: str) -> optuna.Study:
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
@@ -150,22 +141,12 @@ def _defaults_of(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
 @pytest.fixture(scope="module")
 def templates(tmp_path_factory) -> dict[str, Path]:
     """Small practice projects (few rounds, one thread), copied per test."""
-    where = tmp_path_factory.mktemp("defaults")
-    run = Runner(tmp_path_factory.mktemp("home"))
-    out = {}
-    for comp in (COMP, "breast-cancer"):
-        run("init", f"practice/{comp}", cwd=where)
-        fast = {"num_boost_round": 150, "early_stopping_rounds": 15, "threads": 1}
-        _edit_config(where / comp, {"model": fast})
-        out[comp] = where / comp
-    return out
+    return {comp: fast_practice(tmp_path_factory, comp) for comp in (COMP, "breast-cancer")}
 
 
 @pytest.fixture
 def project(templates, tmp_path) -> Path:
-    dest = tmp_path / COMP
-    shutil.copytree(templates[COMP], dest)
-    return dest
+    return copy_project(templates[COMP], tmp_path)
 
 
 FAMILIES = [(COMP, family) for family in sorted(MODELS)] + [("breast-cancer", "random_forest")]
@@ -180,7 +161,7 @@ def test_trial_0_is_the_default_run_of_every_family(ks, templates, tmp_path, com
     project = tmp_path / comp
     shutil.copytree(templates[comp], project)
     if family in ("random_forest", "extra_trees"):  # 40 trees, not 300: seconds, not minutes
-        _edit_config(project, {"model": {"params": {"n_estimators": 40}}})
+        edit_config(project, {"model": {"params": {"n_estimators": 40}}})
     ks("train", "--model", family, "-q", cwd=project)
     (run,) = _runs(project)
     out = ks("tune", "--model", family, "--trials", "1", cwd=project).stdout
@@ -218,7 +199,7 @@ def test_the_issue_case_one_trial_never_recommends_worse_than_the_default_run(ks
 
 def test_the_gain_over_the_defaults_is_reported_with_the_recommendation(ks, project):
     # defaults that learn too slowly for 100 rounds: every drawn learning rate (>= 0.01) wins
-    _edit_config(project, {"model": {"num_boost_round": 100, "early_stopping_rounds": 10,
+    edit_config(project, {"model": {"num_boost_round": 100, "early_stopping_rounds": 10,
                                      "params": {"learning_rate": 0.002}}})  # fmt: skip
     out = ks("tune", "--trials", "3", cwd=project).stdout
     study = _load(project, f"{COMP}-lightgbm")

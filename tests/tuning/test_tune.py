@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Runner, assert_clean_error, kstarter_command
+from conftest import assert_clean_error, copy_project, edit_config, fast_practice, kstarter_command
 
 from kstarter.errors import ConfigError
 from kstarter.tuning import parse_space
@@ -36,28 +36,12 @@ FINISHED = ("COMPLETE", "PRUNED")
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     """One initialised project, made fast (few rounds, one LightGBM thread), copied per test."""
-    where = tmp_path_factory.mktemp("template")
-    Runner(tmp_path_factory.mktemp("home"))("init", f"practice/{COMP}", cwd=where)
-    project = where / COMP
-    _edit_config(
-        project, {"model": {"num_boost_round": 150, "early_stopping_rounds": 15, "threads": 1}}
-    )
-    return project
+    return fast_practice(tmp_path_factory, COMP)
 
 
 @pytest.fixture
 def project(template, tmp_path) -> Path:
-    dest = tmp_path / COMP
-    shutil.copytree(template, dest)
-    return dest
-
-
-def _edit_config(project: Path, changes: dict) -> None:
-    path = project / "kstarter.yaml"
-    cfg = yaml.safe_load(path.read_text())
-    for section, values in changes.items():
-        cfg.setdefault(section, {}).update(values)
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return copy_project(template, tmp_path)
 
 
 @dataclass
@@ -210,7 +194,7 @@ def test_tune_prunes_saves_best_and_train_reproduces_it(ks, project):
 
 def test_killed_worker_loses_only_its_trial_and_the_study_resumes(ks, project):
     # slow trials (every fold runs all its rounds), so the kill lands inside one
-    _edit_config(project, {
+    edit_config(project, {
         "model": {"num_boost_round": 300, "early_stopping_rounds": 300},
         "tune": {"pruner": "none"},
     })  # fmt: skip
@@ -358,17 +342,17 @@ def test_bad_search_space_entries_are_named(entry, needle):
 
 
 def test_bad_search_space_in_kstarter_yaml_stops_the_command(ks, project):
-    _edit_config(
+    edit_config(
         project, {"tune": {"search_space": {"num_leaves": {"type": "int", "low": 9, "high": 3}}}}
     )
     assert_clean_error(ks("tune", "--trials", "1", cwd=project, check=False), "num_leaves", "low")
     assert not (project / JOURNAL).exists()  # refused before anything was created
-    _edit_config(project, {"tune": {"search_space": {}, "pruner": "sometimes"}})
+    edit_config(project, {"tune": {"search_space": {}, "pruner": "sometimes"}})
     assert_clean_error(ks("tune", cwd=project, check=False), "tune.pruner", "median")
 
 
 def test_search_space_extends_and_removes(ks, project):
-    _edit_config(project, {"tune": {"search_space": {
+    edit_config(project, {"tune": {"search_space": {
         "extra_trees": {"type": "categorical", "choices": [True, False]},
         "lambda_l1": None,
         "num_leaves": {"type": "int", "low": 4, "high": 16, "step": 4},
@@ -382,7 +366,7 @@ def test_search_space_extends_and_removes(ks, project):
         assert t.params["extra_trees"] in (True, False)
         assert t.params["num_leaves"] in (4, 8, 12, 16)
     # new bounds are fine in a running study; another kind of distribution is not
-    _edit_config(
+    edit_config(
         project,
         {
             "tune": {

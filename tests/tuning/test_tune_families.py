@@ -9,13 +9,12 @@ few boosting rounds, so a CatBoost trial takes a fraction of a second.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import Runner, assert_clean_error
+from conftest import assert_clean_error, copy_project, edit_config, fast_practice
 
 from kstarter.config import CVConfig, ModelConfig, Project, TrainConfig, TuneConfig
 from kstarter.errors import ConfigError
@@ -48,14 +47,6 @@ def _project(root: Path, task: str = "regression", space: Any = None, **model: A
     )
 
 
-def _edit_config(project: Path, changes: dict) -> None:
-    path = project / "kstarter.yaml"
-    cfg = yaml.safe_load(path.read_text())
-    for section, values in changes.items():
-        cfg.setdefault(section, {}).update(values)
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-
-
 def _study(project: Path, name: str):
     import optuna
     from optuna.storages import JournalStorage
@@ -74,20 +65,12 @@ def _runs(project: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     """One initialised project with few rounds and one thread, copied per test."""
-    where = tmp_path_factory.mktemp("template")
-    Runner(tmp_path_factory.mktemp("home"))("init", f"practice/{COMP}", cwd=where)
-    project = where / COMP
-    _edit_config(
-        project, {"model": {"num_boost_round": 150, "early_stopping_rounds": 15, "threads": 1}}
-    )
-    return project
+    return fast_practice(tmp_path_factory, COMP)
 
 
 @pytest.fixture
 def project(template, tmp_path) -> Path:
-    dest = tmp_path / COMP
-    shutil.copytree(template, dest)
-    return dest
+    return copy_project(template, tmp_path)
 
 
 # ---------------------------------------------------------------- the shipped spaces (fast)
@@ -192,7 +175,7 @@ def test_each_family_reads_only_its_own_tuned_file(tmp_path):
 @pytest.mark.parametrize(("family", "other"), [("xgboost", "catboost"), ("catboost", "xgboost")])
 def test_tune_a_family_then_train_it_with_its_tuned_params(ks, project, family, other):
     # prune hard (a trial continues only while it is the best so far) to see it happen
-    _edit_config(project, {"tune": {"pruner": "percentile", "percentile": 1.0,
+    edit_config(project, {"tune": {"pruner": "percentile", "percentile": 1.0,
                                     "startup_trials": 1, "warmup_folds": 0}})  # fmt: skip
     proc = ks("tune", "--model", family, "--trials", "8", cwd=project)
 
@@ -245,7 +228,7 @@ def test_tune_a_family_then_train_it_with_its_tuned_params(ks, project, family, 
 
 
 def test_kstarter_yaml_space_of_a_family_is_honoured_by_its_workers(ks, project):
-    _edit_config(project, {"tune": {"search_space": {
+    edit_config(project, {"tune": {"search_space": {
         "num_leaves": {"type": "int", "low": 4, "high": 8},  # LightGBM's: not xgboost's concern
         "xgboost": {
             "max_depth": {"type": "int", "low": 2, "high": 3},
@@ -277,7 +260,7 @@ def test_linear_tunes_and_trains_with_its_tuned_strength(ks, project):
 
 
 def test_a_space_the_library_refuses_stops_with_its_reason(ks, project):
-    _edit_config(project, {"tune": {"search_space": {
+    edit_config(project, {"tune": {"search_space": {
         "xgboost": {"max_depth": {"type": "int", "low": -5, "high": -1}},
     }}})  # fmt: skip
     proc = ks("tune", "--model", "xgboost", "--trials", "3", cwd=project, check=False)
