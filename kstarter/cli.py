@@ -65,6 +65,11 @@ def cli() -> None:
 @click.option("--target", "targets", multiple=True, help="Target column; repeat for several.")
 @click.option("--id", "id_col", help="The id column of test.")
 @click.option("--force", is_flag=True, help="Replace DIR if it exists and is not empty.")
+@click.option(
+    "--code-competition",
+    is_flag=True,
+    help="Mark it a code competition (Kaggle scores only notebooks; see `kstarter kernel`).",
+)
 def init(
     source: str,
     directory: Path | None,
@@ -72,6 +77,7 @@ def init(
     targets: tuple[str, ...],
     id_col: str | None,
     force: bool,
+    code_competition: bool,
 ) -> None:
     """Make a project from a competition: SOURCE is a Kaggle name or URL,
     practice/<name>, a .zip or a folder.
@@ -81,12 +87,15 @@ def init(
       kstarter init practice/adult-income
       kstarter init ./titanic.zip --metric accuracy
       kstarter init ./my-comp --target price --id Id --dir work/my-comp
+      kstarter init practice/penguins-species --code-competition
     """
     from kstarter.competition import Overrides
     from kstarter.project import init_project, summary_lines
 
     _sigterm_exits()  # a killed init removes its copy of the data on the way out
-    overrides = Overrides(targets=tuple(targets), id=id_col, metric=metric)
+    overrides = Overrides(
+        targets=tuple(targets), id=id_col, metric=metric, code_competition=code_competition
+    )
     result = init_project(source, directory, overrides, force)
     for line in summary_lines(result):
         click.echo(line)
@@ -548,6 +557,73 @@ def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> No
         click.echo(line)
     if result.interrupted:
         sys.exit(130)
+
+
+@cli.group()
+def kernel() -> None:
+    """Code competitions: build the notebook Kaggle reruns, and check it offline first.
+
+    \b
+    Example:
+      kstarter kernel build && kstarter kernel check
+    """
+
+
+@kernel.command("build")
+@PROJECT_DIR
+@click.argument("run", required=False)
+@click.option("--owner", help="Your Kaggle user name [$KAGGLE_USERNAME].")
+@click.option(
+    "--image",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Another image file than kstarter's configs/kernel.yaml (its packages and versions).",
+)
+def kernel_build(project_dir: Path, run: str | None, owner: str | None, image: Path | None) -> None:
+    """Write kernel/artifacts (a dataset: the run's models, recipe, config, features.py and
+    wheels) and kernel/notebook (the notebook and its kernel-metadata.json). RUN defaults to
+    the newest run.
+
+    \b
+    Examples:
+      kstarter kernel build
+      kstarter kernel build 20261125-101500-lightgbm --owner my-kaggle-name
+    """
+    from kstarter.kernel import BuildOptions, build_kernel
+
+    result = build_kernel(project_dir, BuildOptions(run, owner, image))
+    click.echo(f"Artifacts: {result.artifacts} ({result.megabytes} MB; dataset-metadata.json)")
+    click.echo(f"  wheels: {', '.join(result.wheels)}")
+    click.echo(f"Notebook: {result.notebook} (kernel-metadata.json: no internet)")
+    if not result.owner_known:
+        click.echo("  note: no --owner or $KAGGLE_USERNAME: the metadata ids need your user name")
+    click.echo("Next: kstarter kernel check")
+
+
+@kernel.command("check")
+@PROJECT_DIR
+@click.option("--timeout", type=float, help="Run-time limit in seconds [Kaggle's usual 9 hours].")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Which test rows, in which order."
+)
+def kernel_check(project_dir: Path, timeout: float | None, seed: int) -> None:
+    """Run the built notebook as Kaggle will: a fresh process without network, the data laid
+    out under /kaggle/input, a test set of another size and row order, a time limit. Failures
+    are named by Kaggle's error classes.
+
+    \b
+    Examples:
+      kstarter kernel check
+      kstarter kernel check --timeout 600 --seed 1
+    """
+    from kstarter.kernel import CheckOptions, check_kernel
+
+    click.echo("Running the notebook offline (network cut) on a resampled test set...", err=True)
+    result = check_kernel(project_dir, CheckOptions(timeout, seed))
+    click.echo(
+        f"Success: submission.csv with {result.rows} rows (test resampled from "
+        f"{result.local_rows}), {result.seconds:.1f} s, peak memory {result.peak_mb:.0f} MB"
+    )
+    click.echo(f"  network cut by {result.network}; its submission: {result.submission}")
 
 
 def main() -> None:

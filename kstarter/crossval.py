@@ -21,7 +21,15 @@ from kstarter.errors import ConfigError, TrainError
 from kstarter.featurepack import FoldEncoder, fold_encoder
 from kstarter.folds import Folds, load_or_make_folds
 from kstarter.metrics import fit_decision, get_metric
-from kstarter.models import FoldData, FoldOutput, Model, ModelSetup, get_model, summed_importance
+from kstarter.models import (
+    FoldData,
+    FoldOutput,
+    Model,
+    ModelSetup,
+    Predictor,
+    get_model,
+    summed_importance,
+)
 from kstarter.prepare import Matrices, Tables, load_inputs
 
 if TYPE_CHECKING:
@@ -56,6 +64,8 @@ class CVResult:
     importance: dict[str, list[float]]
     fold_seconds: list[float] = field(default_factory=list)
     stopped_by_time: list[bool] = field(default_factory=list)  # a fit of the fold hit fit_seconds
+    # each fold's fitted models (one a seed), when cross_validate was asked to keep them
+    fitted: list[tuple[Predictor, ...]] = field(default_factory=list)
     # where ``test`` came from (TEST_FROM); for a refit, its boosting rounds (0: no rounds)
     test_from: str = "folds"
     refit_rounds: int | None = None
@@ -92,6 +102,7 @@ def average_outputs(outs: Sequence[FoldOutput]) -> FoldOutput:
         int(round(float(np.mean([o.best_iteration for o in outs])))),
         {name: gain / n for name, gain in summed_importance(outs).items()},
         any(o.stopped_by_time for o in outs),
+        tuple(p for o in outs for p in o.fitted),
     )
 
 
@@ -103,11 +114,14 @@ def cross_validate(
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
     encoder: FoldEncoder | None = None,
     test_from: str = "folds",
+    keep_models: bool = False,
 ) -> CVResult:
     """Train one model per fold (one per seed, their predictions averaged, when given several),
     one alive at a time; OOF predictions, and test predictions as ``test_from`` says (see
     TEST_FROM). With an ``encoder`` (target encoding on), each fold's models see the matrices
-    with that fold's encodings appended."""
+    with that fold's encodings appended. ``keep_models`` keeps the fitted models the test
+    predictions came from in ``CVResult.fitted`` (a run saves them): each fold's, the last
+    fold's alone, or the refit's; else each is let go after its fold."""
     import numpy as np
 
     models = [model] if isinstance(model, Model) else list(model)
@@ -118,6 +132,7 @@ def cross_validate(
     seconds: list[float] = []
     stopped: list[bool] = []
     importance: dict[str, list[float]] = {}
+    fitted: list[tuple[Predictor, ...]] = []
     last: tuple[FoldOutput, np.ndarray, np.ndarray] | None = None
     for k, tr, va in folds.splits():
         start = time.perf_counter()
@@ -131,15 +146,19 @@ def cross_validate(
         best.append(out.best_iteration)
         seconds.append(time.perf_counter() - start)
         stopped.append(out.stopped_by_time)
+        if keep_models:
+            fitted.append(out.fitted)
+        out.fitted = ()
         for name, gain in out.importance.items():
             importance.setdefault(name, []).append(gain)
         if on_fold:
             on_fold(k, out, va)
         last = (out, tr, va)
     assert oof is not None and test_sum is not None and last is not None, "every fold ran"
-    result = CVResult(oof, test_sum / folds.n_splits, best, importance, seconds, stopped)
+    result = CVResult(oof, test_sum / folds.n_splits, best, importance, seconds, stopped, fitted)
     if test_from == "last":
         result.test, result.test_from = last[0].test_pred, "last"
+        result.fitted = fitted[-1:]
     elif test_from == "refit":
         va = last[2]
         # the folds' mean best iteration, scaled from their mean training rows to all rows
@@ -152,6 +171,7 @@ def cross_validate(
         data = FoldData(_fold_matrices(matrices, encoder, folds, everything, va), y, everything, va)
         refit = average_outputs([m.with_rounds(rounds).fit_fold(data) for m in models])
         result.test, result.test_from = refit.test_pred, "refit"
+        result.fitted = [refit.fitted] if keep_models else []
         result.refit_rounds = rounds if models[0].has_rounds else 0
     return result
 
@@ -297,14 +317,18 @@ def evaluate_model(
     model: Model | Sequence[Model],
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
     refit: bool = True,
+    keep_models: bool = False,
 ) -> Evaluation:
     """Cross-validate a built model (or several seeds' models, averaged) on the saved folds and
-    score it with the metric. The parameters and threads reported are the first model's."""
+    score it with the metric. The parameters and threads reported are the first model's;
+    ``keep_models`` keeps the fitted fold models in ``cv.fitted``."""
     metric, y, n_classes = prep.metric, prep.y, prep.project.spec.n_classes
     test_from = test_source(prep.folds.time_ordered, prep.project.train.test_from)
     if test_from == "refit" and not refit:
         test_from = "folds"
-    cv = cross_validate(prep.matrices, y, prep.folds, model, on_fold, prep.encoder, test_from)
+    cv = cross_validate(
+        prep.matrices, y, prep.folds, model, on_fold, prep.encoder, test_from, keep_models
+    )
     model = model if isinstance(model, Model) else model[0]
     valid = prep.folds.validated
     decision = fit_decision(metric, y[valid], cv.oof[valid], n_classes)

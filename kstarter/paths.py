@@ -12,7 +12,7 @@ folder. Every module reads the names from here, so a file is renamed in one plac
       data/                    DATA          the raw competition files, untouched
       folds.csv                FOLDS         made once, reused by every run and trial
       runs.csv                 RUNS_INDEX    one row a run, rebuilt from runs/
-      runs/<run>/              RUNS          see RunFiles
+      runs/<run>/              RUNS          see RunFiles (and RunModels: its models/)
       tuned_params.yaml        TUNED_PARAMS  the best LightGBM trial's parameters
       tuned_params_<m>.yaml    TUNED_PARAMS_FAMILY  another family's (xgboost, catboost, linear)
       tuning/<study>.png       STUDY_PLOTS   one plot a study
@@ -49,6 +49,7 @@ __all__ = [
     "CACHE",
     "STAGING",
     "RunFiles",
+    "RunModels",
 ]
 
 CONFIG = "kstarter.yaml"
@@ -94,3 +95,12 @@ class RunFiles:
     BLEND_LOG = "blend.log"
     REPORT = "report.html"
     SUBMISSIONS = "submissions.json"  # every submission of this run and its score
+
+
+class RunModels:
+    """The ``models/`` folder of a trained run: its fitted fold models (``models.json`` lists
+    them, in their libraries' formats) and the feature recipe, for ``kstarter kernel build``."""
+
+    FOLDER = "models"
+    INDEX = "models.json"
+    RECIPE = "recipe.joblib"  # how features.py's output becomes the model matrix

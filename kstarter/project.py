@@ -267,8 +267,9 @@ def summary_lines(result: InitResult) -> list[str]:
     if s.code_competition:
         lines.append(
             "  note: a code competition: Kaggle scores only submissions made by a notebook on "
-            "Kaggle, so `kstarter submit` will not upload; trust your CV here, then submit "
-            f"from a notebook at {s.url or 'the competition page'}/code."
+            "Kaggle, so `kstarter submit` will not upload; train here, then "
+            "`kstarter kernel build` writes that notebook and `kstarter kernel check` runs it "
+            "offline as Kaggle will."
         )
     lines += [f"  note: {n}" for n in result.inspection.notes]
     lines += _check_lines(result)

@@ -182,7 +182,7 @@ def train_prepared(
         if on_fold is not None:
             on_fold(k, out, va)
 
-    ev = evaluate_model(prep, models, fold_done)
+    ev = evaluate_model(prep, models, fold_done, keep_models=models[0].keeps_fitted)
     averaged = options.seeds if options.seeds > 1 else None
     cv, scores = ev.cv, ev.scores
     if cv.test_from != "folds":
@@ -245,6 +245,8 @@ def train_prepared(
         ),
         importance=importance_frame(cv.importance, prep.matrices.names),
         copy_features=True,
+        fitted=cv.fitted,
+        recipe=prep.matrices.recipe,
     )
     path = save_run(project, run_id, output)  # another run may have taken the id meanwhile
     return RunResult(path.name, path, metrics)

@@ -25,7 +25,7 @@ PACKAGE = "kstarter"
 # building block: its findings are computed from the other blocks and shown by `kstarter check`
 # (cli calls checks.check_project), at the end of `init`, and in every run's report.
 CLI = {"cli", "__main__"}
-COMMANDS = {"project", "train", "tuning", "submit", "blend", "auto"}
+COMMANDS = {"project", "train", "tuning", "submit", "blend", "auto", "kernel"}
 BUILDING_BLOCKS = {
     "checks",
     "sources",

@@ -8,8 +8,10 @@ import pytest
 
 from kstarter import paths
 
-PROJECT = {name: getattr(paths, name) for name in paths.__all__ if name != "RunFiles"}
+CLASSES = ("RunFiles", "RunModels")
+PROJECT = {name: getattr(paths, name) for name in paths.__all__ if name not in CLASSES}
 RUN = {name: value for name, value in vars(paths.RunFiles).items() if name.isupper()}
+MODELS = {name: value for name, value in vars(paths.RunModels).items() if name.isupper()}
 
 
 def test_all_lists_every_name() -> None:
@@ -32,6 +34,12 @@ def test_every_name_is_relative_and_stays_inside(name: str, value: str) -> None:
 
 def test_project_names_are_unique() -> None:
     assert len(set(PROJECT.values())) == len(PROJECT), PROJECT
+
+
+def test_run_models_names_are_plain_and_apart_from_the_run_files() -> None:
+    assert all("/" not in value for value in MODELS.values()), MODELS
+    assert MODELS["FOLDER"] not in RUN.values(), "models/ would collide with a run file"
+    assert len(set(MODELS.values())) == len(MODELS), MODELS
 
 
 def test_run_files_are_unique_plain_file_names() -> None:

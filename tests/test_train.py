@@ -44,6 +44,7 @@ def test_train_practice_end_to_end(ks, tmp_path, name):
     expected = {
         "config.yaml", "features.py", "metrics.json", "oof.csv", "test_pred.csv",
         "submission.csv", "importance.csv", "importance.png", "train.log", "report.html",
+        "models",
     }  # fmt: skip
     assert {p.name for p in run.iterdir()} == expected
     m = json.loads((run / "metrics.json").read_text())
@@ -241,6 +242,7 @@ def test_rerun_reads_the_cache_and_changes_invalidate_it(ks, tmp_path):
     (first,) = [d.name for d in cache.iterdir()]
     files = {p.name for p in (cache / first).iterdir()}
     parsed = {"X_train.parquet", "X_test.parquet", "train.parquet", "test.parquet", "names.json"}
+    parsed.add("recipe.joblib")  # the feature recipe, saved with every run for kernel build
     binned = files - parsed  # LightGBM's binned Dataset and its categories, for reruns
     assert parsed <= files and {p.rsplit(".", 1)[1] for p in binned} == {"bin", "json"}
     ks("train", cwd=project)

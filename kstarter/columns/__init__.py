@@ -10,7 +10,14 @@ from kstarter.columns._dates import (
     looks_like_dates,
     parse_dates,
 )
-from kstarter.columns._text import MIN_MEAN_CHARS, MIN_MEAN_WORDS, looks_like_text, text_features
+from kstarter.columns._text import (
+    MIN_MEAN_CHARS,
+    MIN_MEAN_WORDS,
+    TextFit,
+    fit_text,
+    looks_like_text,
+    text_features,
+)
 
 __all__ = [
     "looks_like_dates",
@@ -21,6 +28,8 @@ __all__ = [
     "PARTS",
     "looks_like_text",
     "text_features",
+    "fit_text",
+    "TextFit",
     "MIN_MEAN_CHARS",
     "MIN_MEAN_WORDS",
 ]

@@ -11,18 +11,28 @@ TF-IDF and the SVD are fitted on the train and test text together, without the t
 unsupervised, like counting values over train+test, so no label crosses from a validation fold
 into training and fitting them once (not per fold) leaks nothing. It also keeps one dense matrix
 for every fold, which LightGBM bins once. Fixed ``random_state``: the same text gives the same
-features.
+features. Train and test rows alike are projected by the fitted SVD (``transform``), as new rows
+are by the notebook ``kstarter kernel build`` writes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
-__all__ = ["looks_like_text", "text_features", "MIN_MEAN_CHARS", "MIN_MEAN_WORDS"]
+__all__ = [
+    "looks_like_text",
+    "text_features",
+    "fit_text",
+    "TextFit",
+    "MIN_MEAN_CHARS",
+    "MIN_MEAN_WORDS",
+]
 
 SAMPLE = 5000  # values looked at to recognise a text column
 MIN_MEAN_CHARS = 30  # mean length of a text value, in characters
@@ -53,37 +63,62 @@ def looks_like_text(s: pd.Series) -> bool:
     return values.nunique() >= MIN_UNIQUE_SHARE * len(values)
 
 
+@dataclass(frozen=True)
+class TextFit:
+    """One text column's features, fitted once: the TF-IDF vocabulary and the SVD (None when
+    the text gives too few terms). :meth:`transform` turns any rows of that column into the
+    same features, so the train rows, the test rows and a hidden test set on Kaggle (read by
+    ``kstarter kernel build``'s notebook) are all projected one way."""
+
+    name: str
+    vectorizer: TfidfVectorizer | None
+    svd: TruncatedSVD | None
+
+    def transform(self, s: pd.Series) -> pd.DataFrame:
+        import numpy as np
+        import pandas as pd
+
+        missing = s.isna().to_numpy()
+        docs = s.astype(str).where(~missing, "")
+        chars = docs.str.len().astype("float64").where(~missing)
+        words = docs.str.split().str.len().astype("float64").where(~missing)  # type: ignore[misc]
+        frame = pd.DataFrame({f"{self.name}_chars": chars, f"{self.name}_words": words})
+        if self.vectorizer is not None and self.svd is not None:
+            z = self.svd.transform(self.vectorizer.transform(docs)).astype(np.float64)
+            cols = {f"{self.name}_svd{i}": z[:, i] for i in range(z.shape[1])}
+            frame = pd.concat([frame, pd.DataFrame(cols, index=frame.index)], axis=1)
+        return frame.set_axis(s.index)
+
+
+def fit_text(train: pd.Series, test: pd.Series, n_components: int, seed: int = 0) -> TextFit:
+    """TF-IDF + SVD of one text column, fitted on train and test text together (unsupervised:
+    no target is used)."""
+    import pandas as pd
+
+    docs = pd.concat([train, test], ignore_index=True)
+    docs = docs.astype(str).where(docs.notna(), "")
+    vectorizer, svd = _svd(docs, n_components, seed)
+    return TextFit(str(train.name), vectorizer, svd)
+
+
 def text_features(
     train: pd.Series, test: pd.Series, n_components: int, seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Length, word count and ``n_components`` TF-IDF+SVD features of one text column,
-    fitted on train and test together (unsupervised: no target is used)."""
-    import pandas as pd
-
-    name = str(train.name)
-    docs = pd.concat([train, test], ignore_index=True)
-    missing = docs.isna().to_numpy()
-    docs = docs.astype(str).where(~missing, "")
-    chars = docs.str.len().astype("float64").where(~missing)
-    words = docs.str.split().str.len().astype("float64").where(~missing)  # type: ignore[misc]
-    frame = pd.DataFrame({f"{name}_chars": chars, f"{name}_words": words})
-    svd = _svd(docs, n_components, seed)
-    if svd is not None:
-        cols = {f"{name}_svd{i}": svd[:, i] for i in range(svd.shape[1])}
-        frame = pd.concat([frame, pd.DataFrame(cols)], axis=1)
-    n = len(train)
-    out_train = frame.iloc[:n].set_axis(train.index)
-    out_test = frame.iloc[n:].set_axis(test.index)
-    return out_train, out_test
+    fitted on train and test together, each side projected by the same fit."""
+    fit = fit_text(train, test, n_components, seed)
+    return fit.transform(train), fit.transform(test)
 
 
-def _svd(docs: pd.Series, n_components: int, seed: int) -> np.ndarray | None:
+def _svd(
+    docs: pd.Series, n_components: int, seed: int
+) -> tuple[TfidfVectorizer | None, TruncatedSVD | None]:
     import numpy as np
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if n_components < 1:
-        return None
+        return None, None
     matrix = None
     for min_df in (2, 1):  # a tiny or very diverse column may have no word seen twice
         vectorizer = TfidfVectorizer(
@@ -101,9 +136,10 @@ def _svd(docs: pd.Series, n_components: int, seed: int) -> np.ndarray | None:
         if matrix.shape[1] >= 2:
             break
     if matrix is None or matrix.shape[1] < 2:
-        return None
+        return None, None
     k = min(n_components, matrix.shape[1] - 1, matrix.shape[0] - 1)
     if k < 1:
-        return None
+        return None, None
     svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=5, random_state=seed)
-    return svd.fit_transform(matrix).astype(np.float64)
+    svd.fit(matrix)
+    return vectorizer, svd

@@ -34,6 +34,9 @@ class Overrides:
     targets: tuple[str, ...] = ()
     id: str | None = None
     metric: str | None = None
+    # `init --code-competition`: Kaggle scores only notebooks (its API says so for a Kaggle
+    # source; a practice, zip or folder project is marked by hand to learn the kernel flow)
+    code_competition: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def inspect_competition(data_dir: Path, meta: Meta, overrides: Overrides) -> Ins
         url=meta.url,
         deadline=meta.deadline,
         daily_limit=meta.daily_limit,
-        code_competition=meta.code_competition,
+        code_competition=meta.code_competition or overrides.code_competition,
         metric_kaggle_name=meta.metric,
     )
     spec = _task_and_metric(spec, train, sample, class_proba, meta, overrides, notes)

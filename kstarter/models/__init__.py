@@ -17,6 +17,8 @@ from kstarter.models._base import (
     Model,
     ModelSetup,
     OutOfTime,
+    Predictor,
+    StackedPredictor,
     stack_targets,
     summed_importance,
 )
@@ -26,6 +28,13 @@ from kstarter.models._knn import KNNModel
 from kstarter.models._lightgbm import LightGBMModel, LightGBMXTModel, lightgbm_aliases
 from kstarter.models._linear import LINEAR_KEYS, LinearModel, linear_kind, linear_params
 from kstarter.models._registry import MODELS, family_terms, get_model
+from kstarter.models._saved import (
+    MODELS_FILE,
+    SavedModels,
+    load_fold_models,
+    predict_folds,
+    save_fold_models,
+)
 from kstarter.models._threads import SMALL_CELLS, physical_cores, resolve_threads
 
 __all__ = [
@@ -56,4 +65,11 @@ __all__ = [
     "unknown_params",
     "refusal",
     "lightgbm_aliases",
+    "Predictor",
+    "StackedPredictor",
+    "MODELS_FILE",
+    "SavedModels",
+    "save_fold_models",
+    "load_fold_models",
+    "predict_folds",
 ]

@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from kstarter.config import ModelConfig
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
+    import pandas as pd
 
     from kstarter.metrics import Metric
     from kstarter.prepare import Matrices
@@ -35,6 +38,8 @@ __all__ = [
     "check_deadline",
     "FitTimer",
     "stack_targets",
+    "Predictor",
+    "StackedPredictor",
 ]
 
 
@@ -128,6 +133,55 @@ class FoldOutput:
     best_iteration: int  # boosting rounds used; 0 for a family without rounds
     importance: dict[str, float]  # per matrix column (summed over targets); {} if none
     stopped_by_time: bool = False  # setup.fit_seconds ended the fit before early stopping did
+    # the fitted models, one a seed (several after average_outputs), each predicting the test
+    # rows as test_pred does: what a run saves for `kstarter kernel build`; () for a family
+    # that keeps none
+    fitted: tuple[Predictor, ...] = ()
+
+
+class Predictor(abc.ABC):
+    """A fold's fitted model (one seed, every target), kept to predict new matrix rows:
+    :meth:`predict` on the fold's test matrix gives the fold's ``test_pred``. :meth:`save`
+    writes it in its library's own format (``<stem>.<ext>``) and returns the entry of
+    ``models.json`` that :func:`~kstarter.models.load_predictor` reads it back from."""
+
+    format: ClassVar[str]
+
+    @abc.abstractmethod
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Predictions for these matrix rows, on the scale of FoldOutput.test_pred."""
+
+    @abc.abstractmethod
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        """Write the model into ``folder``; its models.json entry (with "format")."""
+
+    @classmethod
+    @abc.abstractmethod
+    def load(cls, folder: Path, entry: dict[str, Any]) -> Predictor:
+        """The model :meth:`save` wrote."""
+
+
+@dataclass(frozen=True)
+class StackedPredictor(Predictor):
+    """A multitarget fold: one predictor a target, their predictions as columns."""
+
+    format: ClassVar[str] = "stacked"
+    parts: tuple[Predictor, ...]
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+
+        return np.column_stack([p.predict(X) for p in self.parts])
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        parts = [p.save(folder, f"{stem}-target{j}") for j, p in enumerate(self.parts)]
+        return {"format": self.format, "parts": parts}
+
+    @classmethod
+    def load(cls, folder: Path, entry: dict[str, Any]) -> Predictor:
+        """Only :func:`~kstarter.models.load_predictor` reads a stacked entry: it knows the
+        format of every part."""
+        raise TypeError("read a stacked entry with kstarter.models.load_predictor")
 
 
 class Model(abc.ABC):
@@ -167,6 +221,10 @@ class Model(abc.ABC):
     """
 
     name: ClassVar[str]
+    # whether a run keeps this family's fitted fold models (runs/<run>/models/): False for
+    # the families whose models are large (forests, k-NN keep their training rows); kernel
+    # build refits those from the run's parameters on the same folds instead
+    keeps_fitted: ClassVar[bool] = True
     # how the run's report and files name it: what its importance measures, and whether it
     # trains in rounds (a best iteration per fold)
     importance_name: ClassVar[str] = "total gain"
@@ -206,12 +264,16 @@ def stack_targets(outs: list[FoldOutput]) -> FoldOutput:
     summed over the targets, the mean best iteration."""
     import numpy as np
 
+    fitted: tuple[Predictor, ...] = ()
+    if all(len(o.fitted) == 1 for o in outs):
+        fitted = (StackedPredictor(tuple(o.fitted[0] for o in outs)),)
     return FoldOutput(
         np.column_stack([o.valid_pred for o in outs]),
         np.column_stack([o.test_pred for o in outs]),
         int(round(float(np.mean([o.best_iteration for o in outs])))),
         summed_importance(outs),
         any(o.stopped_by_time for o in outs),
+        fitted,
     )
 
 

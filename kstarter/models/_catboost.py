@@ -21,6 +21,7 @@ from kstarter.models._base import (
     FoldOutput,
     Model,
     ModelSetup,
+    Predictor,
     check_deadline,
     stack_targets,
 )
@@ -28,6 +29,8 @@ from kstarter.models._tables import FamilyTable
 from kstarter.models._threads import resolve_threads
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
     import pandas as pd
 
@@ -140,7 +143,9 @@ class CatBoostModel(Model):
         values = model.get_feature_importance()
         importance = dict(zip(map(str, model.feature_names_), map(float, values), strict=True))
         rounds = int(model.get_best_iteration()) + 1
-        return FoldOutput(valid_pred, test_pred, rounds, importance, timer.stopped)
+        log1p = self.metric.target_transform == "log1p"
+        fitted = CatBoostPredictor(_model_bytes(model), self.kind, tuple(cats), log1p)
+        return FoldOutput(valid_pred, test_pred, rounds, importance, timer.stopped, (fitted,))
 
     def _predict(self, model: Any, pool: Any) -> np.ndarray:
         import numpy as np
@@ -149,6 +154,52 @@ class CatBoostModel(Model):
             return np.asarray(model.predict(pool), dtype=np.float64)
         proba = np.asarray(model.predict(pool, prediction_type="Probability"), dtype=np.float64)
         return proba if self.kind == "multiclass" else proba[:, 1]
+
+
+@dataclass(frozen=True)
+class CatBoostPredictor(Predictor):
+    """A fold's model in CatBoost's own ``.cbm`` format, with the category columns it takes."""
+
+    format: ClassVar[str] = "catboost-cbm"
+    model: bytes
+    kind: str
+    cats: tuple[str, ...]
+    log1p: bool = False
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+        from catboost import CatBoost, Pool
+
+        model = CatBoost().load_model(blob=self.model)
+        pool = Pool(_convert(X, list(self.cats)), cat_features=list(self.cats))
+        if self.kind == "regression":
+            pred = np.asarray(model.predict(pool), dtype=np.float64)
+            return np.clip(np.expm1(pred), 0, None) if self.log1p else pred
+        proba = np.asarray(model.predict(pool, prediction_type="Probability"), dtype=np.float64)
+        return proba if self.kind == "multiclass" else proba[:, 1]
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        (folder / f"{stem}.cbm").write_bytes(self.model)
+        return {
+            "format": self.format, "file": f"{stem}.cbm", "kind": self.kind,
+            "cats": list(self.cats), "log1p": self.log1p,
+        }  # fmt: skip
+
+    @classmethod
+    def load(cls, folder: Path, entry: dict[str, Any]) -> Predictor:
+        model = (folder / entry["file"]).read_bytes()
+        return cls(model, str(entry["kind"]), tuple(entry["cats"]), bool(entry["log1p"]))
+
+
+def _model_bytes(model: Any) -> bytes:
+    """The model as a ``.cbm`` file's bytes (CatBoost writes its format only to a file)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.cbm"
+        model.save_model(str(path))
+        return path.read_bytes()
 
 
 class _StopAt:

@@ -29,6 +29,7 @@ from kstarter.models._base import (
     FoldOutput,
     Model,
     ModelSetup,
+    Predictor,
     check_deadline,
     stack_targets,
 )
@@ -37,6 +38,8 @@ from kstarter.models._tables import FamilyTable
 from kstarter.models._threads import resolve_threads
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
     import pandas as pd
     from sklearn.ensemble._forest import BaseForest
@@ -64,6 +67,7 @@ class _Forest(Model):
     quick_params: ClassVar[dict[str, Any]] = {"n_estimators": 4}
     importance_name: ClassVar[str] = "impurity decrease"
     has_rounds: ClassVar[bool] = False  # its "best iteration" is the trees grown
+    keeps_fitted: ClassVar[bool] = False  # fully grown trees: large; kernel build refits
     label: ClassVar[str]
     classifier: ClassVar[str]  # sklearn.ensemble class names
     regressor: ClassVar[str]
@@ -117,17 +121,19 @@ class _Forest(Model):
         # one thread adds the trees' predictions in their order: several add them as they
         # finish, and a float sum in another order differs in its last bits
         forest.set_params(n_jobs=1)
-        valid_pred = self._predict(forest, X[data.valid_idx], data)
-        test_pred = self._predict(forest, X_test, data)
+        known = int(np.max(data.y)) + 1 if self.kind == "multiclass" else 0
+        valid_pred = _forest_predict(forest, X[data.valid_idx], self.kind, known)
+        test_pred = _forest_predict(forest, X_test, self.kind, known)
         if log1p:
             valid_pred = np.clip(np.expm1(valid_pred), 0, None)
             test_pred = np.clip(np.expm1(test_pred), 0, None)
+        fitted = ForestPredictor(forest, self.kind, known, log1p)
         columns = data.matrices.X_train.columns
         gains = forest.feature_importances_  # impurity decrease, summed over the trees' splits
         importance = {str(c): float(g) for c, g in zip(columns, gains, strict=True)}
         trees = len(forest.estimators_)
         del forest
-        return FoldOutput(valid_pred, test_pred, trees, importance, stopped)
+        return FoldOutput(valid_pred, test_pred, trees, importance, stopped, (fitted,))
 
     def _estimator(self) -> BaseForest:
         import sklearn.ensemble
@@ -170,19 +176,54 @@ class _Forest(Model):
         check_deadline(self.deadline, self.name)
         return forest, False
 
-    def _predict(self, forest: BaseForest, X: np.ndarray, data: FoldData) -> np.ndarray:
+
+def _forest_predict(forest: BaseForest, X: np.ndarray, kind: str, known: int) -> np.ndarray:
+    """What the metric's decision expects; ``known``: the classes train's targets span."""
+    import numpy as np
+
+    if kind == "regression":
+        return np.asarray(forest.predict(X), dtype=np.float64)
+    proba = np.asarray(forest.predict_proba(X), dtype=np.float64)
+    classes = np.asarray(forest.classes_).astype(int)
+    if kind == "binary":
+        return proba[:, list(classes).index(1)] if 1 in classes else np.zeros(len(X))
+    k = int(max(known - 1, classes.max())) + 1
+    full = np.zeros((len(X), k))
+    full[:, classes] = proba  # a class missing from the fold's training rows gets 0
+    return full
+
+
+@dataclass(frozen=True)
+class ForestPredictor(Predictor):
+    """A fold's forest, by joblib (large: a run does not keep it; kernel build refits it)."""
+
+    format: ClassVar[str] = "sklearn-forest-joblib"
+    forest: BaseForest
+    kind: str
+    known: int = 0
+    log1p: bool = False
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
         import numpy as np
 
-        if self.kind == "regression":
-            return np.asarray(forest.predict(X), dtype=np.float64)
-        proba = np.asarray(forest.predict_proba(X), dtype=np.float64)
-        classes = np.asarray(forest.classes_).astype(int)
-        if self.kind == "binary":
-            return proba[:, list(classes).index(1)] if 1 in classes else np.zeros(len(X))
-        k = int(max(np.max(data.y), classes.max())) + 1
-        full = np.zeros((len(X), k))
-        full[:, classes] = proba  # a class missing from the fold's training rows gets 0
-        return full
+        pred = _forest_predict(self.forest, _encode(X, X, 0), self.kind, self.known)
+        return np.clip(np.expm1(pred), 0, None) if self.log1p else pred
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        import joblib
+
+        joblib.dump(self.forest, folder / f"{stem}.joblib", compress=3)
+        return {
+            "format": self.format, "file": f"{stem}.joblib", "kind": self.kind,
+            "known": self.known, "log1p": self.log1p,
+        }  # fmt: skip
+
+    @classmethod
+    def load(cls, folder: Path, entry: dict[str, Any]) -> Predictor:
+        import joblib
+
+        forest = joblib.load(folder / entry["file"])
+        return cls(forest, str(entry["kind"]), int(entry["known"]), bool(entry["log1p"]))
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from kstarter.errors import ConfigError
-from kstarter.models._base import FoldData, FoldOutput, Model, ModelSetup, check_deadline
+from kstarter.models._base import (
+    FoldData,
+    FoldOutput,
+    Model,
+    ModelSetup,
+    Predictor,
+    check_deadline,
+)
 from kstarter.models._linear import linear_kind, scaled_one_hot
 from kstarter.models._tables import FamilyTable
 from kstarter.models._threads import resolve_threads
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
+    import pandas as pd
     from sklearn.neighbors import NearestNeighbors
 
     from kstarter.metrics import Metric
@@ -45,6 +55,7 @@ class KNNModel(Model):
     name: ClassVar[str] = "knn"
     importance_name: ClassVar[str] = "importance"  # none: every feature counts in the distance
     has_rounds: ClassVar[bool] = False
+    keeps_fitted: ClassVar[bool] = False  # it holds the training rows; kernel build refits
     metric: Metric
     kind: str  # binary | multiclass | regression (see linear_kind)
     params: dict[str, Any]
@@ -86,7 +97,6 @@ class KNNModel(Model):
 
     def fit_fold(self, data: FoldData) -> FoldOutput:
         """One encoder and one neighbour search per fold, for every target column."""
-        import numpy as np
 
         check_deadline(self.deadline, self.name)
         X = data.matrices.X_train
@@ -103,14 +113,11 @@ class KNNModel(Model):
                 f"NearestNeighbors rejected its parameters ({first}). Check the k-NN keys of "
                 "model.params in kstarter.yaml or the --params file against configs/knn.yaml."
             ) from err
-        preds = []
-        for rows in (X.iloc[data.valid_idx], data.matrices.X_test):
-            pred = self._average(search, _dense(encoder.transform(rows)), Y)
-            if log1p:
-                pred = np.clip(np.expm1(pred), 0, None)
-            preds.append(pred)
-        valid_pred, test_pred = (_shape(p, self.kind, data.y.ndim) for p in preds)
-        return FoldOutput(valid_pred, test_pred, 0, {})
+        weights = str(self.params["weights"])
+        fitted = KNNPredictor(encoder, search, Y, weights, self.kind, log1p, data.y.ndim)
+        valid_pred = fitted.predict(X.iloc[data.valid_idx], self.deadline)
+        test_pred = fitted.predict(data.matrices.X_test, self.deadline)
+        return FoldOutput(valid_pred, test_pred, 0, {}, fitted=(fitted,))
 
     def _targets(self, data: FoldData) -> tuple[np.ndarray, bool]:
         """What the neighbours average, (train rows, columns); whether it is log1p's."""
@@ -140,16 +147,40 @@ class KNNModel(Model):
             n_jobs=self.threads,
         )
 
-    def _average(self, search: NearestNeighbors, Z: Any, Y: np.ndarray) -> np.ndarray:
+
+@dataclass(frozen=True)
+class KNNPredictor(Predictor):
+    """A fold's encoder, neighbour search and the training rows' targets, by joblib (it holds
+    the training rows: a run does not keep it; kernel build refits it)."""
+
+    format: ClassVar[str] = "sklearn-knn-joblib"
+    encoder: Any
+    search: NearestNeighbors
+    Y: np.ndarray  # what the neighbours average, (train rows, columns)
+    weights: str
+    kind: str
+    log1p: bool = False
+    ndim: int = 1  # of the targets: 2 for several
+
+    def predict(self, X: pd.DataFrame, deadline: float | None = None) -> np.ndarray:
+        import numpy as np
+
+        pred = self._average(_dense(self.encoder.transform(X)), deadline)
+        if self.log1p:
+            pred = np.clip(np.expm1(pred), 0, None)
+        return _shape(pred, self.kind, self.ndim)
+
+    def _average(self, Z: Any, deadline: float | None) -> np.ndarray:
         """The weighted mean of ``Y`` over each row's neighbours, chunk by chunk."""
         import numpy as np
 
+        Y = self.Y
         out = np.empty((Z.shape[0], Y.shape[1]))
         for start in range(0, Z.shape[0], CHUNK_ROWS):
-            check_deadline(self.deadline, self.name)
+            check_deadline(deadline, KNNModel.name)
             stop = min(start + CHUNK_ROWS, Z.shape[0])
-            dist, ind = search.kneighbors(Z[start:stop])
-            if self.params["weights"] == "distance":
+            dist, ind = self.search.kneighbors(Z[start:stop])
+            if self.weights == "distance":
                 with np.errstate(divide="ignore"):
                     w = 1.0 / dist
                 exact = np.isinf(w)
@@ -161,6 +192,25 @@ class KNNModel(Model):
         if self.kind != "regression":  # shares of the weight: in [0, 1] up to rounding
             np.clip(out, 0.0, 1.0, out=out)
         return out
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        import joblib
+
+        joblib.dump((self.encoder, self.search, self.Y), folder / f"{stem}.joblib", compress=3)
+        return {
+            "format": self.format, "file": f"{stem}.joblib", "weights": self.weights,
+            "kind": self.kind, "log1p": self.log1p, "ndim": self.ndim,
+        }  # fmt: skip
+
+    @classmethod
+    def load(cls, folder: Path, entry: dict[str, Any]) -> Predictor:
+        import joblib
+
+        encoder, search, Y = joblib.load(folder / entry["file"])
+        return cls(
+            encoder, search, Y, str(entry["weights"]), str(entry["kind"]),
+            bool(entry["log1p"]), int(entry["ndim"]),
+        )  # fmt: skip
 
 
 def _dense(Z: Any) -> Any:

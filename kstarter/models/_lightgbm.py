@@ -24,19 +24,23 @@ from kstarter.models._base import (
     FoldOutput,
     Model,
     ModelSetup,
+    Predictor,
     check_deadline,
     stack_targets,
 )
 from kstarter.models._threads import resolve_threads
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import lightgbm as lgb
     import numpy as np
+    import pandas as pd
 
     from kstarter.metrics import Metric
     from kstarter.prepare import Matrices
 
-__all__ = ["LightGBMModel", "LightGBMXTModel", "lightgbm_aliases"]
+__all__ = ["LightGBMModel", "LightGBMXTModel", "LightGBMPredictor", "lightgbm_aliases"]
 
 # Parameters that shape LightGBM's binned Dataset: a Dataset is reused across folds (and
 # tuning trials) only while these are the same.
@@ -166,8 +170,35 @@ class LightGBMModel(Model):
             test_pred = np.clip(np.expm1(test_pred), 0, None)
         gains = booster.feature_importance(importance_type="gain", iteration=best)
         importance = dict(zip(booster.feature_name(), map(float, gains), strict=True))
+        log1p = self.metric.target_transform == "log1p"
+        fitted = LightGBMPredictor(booster.model_to_string(num_iteration=best), log1p)
         del booster, dtrain, dvalid
-        return FoldOutput(valid_pred, test_pred, int(best), importance, timer.stopped)
+        return FoldOutput(valid_pred, test_pred, int(best), importance, timer.stopped, (fitted,))
+
+
+@dataclass(frozen=True)
+class LightGBMPredictor(Predictor):
+    """A fold's booster as LightGBM's model text, cut at its best iteration (the text keeps
+    the pandas categories it was trained with)."""
+
+    format: ClassVar[str] = "lightgbm-text"
+    model: str
+    log1p: bool = False
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        import lightgbm as lgb
+        import numpy as np
+
+        pred = np.asarray(lgb.Booster(model_str=self.model).predict(X))
+        return np.clip(np.expm1(pred), 0, None) if self.log1p else pred
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        (folder / f"{stem}.txt").write_text(self.model, encoding="utf-8")
+        return {"format": self.format, "file": f"{stem}.txt", "log1p": self.log1p}
+
+    @classmethod
+    def load(cls, folder: Path, entry: dict[str, Any]) -> Predictor:
+        return cls((folder / entry["file"]).read_text(encoding="utf-8"), bool(entry["log1p"]))
 
 
 @dataclass(frozen=True)

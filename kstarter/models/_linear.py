@@ -27,11 +27,14 @@ from kstarter.models._base import (
     FoldOutput,
     Model,
     ModelSetup,
+    Predictor,
     check_deadline,
     stack_targets,
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
     import pandas as pd
     from sklearn.compose import ColumnTransformer
@@ -129,7 +132,9 @@ class LinearModel(Model):
             valid_pred = np.clip(np.expm1(valid_pred), 0, None)
             test_pred = np.clip(np.expm1(test_pred), 0, None)
         importance = _importance(pipe, groups)
-        return FoldOutput(valid_pred, test_pred, 0, importance)
+        k = int(np.max(data.y)) + 1 if kind == "multiclass" else 0
+        fitted = LinearPredictor(pipe, kind, k, log1p)
+        return FoldOutput(valid_pred, test_pred, 0, importance, fitted=(fitted,))
 
 
 def _numeric_columns(X: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -215,7 +220,9 @@ def _estimator(kind: str, params: dict[str, Any], seed: int) -> LogisticRegressi
     )  # fmt: skip
 
 
-def _predict(pipe: Pipeline, X: pd.DataFrame, kind: str, data: FoldData) -> np.ndarray:
+def _predict(
+    pipe: Pipeline, X: pd.DataFrame, kind: str, data: FoldData | None, n_classes: int = 0
+) -> np.ndarray:
     import numpy as np
 
     if kind == "regression":
@@ -224,10 +231,45 @@ def _predict(pipe: Pipeline, X: pd.DataFrame, kind: str, data: FoldData) -> np.n
     classes = pipe.named_steps["model"].classes_.astype(int)
     if kind == "binary":
         return proba[:, list(classes).index(1)] if 1 in classes else np.zeros(len(X))
-    k = int(max(np.max(data.y), classes.max())) + 1
+    known = int(np.max(data.y)) + 1 if data is not None else n_classes
+    k = int(max(known - 1, classes.max())) + 1
     full = np.zeros((len(X), k))
     full[:, classes] = proba  # a class missing from the fold's training rows gets 0
     return full
+
+
+@dataclass(frozen=True)
+class LinearPredictor(Predictor):
+    """A fold's scikit-learn pipeline (scaling, one-hot, the linear model), saved by joblib:
+    load it with the scikit-learn version that saved it (the kernel's wheels carry it)."""
+
+    format: ClassVar[str] = "sklearn-joblib"
+    pipe: Pipeline
+    kind: str
+    n_classes: int = 0  # multiclass: the classes the fold's targets span
+    log1p: bool = False
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+
+        pred = _predict(self.pipe, X, self.kind, None, self.n_classes)
+        return np.clip(np.expm1(pred), 0, None) if self.log1p else pred
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        import joblib
+
+        joblib.dump(self.pipe, folder / f"{stem}.joblib")
+        return {
+            "format": self.format, "file": f"{stem}.joblib", "kind": self.kind,
+            "n_classes": self.n_classes, "log1p": self.log1p,
+        }  # fmt: skip
+
+    @classmethod
+    def load(cls, folder: Path, entry: dict[str, Any]) -> Predictor:
+        import joblib
+
+        pipe = joblib.load(folder / entry["file"])
+        return cls(pipe, str(entry["kind"]), int(entry["n_classes"]), bool(entry["log1p"]))
 
 
 def _importance(pipe: Pipeline, groups: dict[str, list[str]]) -> dict[str, float]:

@@ -20,6 +20,7 @@ from kstarter.models._base import (
     FoldOutput,
     Model,
     ModelSetup,
+    Predictor,
     check_deadline,
     stack_targets,
 )
@@ -27,7 +28,10 @@ from kstarter.models._tables import FamilyTable
 from kstarter.models._threads import resolve_threads
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
+    import pandas as pd
     import xgboost as xgb
 
     from kstarter.metrics import Metric
@@ -157,8 +161,42 @@ class XGBoostModel(Model):
         gains = booster[:rounds].get_score(importance_type="total_gain")  # name -> float here
         columns = data.matrices.X_train.columns
         importance = {str(c): float(gains.get(str(c), 0.0)) for c in columns}  # type: ignore[arg-type]
+        log1p = self.metric.target_transform == "log1p"
+        fitted = XGBoostPredictor(bytes(booster.save_raw("ubj")), rounds, log1p, self.threads)
         del booster, dtrain, dvalid
-        return FoldOutput(valid_pred, test_pred, rounds, importance, timer.stopped)
+        return FoldOutput(valid_pred, test_pred, rounds, importance, timer.stopped, (fitted,))
+
+
+@dataclass(frozen=True)
+class XGBoostPredictor(Predictor):
+    """A fold's booster as XGBoost's UBJSON, predicting with its first ``rounds`` rounds."""
+
+    format: ClassVar[str] = "xgboost-ubj"
+    model: bytes
+    rounds: int
+    log1p: bool = False
+    threads: int = 1
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+        import xgboost as xgb
+
+        booster = xgb.Booster(model_file=bytearray(self.model))
+        data = xgb.DMatrix(X, enable_categorical=True, nthread=self.threads)
+        pred = _float64(booster.predict(data, iteration_range=(0, self.rounds)))
+        return np.clip(np.expm1(pred), 0, None) if self.log1p else pred
+
+    def save(self, folder: Path, stem: str) -> dict[str, Any]:
+        (folder / f"{stem}.ubj").write_bytes(self.model)
+        return {
+            "format": self.format, "file": f"{stem}.ubj", "rounds": self.rounds,
+            "log1p": self.log1p, "threads": self.threads,
+        }  # fmt: skip
+
+    @classmethod
+    def load(cls, folder: Path, entry: dict[str, Any]) -> Predictor:
+        model = (folder / entry["file"]).read_bytes()
+        return cls(model, int(entry["rounds"]), bool(entry["log1p"]), int(entry["threads"]))
 
 
 def _stop_at(timer: FitTimer) -> xgb.callback.TrainingCallback:

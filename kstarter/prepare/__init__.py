@@ -7,6 +7,7 @@ from kstarter.prepare._extra import ExtraTables
 from kstarter.prepare._features import user_features
 from kstarter.prepare._load import load_inputs
 from kstarter.prepare._matrices import Matrices, build_matrices, matrix_inputs
+from kstarter.prepare._recipe import Recipe, fit_recipe
 from kstarter.prepare._tables import Tables, load_tables, read_sample, slim_tables
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "Matrices",
     "build_matrices",
     "matrix_inputs",
+    "Recipe",
+    "fit_recipe",
     "cache_key",
     "load_cached",
     "store",

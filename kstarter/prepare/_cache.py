@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["cache_key", "load_cached", "store", "clear"]
 
 _FILES = ("X_train", "X_test", "train", "test")
+_RECIPE = "recipe.joblib"  # the fitted feature recipe (kstarter kernel build saves it)
 _FORMAT = "ids-as-text"  # what the cached tables hold; a cache of another format is rebuilt
 
 
@@ -48,6 +49,7 @@ def cache_key(project: Project) -> str:
 
 
 def load_cached(project: Project, key: str) -> tuple[Tables, Matrices] | None:
+    import joblib
 
     folder = project.path(paths.CACHE) / key
     if not (folder / "names.json").exists():
@@ -57,13 +59,15 @@ def load_cached(project: Project, key: str) -> tuple[Tables, Matrices] | None:
         names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
         if not isinstance(names, dict):
             raise ValueError("names.json holds no names")
-    except (OSError, ValueError, TypeError, KeyError):
-        # a damaged entry (cut short, edited; pyarrow's errors are OSError or ValueError): it
-        # is only a cache, so it is dropped and the caller parses the raw files again
+        recipe = joblib.load(folder / _RECIPE) if (folder / _RECIPE).exists() else None
+    except Exception:
+        # a damaged entry (cut short, edited; pyarrow's errors are OSError or ValueError,
+        # joblib's a pickle error): it is only a cache, so it is dropped and the caller parses
+        # the raw files again
         shutil.rmtree(folder, ignore_errors=True)
         return None
     tables = Tables(frames["train"], frames["test"], read_sample(project))
-    return tables, Matrices(frames["X_train"], frames["X_test"], names, store=folder)
+    return tables, Matrices(frames["X_train"], frames["X_test"], names, store=folder, recipe=recipe)
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -74,6 +78,8 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Path:
+    import joblib
+
     root = project.path(paths.CACHE)
     root.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(root, f".{os.getpid()}.{key}.")
@@ -87,6 +93,8 @@ def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Pat
         for name, frame in frames.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
         (staging / "names.json").write_text(json.dumps(matrices.names))
+        if matrices.recipe is not None:
+            joblib.dump(matrices.recipe, staging / _RECIPE)
         for old in root.iterdir():
             if old.name != staging.name and (not old.name.startswith(".") or _stale(old)):
                 shutil.rmtree(old, ignore_errors=True)

@@ -14,16 +14,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kstarter import paths
-from kstarter.paths import RunFiles
+from kstarter.paths import RunFiles, RunModels
 from kstarter.runs._ledger import write_run
 from kstarter.runs._plots import plot_importance
 from kstarter.runs._record import RunMetrics, write_metrics
 from kstarter.runs._report import write_report
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pandas as pd
 
     from kstarter.config import Project
+    from kstarter.models import Predictor
+    from kstarter.prepare import Recipe
 
 __all__ = ["RunOutput", "save_run"]
 
@@ -48,6 +52,10 @@ class RunOutput:
     log_text: str
     importance: pd.DataFrame | None = None
     copy_features: bool = False
+    # each fold's fitted models (one a seed) and the feature recipe, saved in models/ for
+    # `kstarter kernel build` when every fold has them
+    fitted: Sequence[Sequence[Predictor]] = ()
+    recipe: Recipe | None = None
 
 
 def save_run(project: Project, run_id: str, output: RunOutput) -> Path:
@@ -76,6 +84,14 @@ def _write_files(d: Path, project: Project, run_id: str, output: RunOutput) -> N
         title = f"{project.spec.name}: feature importance ({measure})"
         plot_importance(output.importance, d / RunFiles.IMPORTANCE_PNG, title, measure)
     (d / output.log_name).write_text(output.log_text)
+    if output.fitted and all(output.fitted):
+        from kstarter.models import save_fold_models
+
+        save_fold_models(d / RunModels.FOLDER, output.metrics.model or "", output.fitted)
+        if output.recipe is not None:
+            import joblib
+
+            joblib.dump(output.recipe, d / RunModels.FOLDER / RunModels.RECIPE)
     write_report(d, project, run_id=run_id)
 
 

@@ -13,7 +13,17 @@ import pytest
 
 from kstarter.config import ModelConfig
 from kstarter.metrics import get_metric
-from kstarter.models import MODELS, FoldData, FoldOutput, LightGBMModel, Model, ModelSetup
+from kstarter.models import (
+    MODELS,
+    FoldData,
+    FoldOutput,
+    LightGBMModel,
+    Model,
+    ModelSetup,
+    load_fold_models,
+    predict_folds,
+    save_fold_models,
+)
 from kstarter.prepare import Matrices
 from kstarter.spec import Spec
 
@@ -190,3 +200,17 @@ def test_a_non_lightgbm_model_builds_no_lightgbm_parameters(family: type[Model],
     lightgbm = LightGBMModel.create(setup).params
     given = family.create(replace(setup, overrides={**lightgbm, **setup.overrides})).params
     assert set(given) == set(own) and not set(given) & set(LIGHTGBM_ONLY)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_saved_fold_model_predicts_the_test_rows_as_the_fit_did(
+    family: type[Model], case: str, tmp_path
+) -> None:
+    setup, data = _problem(case, family)
+    out = family.create(setup).fit_fold(data)
+    assert len(out.fitted) == 1
+    save_fold_models(tmp_path, family.name, [out.fitted])
+    saved = load_fold_models(tmp_path)
+    assert saved.family == family.name and len(saved.folds) == 1
+    # through files in the library's own format, on a copy of the test rows: the same numbers
+    np.testing.assert_array_equal(predict_folds(saved, data.matrices.X_test.copy()), out.test_pred)

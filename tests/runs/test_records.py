@@ -44,7 +44,7 @@ KAGGLE_ENTRY_KEYS = [
 ]  # fmt: skip
 TRAIN_FILES = {
     "config.yaml", "features.py", "metrics.json", "submission.csv", "oof.csv", "test_pred.csv",
-    "importance.csv", "importance.png", "train.log", "report.html",
+    "importance.csv", "importance.png", "train.log", "report.html", "models",
 }  # fmt: skip
 BLEND_FILES = {
     "config.yaml", "metrics.json", "submission.csv", "oof.csv", "test_pred.csv", "blend.log",
