@@ -112,7 +112,7 @@ def score(project: Path, answers: pd.Series) -> tuple[float, float, dict]:
     return rmse, float(metrics["cv_mean"]), metrics
 
 
-def run(names: list[str], rounds: int, out: Path) -> dict:
+def run(names: list[str], rounds: int, out: Path, variants: list[str] | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": machine(), "rounds": rounds, "tables": {}}
     for name in names:
@@ -126,6 +126,8 @@ def run(names: list[str], rounds: int, out: Path) -> dict:
         kstarter("init", str(folder), "--dir", str(project), "--metric", "rmse", cwd=out)
         rows = {}
         for label, (time_column, test_from) in VARIANTS.items():
+            if variants is not None and label not in variants:
+                continue
             configure(project, table.time if time_column else None, test_from, rounds)
             start = time.perf_counter()
             kstarter("train", "--refold", "-q", cwd=project)

@@ -2,7 +2,8 @@
 
 Each command parses its options, calls one library function and prints the result. Every
 :class:`~kstarter.errors.KstarterError` becomes ``Error: <sentence>`` and exit code 1 here, in
-one place (:class:`_Group`).
+one place (:class:`_Group`), and so does any ``OSError`` the library did not name itself (a full
+or read-only disk: :func:`~kstarter.errors.disk_error`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kstarter import __version__, paths
-from kstarter.errors import KstarterError
+from kstarter.errors import KstarterError, disk_error
 
 if TYPE_CHECKING:
     from kstarter.submit import SubmitResult
@@ -35,6 +36,10 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except KstarterError as exc:
             raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:  # `kstarter runs | head`: the reader left, nothing to say
+            raise
+        except OSError as exc:  # the last line of defence: a full or read-only disk, a bad path
+            raise click.ClickException(str(disk_error(exc))) from None
         except KeyboardInterrupt:  # Ctrl-C: the shell's convention, 128 + SIGINT
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
@@ -451,7 +456,8 @@ def check(project_dir: Path, as_json: bool, brief: bool) -> None:
     Adversarial validation (can a classifier tell test rows from train rows?), a column, an
     id or a row order that predicts the target, test rows copied from train, a group or time
     column that random folds leak across, class imbalance. Each finding says what it means and
-    what to do; clean data gets no warning. Nothing is written into the project.
+    what to do; clean data gets no warning. The findings are kept in .kstarter/check.json (every
+    run's report shows them); nothing else in the project is written.
 
     \b
     Examples:

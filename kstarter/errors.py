@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import sys
+
 __all__ = [
     "KstarterError",
     "SourceError",
@@ -11,6 +14,9 @@ __all__ = [
     "SubmissionError",
     "TrainError",
     "KaggleError",
+    "DiskError",
+    "disk_error",
+    "warn",
 ]
 
 
@@ -46,3 +52,48 @@ class TrainError(KstarterError):
 
 class KaggleError(KstarterError):
     """The Kaggle API refused or failed: credentials, rules, unknown competition, rate limit."""
+
+
+class DiskError(KstarterError):
+    """The disk refused a read or a write: full, read-only, or a path that cannot be made."""
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+_NO_PATH = (errno.ENOENT, errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENAMETOOLONG)
+
+
+def disk_error(exc: OSError, path: object = None) -> DiskError:
+    """``exc`` as one sentence naming the file and what to do. ``path``, when given, is what
+    the caller was writing (a failed ``write`` names no file, a staged one a temporary name)."""
+    shown = path if path is not None else exc.filename
+    named = f" {shown}" if shown is not None else ""
+    reason = exc.strerror or exc.__class__.__name__
+    if exc.errno in _NO_SPACE:
+        return DiskError(
+            f"No space left on the disk{' for' + named if named else ''}: free some space (old "
+            "runs/ folders, .kstarter/cache) and run the command again; nothing was half-written."
+        )
+    if exc.errno in _READ_ONLY:
+        return DiskError(
+            f"Cannot write{named or ' here'} ({reason}): the folder is read-only or not yours; "
+            "make it writable (or copy the project somewhere writable) and run the command again."
+        )
+    if exc.errno in _NO_PATH:
+        return DiskError(
+            f"Cannot use the path{named} ({reason}): check that it exists and that every folder "
+            "on the way is a folder, then run the command again."
+        )
+    return DiskError(f"The disk refused{named} ({reason}): fix that and run the command again.")
+
+
+_warned: set[str] = set()
+
+
+def warn(message: str) -> None:
+    """One ``Warning: ...`` line on stderr for a problem the command works around (a damaged
+    run skipped), said once a process however often the same thing is met."""
+    if message in _warned:
+        return
+    _warned.add(message)
+    print(f"Warning: {message}", file=sys.stderr, flush=True)

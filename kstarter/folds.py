@@ -282,7 +282,7 @@ def load_or_make_folds(
     meta_path = project.path(paths.FOLDS_META)
     wanted = project.cv.fingerprint()
     if path.exists() and not refold:
-        meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
+        meta = _read_meta(meta_path)
         if meta is not None and meta["cv"] != wanted:
             raise ConfigError(
                 "The cv: section of kstarter.yaml changed since folds.csv was made "
@@ -293,6 +293,27 @@ def load_or_make_folds(
     assignment, time_ordered = make_assignment(project, train, y)
     _write(path, meta_path, assignment, time_ordered, train, project, wanted)
     return _read(path, train, project, {"time_ordered": time_ordered})
+
+
+def _read_meta(meta_path: Path) -> dict[str, Any] | None:
+    """.kstarter/folds.json (the cv settings the folds were made with), None when absent."""
+    if not meta_path.exists():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # cut short, edited, not UTF-8
+        raise _damaged(paths.FOLDS_META, exc) from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("cv"), str):
+        raise _damaged(paths.FOLDS_META, "not the cv settings kstarter writes")
+    return meta
+
+
+def _damaged(name: str, what: object) -> ConfigError:
+    shown = str(what).splitlines()[0] if str(what) else type(what).__name__
+    return ConfigError(
+        f"{name} is damaged ({shown}): run `kstarter train --refold` to make the folds again "
+        "(runs made on the old folds stay listed, marked as on other folds)."
+    )
 
 
 def _write(
@@ -320,8 +341,17 @@ def _read(path: Path, train: pd.DataFrame, project: Project, meta: dict[str, Any
     import pandas as pd
 
     data = path.read_bytes()
-    frame = pd.read_csv(path)
-    if "fold" not in frame.columns or len(frame) != len(train):
+    try:
+        frame = pd.read_csv(path)
+        if "fold" in frame.columns:
+            frame["fold"] = frame["fold"].astype(int)
+    except (ValueError, TypeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise _damaged(paths.FOLDS, exc) from None
+    if "fold" not in frame.columns:
+        raise _damaged(paths.FOLDS, "no fold column")
+    if len(frame) != len(train) and meta is not None and meta.get("rows") == len(train):
+        raise _damaged(paths.FOLDS, f"{len(frame)} rows where it was made with {len(train)}")
+    if len(frame) != len(train):
         raise ConfigError(
             f"folds.csv has {len(frame)} rows but train has {len(train)}: the data changed. "
             "Run `kstarter train --refold`."

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from kstarter import __version__, paths
 from kstarter.atomic import staging_dir
 from kstarter.competition import Inspection, Overrides, inspect_competition
-from kstarter.errors import KstarterError, SourceError
+from kstarter.errors import KstarterError, SourceError, disk_error
 from kstarter.render import render_project
 from kstarter.sources import is_local, resolve_source
 
@@ -48,9 +48,12 @@ def init_project(
     dest = Path(directory) if directory else Path.cwd() / src.name
     dest = dest.expanduser().absolute()
     _check_destination(dest, getattr(src, "path", None), force)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    _sweep_dead_staging(dest.parent)
-    staging = staging_dir(dest.parent, f".{dest.name}.kstarter-{os.getpid()}-")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        _sweep_dead_staging(dest.parent)
+        staging = staging_dir(dest.parent, f".{dest.name}.kstarter-{os.getpid()}-")
+    except OSError as exc:  # a read-only folder, a file on the way
+        raise disk_error(exc, dest) from None
     try:
         data = staging / paths.DATA
         data.mkdir()
@@ -58,6 +61,11 @@ def init_project(
         result = inspect_competition(data, meta, overrides or Overrides())
         render_project(staging, _context(result))
         _move_into_place(staging, dest)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if exc.filename is not None and not str(exc.filename).startswith(str(dest.parent)):
+            raise  # not the project's folder (the source's): the CLI names it as it is
+        raise disk_error(exc, dest) from None  # a full disk: named by the project, not staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

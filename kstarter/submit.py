@@ -36,6 +36,7 @@ from kstarter.runs import (
     LOCAL,
     RunRecord,
     SubmissionEntry,
+    ensure_recordable,
     get_run,
     list_runs,
     record_submission,
@@ -102,6 +103,7 @@ def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResu
         return SubmitResult(record_submission(project.root, run, entry), entry, len(sub))
     board = get_leaderboard(project.spec)  # a folder or zip project has none: said here
     left = check_budget(project, run, options.force)
+    ensure_recordable(project.root, run)  # an upload that cannot be recorded is never made
     how = LeaderboardOptions(
         message=options.message,
         wait=options.wait,

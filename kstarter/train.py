@@ -91,10 +91,20 @@ def resolve_params(project: Project, which: str, model: str | None = None) -> di
                 "or use --params default."
             )
         raise ConfigError(f"No parameter file {path}: check the path, or use --params default.")
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    fix = (
+        f"run `kstarter tune{'' if family == project.model.name else f' --model {family}'} "
+        "--trials 0` to write it again from the study's best trial, or delete it"
+        if which == "tuned"
+        else "fix it (a YAML mapping such as `num_leaves: 63`), or use --params default"
+    )
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, ValueError) as exc:  # not YAML, or bytes that are not UTF-8 text
+        what = str(exc).splitlines()[0]
+        raise ConfigError(f"{path.name} is damaged (not YAML: {what}): {fix}.") from None
     params = loaded.get("params", loaded) if isinstance(loaded, dict) else None
     if not isinstance(params, dict):
-        raise ConfigError(f"{path} must hold a mapping of model parameters.")
+        raise ConfigError(f"{path.name} must hold a mapping of model parameters: {fix}.")
     tuned_for = loaded.get("model") if "params" in loaded else None
     if tuned_for is not None and tuned_for != family:
         raise ConfigError(

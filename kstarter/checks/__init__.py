@@ -95,10 +95,13 @@ def _save(project: Project, report: CheckReport) -> None:
     import json
 
     from kstarter.atomic import atomic_write_text
+    from kstarter.errors import disk_error, warn
 
-    atomic_write_text(
-        project.path(paths.CHECK), json.dumps(report.to_dict(), indent=2, default=str)
-    )
+    path = project.path(paths.CHECK)
+    try:
+        atomic_write_text(path, json.dumps(report.to_dict(), indent=2, default=str))
+    except OSError as exc:  # a read-only or full disk: the findings are still shown
+        warn(f"{disk_error(exc, path)} (The findings below are not kept for the runs' reports.)")
 
 
 def saved_report(project_root: Path) -> CheckReport | None:

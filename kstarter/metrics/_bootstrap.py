@@ -9,6 +9,7 @@ competition's own metric gives the spread a second sample of the same size would
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kstarter.errors import MetricError
@@ -16,7 +17,7 @@ from kstarter.errors import MetricError
 if TYPE_CHECKING:
     from kstarter.metrics._registry import Metric
 
-__all__ = ["BOOTSTRAP_SAMPLES", "standard_error"]
+__all__ = ["BOOTSTRAP_SAMPLES", "standard_error", "bootstrap_se"]
 
 BOOTSTRAP_SAMPLES = 200  # the SE's own relative error is about 1/sqrt(2 * 200) = 5%
 
@@ -27,6 +28,18 @@ def standard_error(
     """The bootstrap standard error of ``metric.score(y_true, y_pred)`` over the rows; None for
     fewer than 2 rows or when most resamples cannot be scored (AUC on a resample of one class).
     Seeded: the same rows give the same SE."""
+    return bootstrap_se(metric.score, y_true, y_pred, samples, seed)
+
+
+def bootstrap_se(
+    score: Callable[[Any, Any], float],
+    y_true: Any,
+    y_pred: Any,
+    samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = 0,
+) -> float | None:
+    """:func:`standard_error` of any ``score(y_true, y_pred)`` (a difference of two scores on
+    the same resampled rows, say); ``y_pred`` may have several columns, resampled by row."""
     import numpy as np
 
     truth, pred = np.asarray(y_true), np.asarray(y_pred)
@@ -40,7 +53,7 @@ def standard_error(
         for _ in range(samples):
             rows = rng.integers(0, n, n)
             try:
-                s = metric.score(truth[rows], pred[rows])
+                s = score(truth[rows], pred[rows])
             except (ValueError, ZeroDivisionError, FloatingPointError, MetricError):
                 continue
             if np.isfinite(s):

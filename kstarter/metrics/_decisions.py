@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from kstarter.errors import ConfigError, MetricError
+from kstarter.metrics._bootstrap import bootstrap_se
 from kstarter.metrics._registry import DECISIONS, Metric
 
 __all__ = ["Decision", "fit_decision"]
@@ -69,11 +70,15 @@ class Decision:
         return cls(kind=kind, threshold=None if threshold is None else float(threshold), cuts=cuts)
 
 
-def fit_decision(metric: Metric, y_true: Any, raw: Any, n_classes: int) -> Decision:
+def fit_decision(
+    metric: Metric, y_true: Any, raw: Any, n_classes: int, guarded: bool = True
+) -> Decision:
     """Fit on out-of-fold predictions how ``raw`` becomes labels, to do best on ``metric``.
 
     ``raw`` is P(class 1) of shape (n,) for a threshold, (n, k) probabilities for argmax, and a
-    continuous (n,) prediction on the 0..k-1 scale for rounding. Deterministic.
+    continuous (n,) prediction on the 0..k-1 scale for rounding. Deterministic. A threshold
+    other than 0.5 is kept only when the rows it labels differently favour it beyond chance
+    (``guarded``; see :func:`_beyond_chance`).
     """
     if metric.needs != "label":
         return Decision("none")
@@ -83,7 +88,10 @@ def fit_decision(metric: Metric, y_true: Any, raw: Any, n_classes: int) -> Decis
     y = np.asarray(y_true)
     values = np.asarray(raw, dtype=np.float64)
     if kind == "threshold":
-        return Decision("threshold", threshold=_fit_threshold(metric, y, values))
+        threshold = _fit_threshold(metric, y, values)
+        if guarded and not _beyond_chance(metric, y, values, threshold):
+            threshold = 0.5
+        return Decision("threshold", threshold=threshold)
     if kind == "rounding":
         return Decision("rounding", cuts=_fit_cuts(metric, y, values, n_classes))
     return Decision(kind)
@@ -97,6 +105,32 @@ def _fit_threshold(metric: Metric, y: np.ndarray, proba: np.ndarray) -> float:
     tied = np.flatnonzero(np.isclose(scores, best, rtol=0.0, atol=1e-12))
     # Among equally good thresholds keep the one nearest 0.5, the untuned default.
     return float(candidates[tied[np.argmin(np.abs(candidates[tied] - 0.5))]])
+
+
+# how many standard errors a fitted threshold's gain over 0.5 must reach to be kept
+_GUARD_Z = 2.0
+_GUARD_SAMPLES = 100  # bootstrap resamples of the paired gain
+
+
+def _beyond_chance(metric: Metric, y: np.ndarray, proba: np.ndarray, threshold: float) -> bool:
+    """Whether ``threshold`` beats 0.5 by more than chance on these rows: its gain in the
+    metric is at least ``_GUARD_Z`` bootstrap standard errors of the gain (both labelings
+    scored on the same resampled rows). The best OOF threshold of a few hundred rows moves a
+    handful of labels and on new rows loses as often as it wins (bench/threshold.py)."""
+    if threshold == 0.5:
+        return True
+    labels = np.column_stack([proba >= threshold, proba >= 0.5]).astype(np.int64)
+
+    sign = 1.0 if metric.greater_is_better else -1.0
+
+    def gain(truth: np.ndarray, both: np.ndarray) -> float:
+        return sign * (metric.score(truth, both[:, 0]) - metric.score(truth, both[:, 1]))
+
+    observed = gain(y, labels)
+    if observed <= 0:
+        return False
+    se = bootstrap_se(gain, y, labels, _GUARD_SAMPLES)
+    return se is not None and observed >= _GUARD_Z * se
 
 
 def _fit_cuts(metric: Metric, y: np.ndarray, pred: np.ndarray, n_classes: int) -> tuple[float, ...]:

@@ -177,7 +177,7 @@ class LightGBMPredictor(Predictor):
     """A fold's booster as LightGBM's model text, cut at its best iteration (the text keeps
     the pandas categories it was trained with)."""
 
-    format: ClassVar[str] = "lightgbm-text"
+    format: ClassVar[str] = "lightgbm-text-gzip"
     model: str
     log1p: bool = False
 
@@ -189,12 +189,18 @@ class LightGBMPredictor(Predictor):
         return np.clip(np.expm1(pred), 0, None) if self.log1p else pred
 
     def save(self, folder: Path, stem: str) -> dict[str, Any]:
-        (folder / f"{stem}.txt").write_text(self.model, encoding="utf-8")
-        return {"format": self.format, "file": f"{stem}.txt", "log1p": self.log1p}
+        import gzip
+
+        # gzipped: a fold of thousands of rounds is megabytes of text, a quarter of it zipped
+        (folder / f"{stem}.txt.gz").write_bytes(gzip.compress(self.model.encode(), 6))
+        return {"format": self.format, "file": f"{stem}.txt.gz", "log1p": self.log1p}
 
     @classmethod
     def load(cls, folder: Path, entry: dict[str, Any]) -> Predictor:
-        return cls((folder / entry["file"]).read_text(encoding="utf-8"), bool(entry["log1p"]))
+        import gzip
+
+        text = gzip.decompress((folder / entry["file"]).read_bytes()).decode()
+        return cls(text, bool(entry["log1p"]))
 
 
 @dataclass(frozen=True)
@@ -249,9 +255,14 @@ def _binned(
     stem = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
     path, meta = matrices.store / f"lgb-{stem}.bin", matrices.store / f"lgb-{stem}.json"
     if path.exists() and meta.exists():
-        full = lgb.Dataset(str(path), params=shape, free_raw_data=True).construct()
-        full.pandas_categorical = json.loads(meta.read_text())  # as building from pandas sets it
-        return full
+        try:
+            full = lgb.Dataset(str(path), params=shape, free_raw_data=True).construct()
+            full.pandas_categorical = json.loads(meta.read_text())  # as pandas would set it
+            return full
+        except (lgb.basic.LightGBMError, OSError, ValueError):
+            # a damaged cache file (cut short, edited): only a cache, so built again below
+            path.unlink(missing_ok=True)
+            meta.unlink(missing_ok=True)
     full = lgb.Dataset(matrices.X_train, label=label, params=shape, free_raw_data=True)
     full.construct()
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
@@ -259,6 +270,8 @@ def _binned(
         full.save_binary(str(tmp))
         meta.write_text(json.dumps(full.pandas_categorical))
         os.replace(tmp, path)
+    except (lgb.basic.LightGBMError, OSError):
+        meta.unlink(missing_ok=True)  # a full disk: the run goes on without this cache entry
     finally:
         tmp.unlink(missing_ok=True)
     return full

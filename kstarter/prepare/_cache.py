@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kstarter import __version__, paths
-from kstarter.atomic import staging_dir
+from kstarter.atomic import process_alive, staging_dir
+from kstarter.errors import disk_error
 from kstarter.prepare._matrices import Matrices, matrix_inputs
-from kstarter.prepare._tables import Tables, read_sample
+from kstarter.prepare._tables import Tables, data_file, read_sample
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +41,7 @@ def cache_key(project: Project) -> str:
     parts: list[object] = [__version__, _FORMAT, spec.targets, spec.drop, spec.id, spec.sample_id]
     parts += [spec.classes, cv.groups, cv.time, *matrix_inputs(project)]  # dates, text, extras
     for name in (spec.files.train, spec.files.test):
-        st = (project.data_dir / name).stat()
+        st = data_file(project, name).stat()
         parts.append((name, st.st_size, st.st_mtime_ns))
     features = project.path(paths.FEATURES)
     parts.append(features.read_bytes() if features.exists() else b"")
@@ -52,9 +55,18 @@ def load_cached(project: Project, key: str) -> tuple[Tables, Matrices] | None:
     folder = project.path(paths.CACHE) / key
     if not (folder / "names.json").exists():
         return None
-    frames = {name: _read(folder / f"{name}.parquet") for name in _FILES}
-    names = json.loads((folder / "names.json").read_text())
-    recipe = joblib.load(folder / _RECIPE) if (folder / _RECIPE).exists() else None
+    try:
+        frames = {name: _read(folder / f"{name}.parquet") for name in _FILES}
+        names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
+        if not isinstance(names, dict):
+            raise ValueError("names.json holds no names")
+        recipe = joblib.load(folder / _RECIPE) if (folder / _RECIPE).exists() else None
+    except (OSError, ValueError, TypeError, KeyError, EOFError, pickle.UnpicklingError):
+        # a damaged entry (cut short, edited; pyarrow's errors are OSError or ValueError, a
+        # cut recipe's EOFError or UnpicklingError): it is only a cache, so it is dropped and
+        # the caller parses the raw files again
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
     tables = Tables(frames["train"], frames["test"], read_sample(project))
     return tables, Matrices(frames["X_train"], frames["X_test"], names, store=folder, recipe=recipe)
 
@@ -71,7 +83,7 @@ def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Pat
 
     root = project.path(paths.CACHE)
     root.mkdir(parents=True, exist_ok=True)
-    staging = staging_dir(root, f".{key}.")
+    staging = staging_dir(root, f".{os.getpid()}.{key}.")
     try:
         frames = {
             "X_train": matrices.X_train,
@@ -85,13 +97,22 @@ def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Pat
         if matrices.recipe is not None:
             joblib.dump(matrices.recipe, staging / _RECIPE)
         for old in root.iterdir():
-            if old.name != staging.name and not old.name.startswith("."):
+            if old.name != staging.name and (not old.name.startswith(".") or _stale(old)):
                 shutil.rmtree(old, ignore_errors=True)
         staging.rename(root / key)
+    except OSError as exc:  # a full disk: named by the cache, which the next run builds again
+        shutil.rmtree(staging, ignore_errors=True)
+        raise disk_error(exc, paths.CACHE) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return root / key
+
+
+def _stale(staging: Path) -> bool:
+    """A ``.<pid>.<key>.*`` staging folder whose process died (kill -9) before renaming it."""
+    pid = staging.name.split(".")[1]
+    return pid.isdigit() and not process_alive(int(pid))
 
 
 def clear(project: Project) -> None:

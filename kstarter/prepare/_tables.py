@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kstarter.competition import read_header, read_table
+from kstarter.errors import ConfigError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from kstarter.config import Project
 
-__all__ = ["Tables", "load_tables", "read_sample", "slim_tables"]
+__all__ = ["Tables", "load_tables", "read_sample", "slim_tables", "data_file"]
 
 
 @dataclass(frozen=True)
@@ -24,19 +27,34 @@ class Tables:
 
 def load_tables(project: Project) -> Tables:
     """Ids are text end to end: the id column as the files spell it (see ``read_table``)."""
-    spec, data = project.spec, project.data_dir
+    spec = project.spec
     ids = (spec.id,)
     return Tables(
-        read_table(data / spec.files.train, shown=f"data/{spec.files.train}", text=ids),
-        read_table(data / spec.files.test, shown=f"data/{spec.files.test}", text=ids),
+        read_table(
+            data_file(project, spec.files.train), shown=f"data/{spec.files.train}", text=ids
+        ),
+        read_table(data_file(project, spec.files.test), shown=f"data/{spec.files.test}", text=ids),
         read_sample(project),
     )
+
+
+def data_file(project: Project, name: str) -> Path:
+    """``data/<name>``, or a sentence naming it and how to get it back when it is gone."""
+    path = project.data_dir / name
+    if not path.is_file():
+        source = project.spec.source
+        raise ConfigError(
+            f"data/{name} is missing (deleted or moved): copy it back into {project.data_dir}, "
+            f"or make the project again in another folder (`kstarter init {source} --dir "
+            "OTHER`) and copy its data/ folder here."
+        )
+    return path
 
 
 def read_sample(project: Project) -> pd.DataFrame:
     """The sample submission, its id column as text: the submission copies it verbatim."""
     name = project.spec.files.sample_submission
-    path = project.data_dir / name
+    path = data_file(project, name)
     first = read_header(path) if project.spec.sample_id is None else None
     ids = (project.spec.sample_id or (first[0] if first else None),)
     return read_table(path, shown=f"data/{name}", text=ids)

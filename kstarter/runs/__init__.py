@@ -6,6 +6,7 @@ from __future__ import annotations
 from kstarter.runs._ledger import (
     INDEX_COLUMNS,
     RunRecord,
+    ensure_recordable,
     get_run,
     list_runs,
     rebuild_index,
@@ -51,6 +52,7 @@ __all__ = [
     "record_submission",
     "INDEX_COLUMNS",
     "write_run",
+    "ensure_recordable",
     "RunLine",
     "run_lines",
     "runs_table",

@@ -10,8 +10,9 @@ from typing import Any
 
 from kstarter import paths
 from kstarter.atomic import atomic_write_text
-from kstarter.errors import ConfigError
+from kstarter.errors import ConfigError, disk_error, warn
 from kstarter.runs._record import (
+    DamagedFile,
     RunMetrics,
     SubmissionEntry,
     read_metrics,
@@ -27,6 +28,7 @@ __all__ = [
     "record_submission",
     "INDEX_COLUMNS",
     "write_run",
+    "ensure_recordable",
 ]
 
 
@@ -85,7 +87,10 @@ class RunRecord:
 
 
 def list_runs(root: Path) -> list[RunRecord]:
-    """Every complete run, oldest first."""
+    """Every complete run, oldest first. A run whose metrics.json cannot be read (cut short,
+    edited) is left out with one warning naming the file and the fix, so one damaged run never
+    blocks every command; a damaged submissions.json costs only the run's scores (a warning),
+    and :func:`record_submission` refuses to write over it."""
     runs_dir = root / paths.RUNS
     if not runs_dir.is_dir():
         return []
@@ -94,20 +99,33 @@ def list_runs(root: Path) -> list[RunRecord]:
         metrics = d / paths.RunFiles.METRICS
         if d.name.startswith(".") or not metrics.is_file():
             continue
-        subs = read_submissions(d / paths.RunFiles.SUBMISSIONS)
-        out.append(RunRecord(d.name, d, read_metrics(metrics), subs))
+        try:
+            record = read_metrics(metrics)
+        except DamagedFile as exc:
+            warn(exc.skipped())
+            continue
+        try:
+            subs = read_submissions(d / paths.RunFiles.SUBMISSIONS)
+        except DamagedFile as exc:
+            warn(exc.skipped())
+            subs = []
+        out.append(RunRecord(d.name, d, record, subs))
     return sorted(out, key=lambda r: (r.metrics.created or "", r.id))
 
 
 def get_run(root: Path, run_id: str | None) -> RunRecord:
     runs = list_runs(root)
+    if run_id is not None:
+        found = next((r for r in runs if r.id == run_id), None)
+        if found is not None:
+            return found
+        metrics = root / paths.RUNS / run_id / paths.RunFiles.METRICS
+        if metrics.is_file() and "/" not in run_id and not run_id.startswith("."):
+            read_metrics(metrics)  # a damaged record: its own sentence, with the fix
     if not runs:
         raise ConfigError("No runs yet: run `kstarter train` first.")
     if run_id is None:
         return runs[-1]
-    for r in runs:
-        if r.id == run_id:
-            return r
     raise ConfigError(
         f"No run {run_id!r}; the runs are {', '.join(r.id for r in runs[-5:])}"
         f"{' ...' if len(runs) > 5 else ''} (see `kstarter runs`)."
@@ -155,10 +173,29 @@ def rebuild_index(root: Path) -> Path:
 def record_submission(root: Path, run: RunRecord, entry: SubmissionEntry) -> RunRecord:
     """Add ``entry`` to the run's submissions.json (the earlier entries written back in their
     layout, unknown keys kept) and to runs.csv; the updated record."""
-    subs = [*run.submissions, entry]
+    # read again, not run.submissions: a damaged file is refused here, never written over
+    subs = [*read_submissions(run.path / paths.RunFiles.SUBMISSIONS), entry]
     write_submissions(run.path / paths.RunFiles.SUBMISSIONS, subs)
     rebuild_index(root)
     return RunRecord(run.id, run.path, run.metrics, subs)
+
+
+def ensure_recordable(root: Path, run: RunRecord) -> None:
+    """Refuse now, before anything is uploaded, what would stop :func:`record_submission`
+    afterwards: a damaged submissions.json, or a run folder or project the disk will not let
+    us write (read-only, full)."""
+    from kstarter.atomic import probe_writable
+    from kstarter.errors import DiskError
+
+    read_submissions(run.path / paths.RunFiles.SUBMISSIONS)
+    for folder in (run.path, root):
+        try:
+            probe_writable(folder)
+        except OSError as exc:
+            raise DiskError(
+                f"{disk_error(exc, folder)} Nothing was uploaded: the submission could not be "
+                "recorded afterwards."
+            ) from None
 
 
 def write_run(
@@ -178,16 +215,21 @@ def write_run(
     import os
     import shutil
 
-    from kstarter.atomic import staging_dir, sweep_stale_staging
+    from kstarter.atomic import staging_dir, sweep_stale_staging, sweep_stale_tmp
 
     parent = root / paths.STAGING
     sweep_stale_staging(parent)
+    for folder in (root, root / paths.STATE):  # runs.csv's, folds.csv's, ...
+        sweep_stale_tmp(folder)
     parent.mkdir(parents=True, exist_ok=True)
     (root / paths.RUNS).mkdir(exist_ok=True)
     staging = staging_dir(parent, f"{run_id}.{os.getpid()}.")
     try:
         write_files(staging)
         final = _claim(root / paths.RUNS, run_id, staging, renamed)
+    except OSError as exc:  # a full or read-only disk: named by the run it was writing
+        shutil.rmtree(staging, ignore_errors=True)
+        raise disk_error(exc, f"{paths.RUNS}/{run_id}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -41,6 +41,7 @@ __all__ = [
     "write_metrics",
     "read_submissions",
     "write_submissions",
+    "DamagedFile",
 ]
 
 
@@ -287,16 +288,14 @@ def _known(cls: type) -> set[str]:
 
 
 def _require(data: Mapping[str, Any], keys: tuple[str, ...], source: str) -> None:
+    """A ValueError saying, in a few words, why ``data`` is not a record (the readers name the
+    file: :class:`DamagedFile`)."""
     if not isinstance(data, Mapping):
-        raise ConfigError(
-            f"{source} holds {type(data).__name__} where a mapping was expected: it was not "
-            "written by kstarter; move that run folder out of runs/."
-        )
+        raise ValueError(f"{source} holds {type(data).__name__} where a mapping was expected")
     missing = [k for k in keys if k not in data]
     if missing:
-        raise ConfigError(
-            f"{source} lacks {', '.join(missing)}, which every kstarter version writes: it is "
-            "not a kstarter run record; move that run folder out of runs/."
+        raise ValueError(
+            f"{source} lacks {', '.join(missing)}, which every kstarter version writes"
         )
 
 
@@ -311,7 +310,11 @@ def _plain(value: Any) -> Any:
 
 
 def read_metrics(path: Path) -> RunMetrics:
-    return RunMetrics.from_json(_load(path), _shown(path))
+    data = _load(path)
+    try:
+        return RunMetrics.from_json(data, _shown(path))
+    except (TypeError, ValueError) as exc:  # a value of the wrong shape (a number for a list)
+        raise DamagedFile(path, str(exc)) from None
 
 
 def write_metrics(path: Path, metrics: RunMetrics) -> None:
@@ -325,11 +328,11 @@ def read_submissions(path: Path) -> list[SubmissionEntry]:
         return []
     data = _load(path)
     if not isinstance(data, list):
-        raise ConfigError(
-            f"{_shown(path)} holds {type(data).__name__} where a list of submissions was "
-            "expected: restore it from a backup, or delete it to forget the run's submissions."
-        )
-    return [SubmissionEntry.from_json(e, _shown(path)) for e in data]
+        raise DamagedFile(path, f"a {type(data).__name__} where a list of submissions belongs")
+    try:
+        return [SubmissionEntry.from_json(e, _shown(path)) for e in data]
+    except (TypeError, ValueError) as exc:
+        raise DamagedFile(path, str(exc)) from None
 
 
 def write_submissions(path: Path, entries: list[SubmissionEntry]) -> None:
@@ -339,12 +342,32 @@ def write_submissions(path: Path, entries: list[SubmissionEntry]) -> None:
 
 def _load(path: Path) -> Any:
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        raise ConfigError(
-            f"{_shown(path)} is not valid JSON ({err}): it was edited or cut short; restore it "
-            "or move that run folder out of runs/."
-        ) from None
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:  # json's error, or bytes that are not UTF-8 text
+        raise DamagedFile(path, "not JSON: cut short or edited") from None
+
+
+class DamagedFile(ConfigError):
+    """A run's metrics.json or submissions.json that cannot be read: cut short, edited, not
+    kstarter's. ``path`` is the file, ``what`` what is wrong with it."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        self.path, self.what = path, what.replace(f"{_shown(path)} ", "")
+        super().__init__(f"{_shown(path)} is damaged ({self.what}): {self.fix}.")
+
+    @property
+    def fix(self) -> str:
+        if self.path.name == "submissions.json":
+            return "restore it from a backup, or delete it to forget the run's submissions"
+        folder = "/".join(self.path.parts[-3:-1])
+        return f"restore it, or delete the folder {folder} and train again"
+
+    def skipped(self) -> str:
+        """The warning of a command that goes on without the run (or its scores)."""
+        run, shown = self.path.parent.name, _shown(self.path)
+        if self.path.name == "submissions.json":
+            return f"{shown} is damaged ({self.what}): run {run}'s scores are left out; {self.fix}."
+        return f"{shown} is damaged ({self.what}): run {run} is skipped; {self.fix}."
 
 
 def _shown(path: Path) -> str:

@@ -133,16 +133,23 @@ def _journal_backend(base: type[JournalFileBackend]) -> type[JournalFileBackend]
 
 
 def _append_whole_lines(path: Path, data: bytes) -> None:
-    with open(path, "r+b") as fh:
+    # unbuffered: a buffered file would try its refused bytes again when closed, after the
+    # cut, and tear the last line after all
+    with open(path, "r+b", buffering=0) as fh:
         size = fh.seek(0, os.SEEK_END)
         keep = _whole_lines_size(fh, size)
         try:
             if keep < size:
                 fh.truncate(keep)
             fh.seek(keep)
-            fh.write(data)
-            fh.flush()
+            view = memoryview(data)
+            while view:
+                view = view[fh.write(view) or 0 :]
             os.fsync(fh.fileno())
+        except OSError as exc:  # a full disk: cut back to whole lines, and name the journal
+            with suppress(OSError):
+                fh.truncate(keep)
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         except BaseException:
             with suppress(OSError):
                 fh.truncate(keep)

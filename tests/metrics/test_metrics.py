@@ -392,3 +392,16 @@ def test_importing_metrics_does_not_import_lightgbm_or_optuna():
     code = "import sys, kstarter.metrics; print(sorted({'lightgbm', 'optuna'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_threshold_whose_gain_is_noise_stays_at_half():
+    """On 200 calibrated rows the best OOF threshold moves a few labels by luck: kept at 0.5
+    (guarded); the unguarded fit takes it. A gain beyond noise is kept (the F1 case above)."""
+    rng = np.random.default_rng(3)
+    proba = rng.random(200)
+    y = (rng.random(200) < proba).astype(int)  # calibrated: 0.5 is the right threshold
+    accuracy = km.get_metric("accuracy")
+    free = km.fit_decision(accuracy, y, proba, n_classes=2, guarded=False)
+    assert free.threshold != 0.5
+    assert accuracy.score(y, free.apply(proba)) > accuracy.score(y, (proba >= 0.5).astype(int))
+    assert km.fit_decision(accuracy, y, proba, n_classes=2).threshold == 0.5

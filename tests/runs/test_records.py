@@ -232,8 +232,9 @@ def test_hand_written_entries_with_few_keys_are_read(tmp_path: Path) -> None:
     "text, words",
     [
         ('{"metric": "auc", "direction": "maximize", "fold_scores": []}', "lacks cv_mean"),
-        ('{"metric": "auc", "cv_mean": 0.9', "is not valid JSON"),
+        ('{"metric": "auc", "cv_mean": 0.9', "is damaged .not JSON"),
         ("[1, 2]", "holds list"),
+        ("", "not JSON"),
     ],
 )
 def test_a_file_that_is_not_a_run_record_is_named(tmp_path: Path, text: str, words: str) -> None:
