@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,10 +61,10 @@ def load_cached(project: Project, key: str) -> tuple[Tables, Matrices] | None:
         if not isinstance(names, dict):
             raise ValueError("names.json holds no names")
         recipe = joblib.load(folder / _RECIPE) if (folder / _RECIPE).exists() else None
-    except Exception:
-        # a damaged entry (cut short, edited; pyarrow's errors are OSError or ValueError,
-        # joblib's a pickle error): it is only a cache, so it is dropped and the caller parses
-        # the raw files again
+    except (OSError, ValueError, TypeError, KeyError, EOFError, pickle.UnpicklingError):
+        # a damaged entry (cut short, edited; pyarrow's errors are OSError or ValueError, a
+        # cut recipe's EOFError or UnpicklingError): it is only a cache, so it is dropped and
+        # the caller parses the raw files again
         shutil.rmtree(folder, ignore_errors=True)
         return None
     tables = Tables(frames["train"], frames["test"], read_sample(project))

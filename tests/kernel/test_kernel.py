@@ -73,7 +73,8 @@ def test_build_writes_the_dataset_and_an_offline_notebook_that_predicts_as_the_r
     artifacts = project / "kernel" / "artifacts"
     names = {p.name for p in artifacts.iterdir()}
     assert {"dataset-metadata.json", "kstarter-artifacts.json", "models.json", "recipe.joblib",
-            "kstarter.yaml", "features.py", "metrics.json", "fold0-seed0.txt"} <= names  # fmt: skip
+            "kstarter.yaml", "features.py", "metrics.json"} <= names  # fmt: skip
+    assert "fold0-seed0.txt.gz" in names  # LightGBM's model text, gzipped
     assert all(p.is_file() for p in artifacts.iterdir()), "a Kaggle dataset is flat"
     assert any(n.startswith("kstarter-") and n.endswith(".whl") for n in names)
     dataset = json.loads((artifacts / "dataset-metadata.json").read_text())

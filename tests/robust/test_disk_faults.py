@@ -32,6 +32,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_trained(tmp_path_factory.mktemp("template"))
 
 
+def _size(folder: Path) -> int:
+    """Bytes of the files under ``folder``: a disk holds a copy of the template and the same
+    room to fill as before runs kept their fitted models (megabytes of LightGBM text)."""
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
 def _submissions(project: Path) -> int:
     return sum(len(r.submissions) for r in list_runs(project))
 
@@ -64,8 +70,10 @@ def test_train_on_a_full_disk_says_so_and_leaves_nothing_half_written(
     ks, template: Path, tmp_path: Path, leave: int
 ) -> None:
     """Free space from none to more than a run needs, so the disk fills at different steps
-    (measured: the cache at 0 bytes, the run folder at 60 and 200 KB, none at 400 KB)."""
-    with small_disk(tmp_path / "disk", 3_000_000) as disk:
+    (measured: the cache at 0 bytes, the run folder at 60 and 200 KB and, since a run keeps
+    its fitted models, at 400 KB too). The disk holds the copied project and room for one
+    more run as large as its runs."""
+    with small_disk(tmp_path / "disk", 3_000_000 + 2 * _size(template)) as disk:
         project = project_copy(template, disk / "p")
         shutil.rmtree(project / paths.CACHE)  # rebuilt by the run: one more write to refuse
         before = snapshot(project)
@@ -82,7 +90,7 @@ def test_train_on_a_full_disk_says_so_and_leaves_nothing_half_written(
 
 
 def test_submit_on_a_full_disk_refuses_before_uploading(ks, template: Path, tmp_path: Path) -> None:
-    with small_disk(tmp_path / "disk", 2_000_000) as disk:
+    with small_disk(tmp_path / "disk", 2_000_000 + _size(template)) as disk:
         project = project_copy(template, disk / "p")
         fill(disk, 0)
         proc = ks("submit", "-m", "full", cwd=project, check=False)
@@ -166,7 +174,7 @@ def test_tune_on_a_full_disk_says_so_and_keeps_the_journal_whole(
 ) -> None:
     """The disk fills at different steps (a trial's start or end, the tuned parameters, the
     plot): one sentence, and the journal keeps only whole lines, so the study resumes."""
-    with small_disk(tmp_path / "disk", 3_000_000) as disk:
+    with small_disk(tmp_path / "disk", 3_000_000 + _size(template)) as disk:
         project = project_copy(template, disk / "p")
         journal = project / paths.JOURNAL
         ks("tune", "--trials", "1", "-q", cwd=project)
