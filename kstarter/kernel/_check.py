@@ -129,7 +129,7 @@ def _needs_the_extra() -> None:
     if missing:
         raise KstarterError(
             f"kernel check runs the notebook with {' and '.join(missing)}, which are not "
-            'installed: pip install "kstarter[kernel]".'
+            'installed: pip install "nbclient>=0.10" "ipykernel>=6" (the kernel extra).'
         )
 
 
