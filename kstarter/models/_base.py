@@ -284,3 +284,18 @@ def summed_importance(outs: Sequence[FoldOutput]) -> dict[str, float]:
         for name, gain in o.importance.items():
             total[name] = total.get(name, 0.0) + gain
     return total
+
+
+def class_columns(proba: np.ndarray, classes: np.ndarray, kind: str, known: int) -> np.ndarray:
+    """A scikit-learn classifier's ``predict_proba`` over the classes its fold saw, as the
+    metric's decision expects: P(class 1) for binary (0 when the fold saw no 1), else a column
+    for every class up to ``known`` (those the fold's targets span), 0 for the ones it missed."""
+    import numpy as np
+
+    classes = np.asarray(classes).astype(int)
+    if kind == "binary":
+        return proba[:, list(classes).index(1)] if 1 in classes else np.zeros(len(proba))
+    k = int(max(known - 1, classes.max())) + 1
+    full = np.zeros((len(proba), k))
+    full[:, classes] = proba
+    return full

@@ -31,6 +31,7 @@ from kstarter.models._base import (
     ModelSetup,
     Predictor,
     check_deadline,
+    class_columns,
     stack_targets,
 )
 from kstarter.models._linear import linear_kind
@@ -184,13 +185,7 @@ def _forest_predict(forest: BaseForest, X: np.ndarray, kind: str, known: int) ->
     if kind == "regression":
         return np.asarray(forest.predict(X), dtype=np.float64)
     proba = np.asarray(forest.predict_proba(X), dtype=np.float64)
-    classes = np.asarray(forest.classes_).astype(int)
-    if kind == "binary":
-        return proba[:, list(classes).index(1)] if 1 in classes else np.zeros(len(X))
-    k = int(max(known - 1, classes.max())) + 1
-    full = np.zeros((len(X), k))
-    full[:, classes] = proba  # a class missing from the fold's training rows gets 0
-    return full
+    return class_columns(proba, forest.classes_, kind, known)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from kstarter.models._base import (
     ModelSetup,
     Predictor,
     check_deadline,
+    class_columns,
     stack_targets,
 )
 
@@ -227,15 +228,8 @@ def _predict(
 
     if kind == "regression":
         return np.asarray(pipe.predict(X), dtype=float)
-    proba = pipe.predict_proba(X)
-    classes = pipe.named_steps["model"].classes_.astype(int)
-    if kind == "binary":
-        return proba[:, list(classes).index(1)] if 1 in classes else np.zeros(len(X))
     known = int(np.max(data.y)) + 1 if data is not None else n_classes
-    k = int(max(known - 1, classes.max())) + 1
-    full = np.zeros((len(X), k))
-    full[:, classes] = proba  # a class missing from the fold's training rows gets 0
-    return full
+    return class_columns(pipe.predict_proba(X), pipe.named_steps["model"].classes_, kind, known)
 
 
 @dataclass(frozen=True)
