@@ -70,6 +70,12 @@ def cli() -> None:
     is_flag=True,
     help="Mark it a code competition (Kaggle scores only notebooks; see `kstarter kernel`).",
 )
+@click.option(
+    "--original",
+    metavar="PATH",
+    help="The competition's original dataset (a CSV, zip, folder or practice/<name>): extra "
+    "training rows, never validated, and target statistics.",
+)
 def init(
     source: str,
     directory: Path | None,
@@ -78,6 +84,7 @@ def init(
     id_col: str | None,
     force: bool,
     code_competition: bool,
+    original: str | None,
 ) -> None:
     """Make a project from a competition: SOURCE is a Kaggle name or URL,
     practice/<name>, a .zip or a folder.
@@ -88,6 +95,7 @@ def init(
       kstarter init ./titanic.zip --metric accuracy
       kstarter init ./my-comp --target price --id Id --dir work/my-comp
       kstarter init practice/penguins-species --code-competition
+      kstarter init ./playground.zip --original ./original.csv
     """
     from kstarter.competition import Overrides
     from kstarter.project import init_project, summary_lines
@@ -96,7 +104,7 @@ def init(
     overrides = Overrides(
         targets=tuple(targets), id=id_col, metric=metric, code_competition=code_competition
     )
-    result = init_project(source, directory, overrides, force)
+    result = init_project(source, directory, overrides, force, original)
     for line in summary_lines(result):
         click.echo(line)
 

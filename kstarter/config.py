@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from kstarter import paths
 from kstarter.errors import ConfigError
 from kstarter.featurepack import FeaturePack, parse_features
+from kstarter.original import Original, parse_original
 from kstarter.resources import load_config_yaml
 from kstarter.spec import KINDS, TASKS, Files, Spec
 
@@ -88,6 +89,7 @@ class Project:
     raw: dict[str, Any]
     tune: TuneConfig = field(default_factory=TuneConfig)
     features: FeaturePack = field(default_factory=FeaturePack)  # all off unless named
+    original: Original | None = None  # the original dataset (init --original); None: none
 
     @property
     def data_dir(self) -> Path:
@@ -140,7 +142,7 @@ def load_project(directory: Path | str | None = None) -> Project:
 
 def _validate(root: Path, raw: dict[str, Any]) -> Project:
     where = root / paths.CONFIG
-    allowed = {"competition", "cv", "model", "train", "tune", "features"}
+    allowed = {"competition", "cv", "model", "train", "tune", "features", "original"}
     _no_unknown(where, "top level", raw, allowed)
     if "competition" not in raw:
         raise ConfigError(f"{where} has no `competition:` section; re-run `kstarter init`.")
@@ -176,8 +178,22 @@ def _validate(root: Path, raw: dict[str, Any]) -> Project:
             "(or leave it out: refit for a time split, folds otherwise)."
         )
     features = parse_features(where, raw.get("features"))
+    original = parse_original(where, raw.get("original"))
+    if features.original_stats and original is None:
+        raise ConfigError(
+            f"{where}: features.original_stats needs the original dataset: make the project "
+            "with `kstarter init ... --original PATH`, or turn original_stats off."
+        )
     return Project(
-        root=root, spec=spec, cv=cv, model=model, train=train, raw=raw, tune=tune, features=features
+        root=root,
+        spec=spec,
+        cv=cv,
+        model=model,
+        train=train,
+        raw=raw,
+        tune=tune,
+        features=features,
+        original=original,
     )
 
 

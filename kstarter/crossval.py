@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from kstarter.competition import encode_target
@@ -43,6 +43,8 @@ __all__ = [
     "score_folds",
     "CVResult",
     "Prepared",
+    "WithOriginal",
+    "with_original",
     "Evaluation",
     "prepare",
     "build_model",
@@ -106,6 +108,41 @@ def average_outputs(outs: Sequence[FoldOutput]) -> FoldOutput:
     )
 
 
+@dataclass(frozen=True)
+class WithOriginal:
+    """The training inputs with the original dataset's rows after the competition's: they are
+    in fold -1, trained on in every fold and never validated, so OOF and the scores stay on the
+    ``n`` competition rows. Made once by :func:`prepare` (models cache their binned data on
+    ``matrices``)."""
+
+    matrices: Matrices
+    y: np.ndarray
+    folds: Folds
+    weight: np.ndarray | None  # per row (1 on competition rows); None: all weigh the same
+    n: int
+
+
+def with_original(
+    matrices: Matrices, y: np.ndarray, folds: Folds, y_original: np.ndarray, weight: float
+) -> WithOriginal:
+    import numpy as np
+    import pandas as pd
+
+    assert matrices.X_original is not None
+    n, m = len(matrices.X_train), len(matrices.X_original)
+    X_train = pd.concat([matrices.X_train, matrices.X_original], ignore_index=True)
+    both = Matrices(X_train, matrices.X_test, matrices.names, recipe=matrices.recipe)
+    assignment = np.concatenate([folds.assignment, np.full(m, -1, dtype=folds.assignment.dtype)])
+    rank = folds.time_rank
+    if rank is not None:  # before every time: in the training rows of every fold
+        rank = np.concatenate([rank, np.full(m, np.iinfo(np.int64).min // 2)])
+    extended = replace(folds, assignment=assignment, time_rank=rank)
+    weights = None
+    if weight != 1.0:
+        weights = np.concatenate([np.ones(n), np.full(m, weight)])
+    return WithOriginal(both, np.concatenate([y, y_original]), extended, weights, n)
+
+
 def cross_validate(
     matrices: Matrices,
     y: np.ndarray,
@@ -115,6 +152,7 @@ def cross_validate(
     encoder: FoldEncoder | None = None,
     test_from: str = "folds",
     keep_models: bool = False,
+    original: WithOriginal | None = None,
 ) -> CVResult:
     """Train one model per fold (one per seed, their predictions averaged, when given several),
     one alive at a time; OOF predictions, and test predictions as ``test_from`` says (see
@@ -125,6 +163,15 @@ def cross_validate(
     import numpy as np
 
     models = [model] if isinstance(model, Model) else list(model)
+    n_scored = len(matrices.X_train)
+    weight = None
+    if original is not None:  # the original rows: trained on in every fold, never validated
+        matrices, y, folds, weight = original.matrices, original.y, original.folds, original.weight
+        if weight is not None and not all(m.takes_weights for m in models):
+            raise ConfigError(
+                f"original.weight is {float(weight[-1]):g}, but {models[0].name} takes no row "
+                "weights (LightGBM does): set original.weight to 1 for this family."
+            )
     X = matrices.X_train
     oof: np.ndarray | None = None
     test_sum: np.ndarray | None = None
@@ -136,10 +183,10 @@ def cross_validate(
     last: tuple[FoldOutput, np.ndarray, np.ndarray] | None = None
     for k, tr, va in folds.splits():
         start = time.perf_counter()
-        data = FoldData(_fold_matrices(matrices, encoder, folds, tr, va), y, tr, va)
+        data = FoldData(_fold_matrices(matrices, encoder, folds, tr, va), y, tr, va, weight)
         out = average_outputs([m.fit_fold(data) for m in models])
         if oof is None:
-            oof = np.full((len(X), *out.valid_pred.shape[1:]), np.nan)
+            oof = np.full((n_scored, *out.valid_pred.shape[1:]), np.nan)
             test_sum = np.zeros(out.test_pred.shape)
         oof[va] = out.valid_pred
         test_sum += out.test_pred
@@ -168,7 +215,8 @@ def cross_validate(
         rounds = max(1, round(float(np.mean(best)) * len(X) / float(np.mean(sizes))))
         everything = np.arange(len(X))
         # the last fold's validation rows stand in as the monitored rows; the rounds are fixed
-        data = FoldData(_fold_matrices(matrices, encoder, folds, everything, va), y, everything, va)
+        fold = _fold_matrices(matrices, encoder, folds, everything, va)
+        data = FoldData(fold, y, everything, va, weight)
         refit = average_outputs([m.with_rounds(rounds).fit_fold(data) for m in models])
         result.test, result.test_from = refit.test_pred, "refit"
         result.fitted = [refit.fitted] if keep_models else []
@@ -216,6 +264,8 @@ class Prepared:
     folds: Folds
     # target encoding (kstarter.yaml's features:), fitted per fold by cross_validate; None: off
     encoder: FoldEncoder | None = None
+    # the original dataset's rows added to every fold's training rows; None: no original rows
+    original: WithOriginal | None = None
 
 
 @dataclass(frozen=True)
@@ -243,10 +293,21 @@ def prepare(project: Project, refold: bool = False) -> Prepared:
     tables, matrices = load_inputs(project)
     y = encode_target(project.spec, tables.train)
     folds = load_or_make_folds(project, tables.train, y, refold=refold)
+    original = None
+    if matrices.X_original is not None and tables.original is not None:
+        assert project.original is not None
+        y_original = encode_target(project.spec, tables.original)
+        original = with_original(matrices, y, folds, y_original, project.original.weight)
+    fitted = original.matrices if original is not None else matrices
     encoder = fold_encoder(
-        project.features, project.spec, metric, matrices.X_train, matrices.X_test, y
+        project.features,
+        project.spec,
+        metric,
+        fitted.X_train,
+        fitted.X_test,
+        original.y if original is not None else y,
     )
-    return Prepared(project, metric, tables, y, matrices, folds, encoder)
+    return Prepared(project, metric, tables, y, matrices, folds, encoder, original)
 
 
 def build_model(
@@ -327,7 +388,15 @@ def evaluate_model(
     if test_from == "refit" and not refit:
         test_from = "folds"
     cv = cross_validate(
-        prep.matrices, y, prep.folds, model, on_fold, prep.encoder, test_from, keep_models
+        prep.matrices,
+        y,
+        prep.folds,
+        model,
+        on_fold,
+        prep.encoder,
+        test_from,
+        keep_models,
+        prep.original,
     )
     model = model if isinstance(model, Model) else model[0]
     valid = prep.folds.validated

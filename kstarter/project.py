@@ -13,6 +13,7 @@ from kstarter import __version__, paths
 from kstarter.atomic import staging_dir
 from kstarter.competition import Inspection, Overrides, inspect_competition
 from kstarter.errors import KstarterError, SourceError, disk_error
+from kstarter.original import Original, copy_original
 from kstarter.render import render_project
 from kstarter.sources import is_local, resolve_source
 
@@ -35,6 +36,8 @@ class InitResult:
     inspection: Inspection
     check: CheckReport | None = None  # the brief check, None when it could not run
     check_error: str | None = None
+    original: Original | None = None  # --original: the copy made under data/
+    original_extra: tuple[str, ...] = ()  # its columns train has not, left out
 
 
 def init_project(
@@ -42,8 +45,10 @@ def init_project(
     directory: Path | None = None,
     overrides: Overrides | None = None,
     force: bool = False,
+    original: str | None = None,
 ) -> InitResult:
-    """Make a ready project from SOURCE; on any failure nothing is left behind."""
+    """Make a ready project from SOURCE; on any failure nothing is left behind. ``original``
+    (a CSV, zip, folder or practice name) adds the competition's original dataset."""
     src = resolve_source(source)
     dest = Path(directory) if directory else Path.cwd() / src.name
     dest = dest.expanduser().absolute()
@@ -59,7 +64,8 @@ def init_project(
         data.mkdir()
         meta = src.fetch(data)
         result = inspect_competition(data, meta, overrides or Overrides())
-        render_project(staging, _context(result))
+        added, extra = copy_original(original, data, result.spec) if original else (None, [])
+        render_project(staging, {**_context(result), "original": added})
         _move_into_place(staging, dest)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -74,7 +80,7 @@ def init_project(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     report, error = _brief_check(dest)
-    return InitResult(dest, result, report, error)
+    return InitResult(dest, result, report, error, added, tuple(extra))
 
 
 def _check_destination(dest: Path, source: Path | None, force: bool) -> None:
@@ -272,6 +278,16 @@ def summary_lines(result: InitResult) -> list[str]:
             "offline as Kaggle will."
         )
     lines += [f"  note: {n}" for n in result.inspection.notes]
+    if result.original is not None:
+        lines.append(
+            f"  original   {result.original.file}: trains every fold (is_original = 1), never "
+            "validated; features.original_stats adds its mean target per value"
+        )
+        if result.original_extra:
+            lines.append(
+                f"  note: the original's columns {', '.join(result.original_extra[:8])} are not "
+                "in train and are left out."
+            )
     lines += _check_lines(result)
     lines += ["", f"Next: cd {_shown_path(result.path)} && kstarter train"]
     return lines

@@ -220,6 +220,7 @@ def train_prepared(
         fit_seconds=None if options.fit_seconds is None else round(options.fit_seconds, 2),
         stopped_by_time=sum(cv.stopped_by_time) if options.fit_seconds is not None else None,
         features=project.features.describe() or None,
+        original=_original_record(prep),
         test_from=None if cv.test_from == "folds" else cv.test_from,
         refit_rounds=cv.refit_rounds,
         created=datetime.now(UTC).isoformat(timespec="microseconds"),
@@ -250,6 +251,15 @@ def train_prepared(
     )
     path = save_run(project, run_id, output)  # another run may have taken the id meanwhile
     return RunResult(path.name, path, metrics)
+
+
+def _original_record(prep: Prepared) -> dict[str, Any] | None:
+    """The run record's ``original``: the dataset named, and how many of its rows trained."""
+    original = prep.project.original
+    if original is None:
+        return None
+    rows = len(prep.original.y) - prep.original.n if prep.original is not None else 0
+    return {**original.describe(), "rows_trained": rows}
 
 
 def _quick_fold_score(

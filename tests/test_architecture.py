@@ -34,6 +34,7 @@ BUILDING_BLOCKS = {
     "metrics",
     "prepare",
     "featurepack",
+    "original",
     "models",
     "runs",
     "folds",

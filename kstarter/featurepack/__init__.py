@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from kstarter.featurepack._config import FeaturePack, parse_features
 from kstarter.featurepack._fixed import add_fixed, categorical_columns, cross_pairs
-from kstarter.featurepack._target import FoldEncoder, fold_encoder
+from kstarter.featurepack._target import FoldEncoder, fold_encoder, target_matrix
 
 __all__ = [
     "FeaturePack",
@@ -29,4 +29,5 @@ __all__ = [
     "cross_pairs",
     "FoldEncoder",
     "fold_encoder",
+    "target_matrix",
 ]

@@ -27,6 +27,10 @@ class FeaturePack:
     max_cardinality: int = 1000  # a pair is crossed when card(a) * card(b) is at most this
     max_pairs: int = 28  # the first pairs in column order
     cross_encode: str = "count"  # count | target
+    # the original dataset's mean target per value (kstarter.original._stats)
+    original_stats: bool = False
+    stats_smoothing: float = 10.0
+    stats_max_values: int = 20
 
     @property
     def fixed(self) -> bool:
@@ -36,6 +40,7 @@ class FeaturePack:
             or self.missing
             or self.numeric_as_category
             or (self.crosses and self.cross_encode == "count")
+            or self.original_stats
         )
 
     @property
@@ -63,6 +68,11 @@ class FeaturePack:
             }
             if self.cross_encode == "target":
                 out["crosses"]["smoothing"] = self.smoothing
+        if self.original_stats:
+            out["original_stats"] = {
+                "smoothing": self.stats_smoothing,
+                "max_values": self.stats_max_values,
+            }
         return out
 
     def fixed_part(self) -> dict[str, Any]:
@@ -81,6 +91,10 @@ _PARAMS: dict[str, dict[str, tuple[str, type]]] = {
         "max_cardinality": ("max_cardinality", int),
         "max_pairs": ("max_pairs", int),
         "encode": ("cross_encode", str),
+    },
+    "original_stats": {
+        "smoothing": ("stats_smoothing", float),
+        "max_values": ("stats_max_values", int),
     },
 }
 
@@ -120,6 +134,10 @@ def parse_features(where: Path, raw: Any) -> FeaturePack:
         raise ConfigError(
             f"{where}: features.crosses.encode must be count or target (found "
             f"{pack.cross_encode!r})."
+        )
+    if pack.stats_smoothing < 0 or pack.stats_max_values < 2:
+        raise ConfigError(
+            f"{where}: features.original_stats: smoothing must be >= 0 and max_values >= 2."
         )
     if pack.smoothing < 0 or pack.max_values < 2 or pack.max_cardinality < 4 or pack.max_pairs < 1:
         raise ConfigError(

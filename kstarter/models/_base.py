@@ -124,6 +124,9 @@ class FoldData:
     y: np.ndarray
     train_idx: np.ndarray
     valid_idx: np.ndarray
+    # per row of ``y`` (the original dataset's rows weighed by ``original.weight``); None: all
+    # rows weigh the same. Families that take no weights refuse a fold that has them.
+    weight: np.ndarray | None = None
 
 
 @dataclass
@@ -229,6 +232,8 @@ class Model(abc.ABC):
     # trains in rounds (a best iteration per fold)
     importance_name: ClassVar[str] = "total gain"
     has_rounds: ClassVar[bool] = True
+    # whether fit_fold honours ``FoldData.weight`` (original rows weighed by original.weight)
+    takes_weights: ClassVar[bool] = False
     params: dict[str, Any]
     threads: int
     # set over the resolved parameters when the user's are tried on a few made-up rows

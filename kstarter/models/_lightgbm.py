@@ -64,6 +64,7 @@ def _unseeded(shape: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]
 
 @dataclass(frozen=True)
 class LightGBMModel(Model):
+    takes_weights = True
     """LightGBM on one binned Dataset of all train rows, made once per process and per set of
     dataset parameters; each fold trains on ``subset``s of it. Binning once instead of per
     fold is most of what makes kstarter faster than a hand-written loop."""
@@ -115,12 +116,20 @@ class LightGBMModel(Model):
         return stack_targets([self._fit_one(data, data.y[:, j], j) for j in range(data.y.shape[1])])
 
     def _full_dataset(self, data: FoldData, y: np.ndarray, j: int) -> lgb.Dataset:
+        import lightgbm as lgb
         import numpy as np
 
         shape = {k: v for k, v in self.params.items() if k in DATASET_PARAMS}
         # "lightgbm", not self.name: every LightGBM configuration with the same binning
         # parameters shares the Dataset
-        key = ("lightgbm", j, self.metric.target_transform, tuple(sorted(shape.items())))
+        key: tuple[Any, ...] = (
+            "lightgbm",
+            j,
+            self.metric.target_transform,
+            tuple(sorted(shape.items())),
+        )
+        if data.weight is not None:  # the original rows weighed: a Dataset of its own
+            key += ("weighted",)
         cache = data.matrices.cache
         if key not in cache:
             # one binned copy per target and set of binning parameters: a tuning trial that
@@ -134,7 +143,13 @@ class LightGBMModel(Model):
                 if (y < 0).any():
                     raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
                 label = np.log1p(y)
-            cache[key] = _binned(data.matrices, label, shape, key)
+            if data.weight is not None:
+                full = lgb.Dataset(
+                    data.matrices.X_train, label=label, weight=data.weight, params=shape
+                )
+                cache[key] = full.construct()
+            else:
+                cache[key] = _binned(data.matrices, label, shape, key)
         return cache[key]
 
     def _fit_one(self, data: FoldData, y: np.ndarray, j: int) -> FoldOutput:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["cache_key", "load_cached", "store", "clear"]
 
 _FILES = ("X_train", "X_test", "train", "test")
+_OPTIONAL = ("X_original", "original")  # present when the project has an original dataset
 _RECIPE = "recipe.joblib"  # the fitted feature recipe (kstarter kernel build saves it)
 _FORMAT = "ids-as-text"  # what the cached tables hold; a cache of another format is rebuilt
 
@@ -57,6 +58,11 @@ def load_cached(project: Project, key: str) -> tuple[Tables, Matrices] | None:
         return None
     try:
         frames = {name: _read(folder / f"{name}.parquet") for name in _FILES}
+        optional = {
+            name: _read(folder / f"{name}.parquet")
+            for name in _OPTIONAL
+            if (folder / f"{name}.parquet").exists()
+        }
         names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
         if not isinstance(names, dict):
             raise ValueError("names.json holds no names")
@@ -67,8 +73,16 @@ def load_cached(project: Project, key: str) -> tuple[Tables, Matrices] | None:
         # the caller parses the raw files again
         shutil.rmtree(folder, ignore_errors=True)
         return None
-    tables = Tables(frames["train"], frames["test"], read_sample(project))
-    return tables, Matrices(frames["X_train"], frames["X_test"], names, store=folder, recipe=recipe)
+    tables = Tables(frames["train"], frames["test"], read_sample(project), optional.get("original"))
+    matrices = Matrices(
+        frames["X_train"],
+        frames["X_test"],
+        names,
+        store=folder,
+        recipe=recipe,
+        X_original=optional.get("X_original"),
+    )
+    return tables, matrices
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -91,6 +105,10 @@ def store(project: Project, key: str, tables: Tables, matrices: Matrices) -> Pat
             "train": tables.train,
             "test": tables.test,
         }
+        if matrices.X_original is not None:
+            frames["X_original"] = matrices.X_original
+        if tables.original is not None:
+            frames["original"] = tables.original
         for name, frame in frames.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
         (staging / "names.json").write_text(json.dumps(matrices.names))

@@ -9,11 +9,14 @@ and the remaining string columns categoricals shared by train and test.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kstarter.featurepack import add_fixed
+from kstarter.competition import encode_target
+from kstarter.featurepack import add_fixed, target_matrix
+from kstarter.metrics import get_metric
+from kstarter.original import INDICATOR, add_original_stats, with_indicator
 from kstarter.prepare._features import user_features
 from kstarter.prepare._recipe import RECIPE_VERSION, Recipe, fit_recipe
 
@@ -37,18 +40,60 @@ class Matrices:
     store: Path | None = None
     # how features.py's output became these matrices, for new rows (``kstarter kernel build``)
     recipe: Recipe | None = field(default=None, compare=False, repr=False)
+    # the original dataset's rows as model rows (kstarter.original): extra training rows,
+    # never validated; None without an original or with ``original.rows: false``
+    X_original: pd.DataFrame | None = None
 
 
 def build_matrices(project: Project, tables: Tables) -> Matrices:
     """Run features.py, fit the recipe (drop non-features, expand dates and text, categories
-    shared by train and test) and apply it to both sides."""
-    X_train, X_test = user_features(project, tables)
+    shared by train and test) and apply it to both sides.
+
+    With the original dataset, ``features.py`` gets train with the original rows after its own
+    and an ``is_original`` column on both sides (1 on original rows), so every row gets the
+    same features; its original rows are split off again into ``X_original`` (kept only when
+    they are training rows, and then with ``is_original`` as a feature)."""
+    n = len(tables.train)
+    inputs = tables
+    if tables.original is not None:
+        both, test = with_indicator(tables.train, tables.original, tables.test)
+        inputs = replace(tables, train=both, test=test)
+    X_train, X_test = user_features(project, inputs)
     recipe, X_train, X_test = fit_recipe(project.spec, X_train, X_test)
     names = dict(recipe.names)
     if project.features.fixed:  # the pack's fold-independent columns, on the final features
         X_train, X_test = add_fixed(project.features, X_train, X_test)
         names |= {str(c): str(c) for c in X_train.columns if c not in names}
-    return Matrices(X_train, X_test, names, recipe=recipe)
+    X_original = None
+    if tables.original is not None:
+        X_original = X_train.iloc[n:].reset_index(drop=True)
+        X_train = X_train.iloc[:n].reset_index(drop=True)
+        if project.features.original_stats:
+            stats = _original_stats(project, tables, X_train, X_test, X_original)
+            X_train, X_test, X_original = stats
+            names |= {str(c): str(c) for c in X_train.columns if c not in names}
+        assert project.original is not None
+        if not project.original.rows:
+            drop = [c for c in X_train.columns if names.get(str(c)) == INDICATOR]
+            X_train, X_test = X_train.drop(columns=drop), X_test.drop(columns=drop)
+            X_original = None
+    return Matrices(X_train, X_test, names, recipe=recipe, X_original=X_original)
+
+
+def _original_stats(
+    project: Project,
+    tables: Tables,
+    X_train: pd.DataFrame,
+    X_test: pd.DataFrame,
+    X_original: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    assert tables.original is not None
+    metric = get_metric(project.spec.metric)
+    y = encode_target(project.spec, tables.original)
+    Y, outputs = target_matrix(project.spec, metric, y)
+    pack = project.features
+    settings = (pack.stats_smoothing, pack.stats_max_values)
+    return add_original_stats(X_train, X_test, X_original, Y, outputs, settings)
 
 
 def matrix_inputs(project: Project) -> list[object]:
@@ -57,6 +102,8 @@ def matrix_inputs(project: Project) -> list[object]:
     spec = project.spec
     parts: list[object] = [spec.date_columns, spec.text_columns, spec.text_components]
     parts.append(("recipe", RECIPE_VERSION))
+    if project.original is not None:  # its file is fingerprinted; rows and stats are shapes
+        parts.append(("original", project.original.sha256, project.original.rows))
     if project.features.fixed:  # the pack's transforms: absent from the key when all are off
         parts.append(project.features.fixed_part())
     for name in sorted(spec.extra_tables):

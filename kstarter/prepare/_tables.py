@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from kstarter import paths
 from kstarter.competition import labels_as_written, read_header, read_table
 from kstarter.errors import ConfigError
+from kstarter.original import read_original
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,6 +25,9 @@ class Tables:
     train: pd.DataFrame
     test: pd.DataFrame
     sample: pd.DataFrame
+    # the original dataset's rows, lined up with train's columns (kstarter.original); after
+    # slim_tables only its targets. None: the project has none
+    original: pd.DataFrame | None = None
 
 
 def load_tables(project: Project) -> Tables:
@@ -42,6 +46,9 @@ def load_tables(project: Project) -> Tables:
         for t in [t for t in spec.targets if t in tables.train.columns]:
             train_file = project.data_dir / spec.files.train
             tables.train[t] = labels_as_written(train_file, tables.train[t])
+    if project.original is not None:
+        original = read_original(project, project.original, tables.train)
+        tables = Tables(tables.train, tables.test, tables.sample, original)
     return tables
 
 
@@ -103,7 +110,10 @@ def slim_tables(project: Project, tables: Tables) -> Tables:
     # without an id, a row number keeps the test length (a frame with no columns would
     # come back from parquet with no rows)
     test = tables.test[keep_test] if keep_test else tables.test.iloc[:, :0].assign(row=_rows)
-    return Tables(tables.train[keep_train].copy(), test.copy(), tables.sample)
+    original = tables.original
+    if original is not None:
+        original = original[list(spec.targets)].copy()
+    return Tables(tables.train[keep_train].copy(), test.copy(), tables.sample, original)
 
 
 def _rows(frame: pd.DataFrame) -> range:

@@ -118,6 +118,9 @@ class RunMetrics:
     # kstarter.yaml's feature pack: the transforms on, with their parameters; None (absent from
     # the file) when all are off
     features: dict[str, Any] | None = None
+    # kstarter.yaml's original dataset (init --original): its file, SHA-256, source, whether
+    # its rows were trained on (and how many) and their weight; None (absent) without one
+    original: dict[str, Any] | None = None
     # A blend that fitted something (weights, hillclimb, stack), scored as a run is scored, on
     # predictions whose weights or stacker were fitted without the fold they score (nested);
     # None (absent from the file) for a trained run and for a mean or rank blend.
