@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kstarter.auto._pack import PackTrial, parse_pack_trial
 from kstarter.errors import ConfigError
 
 __all__ = ["Step", "AutoSettings", "load_settings", "settings_from", "CostModel", "order_steps"]
@@ -39,6 +40,8 @@ class AutoSettings:
     limit_share: float = 0.8  # of the time left, what a family's first run may take
     min_fit_seconds: float = 1.0  # a time limit per fit below this: the step is skipped
     fit_part: float = 0.5  # of a limited fold's time, what its fit may take (then: predicting)
+    # the feature pack tried against plain features before the plan (None: not tried)
+    pack: PackTrial | None = None
 
     # what one blend method takes: a fixed part (its files, the report), and per member run a
     # part of its own (reading its predictions) plus one per train row and prediction column
@@ -80,7 +83,8 @@ def settings_from(raw: Mapping[str, Any]) -> AutoSettings:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{_FILE} must be a mapping with steps, relative_cost, reserve, blends.")
     unknown = set(raw) - {
-        "steps", "relative_cost", "reserve", "blends", "parallel_from", "time_limit"
+        "steps", "relative_cost", "reserve", "blends", "parallel_from", "time_limit",
+        "feature_pack",
     }  # fmt: skip
     if unknown:
         raise ConfigError(f"{_FILE} has unknown keys {sorted(unknown)}: remove them.")
@@ -132,6 +136,7 @@ def settings_from(raw: Mapping[str, Any]) -> AutoSettings:
         limit_share=share,
         fit_part=fit_part,
         min_fit_seconds=_positive(limit.get("min_fit_seconds", 1.0), "time_limit.min_fit_seconds"),
+        pack=parse_pack_trial(raw.get("feature_pack"), _FILE),
     )
 
 

@@ -4,7 +4,7 @@ next."""
 from __future__ import annotations
 
 from kstarter.auto._budget import format_budget, format_seconds
-from kstarter.auto._run import AutoResult
+from kstarter.auto._run import AutoResult, pack_line
 
 __all__ = ["summary_lines"]
 
@@ -33,6 +33,8 @@ def summary_lines(result: AutoResult) -> list[str]:
         )
     for step, why in result.skipped:
         lines.append(f"  skipped {step}: {why}")
+    if result.pack is not None:
+        lines.append(f"  {pack_line(result.pack, result.metric)}")
     took = (
         f"{format_seconds(result.seconds)} of a {format_seconds(result.budget)} budget "
         f"(+{result.loading_seconds:.1f} s loading the data)"

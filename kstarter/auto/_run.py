@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from kstarter import paths
 from kstarter.auto._budget import format_budget, format_seconds
+from kstarter.auto._pack import PackChoice, features_key, try_pack
 from kstarter.auto._plan import AutoSettings, CostModel, Step, load_settings, order_steps
 from kstarter.auto._work import Outcome, Task, init_worker, keep_prepared, work
 from kstarter.errors import ConfigError, TrainError
@@ -76,6 +77,7 @@ class AutoResult:
     seconds: float = 0.0  # from the end of data loading to the end (what the budget bounds)
     loading_seconds: float = 0.0
     picking: float | None = None  # the nested CV of picking the single run with the best CV
+    pack: PackChoice | None = None  # the feature pack against plain features, before the plan
 
     @property
     def final_entry(self) -> Entry | None:
@@ -112,7 +114,13 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     refit = test_source(prep.folds.time_ordered, project.train.test_from) == "refit"
     costs = CostModel(settings.relative_cost, prep.folds.n_splits + int(refit))
     try:
-        _Trainer(prep, settings, clock, options, costs, result).run()
+        features = None
+        if settings.pack is not None:
+            result.pack, prep = try_pack(prep, settings.pack, options.budget)
+            say(f"{clock.stamp()} {pack_line(result.pack, prep.metric.name)}")
+            if prep.project.raw != project.raw:  # the winner is not kstarter.yaml's features
+                features = features_key(prep.project.raw.get("features"))
+        _Trainer(prep, settings, clock, options, costs, result, features).run()
         _blend_all(project.root, prep, settings, clock, say, result)
     except KeyboardInterrupt:
         result.interrupted = True
@@ -193,9 +201,10 @@ class _Trainer:
         options: AutoOptions,
         costs: CostModel,
         result: AutoResult,
+        features: str | None = None,
     ) -> None:
         self.prep, self.settings, self.clock, self.options = prep, settings, clock, options
-        self.costs, self.result = costs, result
+        self.costs, self.result, self.features = costs, result, features
         self.say = options.progress or (lambda _: None)
         self.existing = _existing_runs(prep)
         for r in self.existing:
@@ -210,7 +219,7 @@ class _Trainer:
         if slots > 1:
             threads = _threads(self.prep, self.settings)
             self.say(f"{self.clock.stamp()} {slots} runs at a time, {threads} thread(s) each")
-        with _executor(self.prep, slots) as pool:
+        with _executor(self.prep, slots, self.features) as pool:
             try:
                 self._loop(pool, slots)
             except BaseException:  # Ctrl-C, kill: stop the runs in flight, keep those written
@@ -236,6 +245,7 @@ class _Trainer:
                     fold_lines=self.options.fold_progress is not None,
                     clock=(clock.start, clock.budget),
                     fit_seconds=fit_seconds,
+                    features=self.features,
                 )
                 self.running[pool.submit(work, task)] = step
             if not self.running:
@@ -376,14 +386,14 @@ def _slots(prep: Prepared, settings: AutoSettings, budget: float) -> int:
     return max(1, physical_cores() // _threads(prep, settings))
 
 
-def _executor(prep: Prepared, slots: int) -> Any:
+def _executor(prep: Prepared, slots: int, features: str | None) -> Any:
     """The main process itself for one slot (its prepared inputs are reused); else a pool of
     ``slots`` fresh processes (spawned: no OpenMP state is forked)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if slots == 1:
-        keep_prepared(prep)
+        keep_prepared(prep, features)
         return _InProcess()
     return ProcessPoolExecutor(
         slots, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker
@@ -586,6 +596,21 @@ def _entry(run_id: str, what: str, m: RunMetrics, status: str) -> Entry:
     )
 
 
+def pack_line(choice: PackChoice, metric: str) -> str:
+    """One line: the feature pack kept or not, and by how much."""
+    names = ", ".join(choice.transforms) or "none"
+    if choice.why is not None:
+        kept = "kept" if choice.kept else "not used"
+        return f"feature pack ({names}): not tried ({choice.why}); {kept} as kstarter.yaml says"
+    assert choice.gain is not None and choice.stderr is not None
+    verdict = "kept for the plan" if choice.kept else "dropped: plain features for the plan"
+    return (
+        f"feature pack ({names}): {verdict}; cheap LightGBM CV {metric} {choice.pack_cv:.5f} "
+        f"with it, {choice.plain_cv:.5f} without, gain {choice.gain:+.5f} ± "
+        f"{choice.stderr:.5f} a fold (paired, {len(choice.pack_folds)} folds)"
+    )
+
+
 def _cv(m: RunMetrics) -> str:
     return f"{m.cv_mean:.5f} ± {m.cv_std:.5f}"
 
@@ -605,6 +630,7 @@ def _save(path: Path, result: AutoResult) -> None:
         "picking": result.picking,
         "interrupted": result.interrupted,
         "entries": [asdict(e) for e in result.entries],
+        "feature_pack": asdict(result.pack) if result.pack is not None else None,
         "skipped": [{"step": s, "why": w} for s, w in result.skipped],
     }
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Task", "Outcome", "work", "keep_prepared", "init_worker"]
 
-_PREPARED: dict[str, Prepared] = {}  # per process: project root -> its prepared inputs
+# per process: (project root, Task.features) -> its prepared inputs
+_PREPARED: dict[tuple[str, str | None], Prepared] = {}
 _STATE = {"running": False, "interrupted": False}  # a pool worker's Ctrl-C bookkeeping
 
 
@@ -50,6 +51,9 @@ class Task:
     fold_lines: bool = False  # a line a fold on stderr, with the time used and left
     clock: tuple[float, float] = (0.0, 0.0)  # auto's start (time.monotonic()) and budget
     fit_seconds: float | None = None  # each fit stops adding rounds after this, keeping its model
+    # the features: section the run uses instead of kstarter.yaml's (the feature pack trial's
+    # winner, as JSON; "{}": none); None: kstarter.yaml's
+    features: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,18 +69,24 @@ class _OverBudget(Exception):
     raise OutOfTime once it has passed, in the middle of a fold)."""
 
 
-def keep_prepared(prep: Prepared) -> None:
+def keep_prepared(prep: Prepared, features: str | None = None) -> None:
     """Let :func:`work` in this process use inputs already prepared."""
-    _PREPARED[str(prep.project.root)] = prep
+    _PREPARED[str(prep.project.root), features] = prep
 
 
-def _prepared(root: str) -> Prepared:
-    if root not in _PREPARED:
+def _prepared(root: str, features: str | None) -> Prepared:
+    if (root, features) not in _PREPARED:
+        import json
+
+        from kstarter.auto._pack import with_features
         from kstarter.config import load_project
         from kstarter.crossval import prepare
 
-        _PREPARED[root] = prepare(load_project(root))
-    return _PREPARED[root]
+        project = load_project(root)
+        if features is not None:
+            project = with_features(project, json.loads(features))
+        _PREPARED[root, features] = prepare(project)
+    return _PREPARED[root, features]
 
 
 def work(task: Task) -> Outcome:
@@ -93,7 +103,7 @@ def _work(task: Task) -> Outcome:
     from kstarter.models import OutOfTime
     from kstarter.train import TrainOptions, train_prepared
 
-    prep = _prepared(task.project)
+    prep = _prepared(task.project, task.features)
     n_folds = prep.folds.n_splits
     start = time.monotonic()
     folds: list[float] = []
