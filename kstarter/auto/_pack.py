@@ -153,6 +153,10 @@ def try_pack(prep: Prepared, trial: PackTrial, budget: float) -> tuple[PackChoic
     deadline = started + trial.share * budget
     try:
         other = prepare(with_features(project, None if has_pack else pack))
+        # the project keeps one cache entry: preparing the other arm removed this one's folder,
+        # where LightGBM would save its binned data
+        if prep.matrices.store is not None and not prep.matrices.store.exists():
+            prep = replace(prep, matrices=replace(prep.matrices, store=None))
         plain, packed = (other, prep) if has_pack else (prep, other)
         plain_scores = _cheap_scores(plain, trial, deadline)
         pack_scores = _cheap_scores(packed, trial, deadline)
