@@ -65,6 +65,10 @@ class PackChoice:
     stderr: float | None = None  # its standard error
     why: str | None = None  # the trial did not run (or did not finish): why
     seconds: float = 0.0
+    # what the choice was made on (the inputs, folds, pack and trial): a later auto with the
+    # same key reuses the choice instead of running the trial again
+    key: str = ""
+    reused: bool = False
 
     @property
     def plain_cv(self) -> float | None:
@@ -136,10 +140,14 @@ def candidate(project: Project, trial: PackTrial) -> dict[str, Any]:
     return out
 
 
-def try_pack(prep: Prepared, trial: PackTrial, budget: float) -> tuple[PackChoice, Prepared]:
+def try_pack(
+    prep: Prepared, trial: PackTrial, budget: float, previous: Mapping[str, Any] | None = None
+) -> tuple[PackChoice, Prepared]:
     """The trial, and the inputs the plan's runs use (the winner's). Raises nothing for a
     trial that cannot finish in its share of the budget: the choice says why, and the plan
-    keeps kstarter.yaml's features."""
+    keeps kstarter.yaml's features. ``previous`` (the last auto's choice) is reused when it was
+    made on the same inputs, folds, pack and trial: the same choice, without its cost, and the
+    runs it led to are reused too."""
     from kstarter.crossval import prepare
     from kstarter.models import OutOfTime
 
@@ -147,6 +155,15 @@ def try_pack(prep: Prepared, trial: PackTrial, budget: float) -> tuple[PackChoic
     project = prep.project
     pack = candidate(project, trial)
     has_pack = bool(project.features.describe())
+    key = _key(prep, pack, trial)
+    if previous and previous.get("key") == key and previous.get("why") is None:
+        fields = {k: v for k, v in previous.items() if k in PackChoice.__dataclass_fields__}
+        for name in ("plain_folds", "pack_folds"):
+            fields[name] = tuple(fields.get(name) or ())
+        choice = replace(PackChoice(**fields), reused=True, seconds=0.0)
+        if choice.kept == has_pack:
+            return choice, prep
+        return choice, prepare(with_features(project, pack if choice.kept else None))
     if budget < trial.min_budget:
         why = f"a budget under {trial.min_budget:g} s keeps kstarter.yaml's features"
         return PackChoice(pack, has_pack, why=why), prep
@@ -175,8 +192,21 @@ def try_pack(prep: Prepared, trial: PackTrial, budget: float) -> tuple[PackChoic
         gain,
         stderr,
         seconds=round(time.monotonic() - started, 2),
+        key=key,
     )
     return choice, (packed if kept else plain)
+
+
+def _key(prep: Prepared, pack: Mapping[str, Any], trial: PackTrial) -> str:
+    import hashlib
+
+    from kstarter.prepare import cache_key
+
+    parts: list[object] = [cache_key(prep.project), prep.folds.hash, prep.project.config_hash()]
+    parts.append(pack)
+    parts += [trial.params, trial.rounds, trial.early_stopping, trial.margin]
+    blob = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _cheap_scores(prep: Prepared, trial: PackTrial, deadline: float) -> list[float]:

@@ -116,7 +116,8 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     try:
         features = None
         if settings.pack is not None:
-            result.pack, prep = try_pack(prep, settings.pack, options.budget)
+            previous = _previous_pack(project.root / paths.AUTO_RECORD)
+            result.pack, prep = try_pack(prep, settings.pack, options.budget, previous)
             say(f"{clock.stamp()} {pack_line(result.pack, prep.metric.name)}")
             if prep.project.raw != project.raw:  # the winner is not kstarter.yaml's features
                 features = features_key(prep.project.raw.get("features"))
@@ -596,6 +597,16 @@ def _entry(run_id: str, what: str, m: RunMetrics, status: str) -> Entry:
     )
 
 
+def _previous_pack(path: Path) -> dict[str, Any] | None:
+    """The last auto's feature pack choice, None when there is none (or the record is
+    damaged: only a shortcut, the trial runs again)."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8")).get("feature_pack")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def pack_line(choice: PackChoice, metric: str) -> str:
     """One line: the feature pack kept or not, and by how much."""
     names = ", ".join(choice.transforms) or "none"
@@ -604,6 +615,8 @@ def pack_line(choice: PackChoice, metric: str) -> str:
         return f"feature pack ({names}): not tried ({choice.why}); {kept} as kstarter.yaml says"
     assert choice.gain is not None and choice.stderr is not None
     verdict = "kept for the plan" if choice.kept else "dropped: plain features for the plan"
+    if choice.reused:
+        verdict += " (the last auto's trial, on the same inputs and folds)"
     return (
         f"feature pack ({names}): {verdict}; cheap LightGBM CV {metric} {choice.pack_cv:.5f} "
         f"with it, {choice.plain_cv:.5f} without, gain {choice.gain:+.5f} ± "

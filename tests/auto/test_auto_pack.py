@@ -137,6 +137,14 @@ def test_auto_reports_the_choice_runs_record_it_and_a_rerun_is_identical(
     for name in (paths.RunFiles.OOF, paths.RunFiles.TEST_PRED):
         assert (first_a.path / name).read_bytes() == (first_b.path / name).read_bytes()
 
+    # a later auto on the same inputs reuses the choice (a budget too short for a trial) and
+    # with it the runs made with the pack
+    out = ks("auto", "--budget", "20s", cwd=tmp_path / "a").stdout
+    again = json.loads((tmp_path / "a" / paths.AUTO_RECORD).read_text())
+    assert again["feature_pack"]["reused"] is True and again["feature_pack"]["kept"] is True
+    assert "the last auto's trial" in out
+    assert first_a.id in {e["run"] for e in again["entries"] if e["status"] == "reused"}
+
 
 @pytest.mark.slow
 def test_auto_on_real_data_records_the_trial_and_plain_runs_when_it_is_dropped(
