@@ -74,6 +74,11 @@ def build_kernel(project_dir: Path | str | None, options: BuildOptions) -> Build
     project = load_project(project_dir)
     run = get_run(project.root, options.run)
     family = run.metrics.model or ""
+    if run.metrics.original is not None:
+        raise KstarterError(
+            f"Run {run.id} used the original dataset (kstarter.yaml's original: section), "
+            "which kernel build cannot ship yet: remove that section, train again, then build."
+        )
     refit = _check_run(run.id, run.path, family, bool(run.metrics.features))
     image = load_image(options.image)
     owner = options.owner or os.environ.get("KAGGLE_USERNAME") or OWNER_PLACEHOLDER

@@ -149,6 +149,9 @@ def test_original_from_a_zip_and_its_weight(ks: Runner, split: Path, tmp_path: P
     assert not np.allclose(plain.filter(like="pred_"), weighted.filter(like="pred_"))
     proc = ks("train", "--model", "linear", cwd=project, check=False)
     assert_clean_error(proc, "original.weight is 3", "linear takes no row weights")
+    # kernel build cannot rebuild the original's rows and statistics on Kaggle yet: it says so
+    proc = ks("kernel", "build", cwd=project, check=False)
+    assert_clean_error(proc, "used the original dataset", "remove that section")
 
 
 def _broken(split: Path, tmp_path: Path, change: str) -> Path:
