@@ -166,7 +166,8 @@ def train_prepared(
     )
     seeds_shown = _seeds_shown(seed, options.seeds)
     say(
-        f"{spec.name}: {len(prep.y)} rows x {prep.matrices.X_train.shape[1]} features, "
+        f"{spec.name}: {len(prep.y)} rows{_original_rows(prep)} x "
+        f"{prep.matrices.X_train.shape[1]} features, "
         f"{folds.n_splits} folds, {model_name}{seeds_shown}, metric {metric.name}, "
         f"{models[0].threads} thread(s)"
     )
@@ -251,6 +252,13 @@ def train_prepared(
     )
     path = save_run(project, run_id, output)  # another run may have taken the id meanwhile
     return RunResult(path.name, path, metrics)
+
+
+def _original_rows(prep: Prepared) -> str:
+    """ " (+N original rows, trained on only)" when the original's rows train every fold."""
+    if prep.original is None:
+        return ""
+    return f" (+{len(prep.original.y) - prep.original.n} original rows, trained on only)"
 
 
 def _original_record(prep: Prepared) -> dict[str, Any] | None:
