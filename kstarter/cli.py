@@ -372,6 +372,11 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
     help="Score against your own answer key (a CSV of the id and target columns) instead: "
     "no upload, recorded as the run's local score.",
 )
+@click.option(
+    "--kernel",
+    is_flag=True,
+    help="Code competitions: submit the output of the notebook `kstarter kernel push` pushed.",
+)
 def submit(
     project_dir: Path,
     run: str | None,
@@ -380,12 +385,16 @@ def submit(
     force: bool,
     dry_run: bool,
     answers: Path | None,
+    kernel: bool,
 ) -> None:
     """Validate a run's submission and submit it (RUN defaults to the newest run).
 
     On a practice competition it is scored against the held-back answer key's public part. A
     project made from a folder or a zip has no leaderboard: check it with --dry-run, or score
-    it with --answers KEY.csv (any project can; no daily submission is used).
+    it with --answers KEY.csv (any project can; no daily submission is used). A code
+    competition takes a notebook's output: after `kstarter kernel push`, --kernel submits the
+    pushed version's submission.csv (Kaggle's `competitions submit -k OWNER/SLUG -v VERSION`),
+    waits for the score and records it on the run the notebook predicts with.
 
     \b
     Examples:
@@ -393,6 +402,7 @@ def submit(
       kstarter submit 20261125-101500-lightgbm -m "more leaves"
       kstarter submit --dry-run
       kstarter submit --answers solution.csv -m "baseline"
+      kstarter submit --kernel -m "notebook baseline"
     """
     from kstarter.submit import SubmitOptions
     from kstarter.submit import submit as run_submit
@@ -408,6 +418,7 @@ def submit(
         progress=lambda line: click.echo(line, err=True),
         dry_run=dry_run,
         answers=answers,
+        kernel=kernel,
     )
     result = run_submit(project_dir, options)
     for line in _submit_lines(result):
@@ -428,6 +439,8 @@ def _submit_lines(result: SubmitResult) -> list[str]:
             "  nothing uploaded, no submission used; `kstarter runs` shows it as local",
         ]
     lines = [f"Submitted run {result.run.id} ({e.where or 'kaggle'}): {e.status}"]
+    if e.kernel:
+        lines.append(f"  the output of notebook {e.kernel}")
     if e.ref:
         lines.append(f"  Kaggle ref {e.ref}")
     if e.public is not None:
@@ -561,11 +574,12 @@ def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> No
 
 @cli.group()
 def kernel() -> None:
-    """Code competitions: build the notebook Kaggle reruns, and check it offline first.
+    """Code competitions: build the notebook Kaggle reruns, check it offline, push it.
 
     \b
     Example:
-      kstarter kernel build && kstarter kernel check
+      kstarter kernel build && kstarter kernel check && kstarter kernel push
+      kstarter submit --kernel -m "notebook baseline"
     """
 
 
@@ -624,6 +638,42 @@ def kernel_check(project_dir: Path, timeout: float | None, seed: int) -> None:
         f"{result.local_rows}), {result.seconds:.1f} s, peak memory {result.peak_mb:.0f} MB"
     )
     click.echo(f"  network cut by {result.network}; its submission: {result.submission}")
+
+
+@kernel.command("push")
+@PROJECT_DIR
+@click.option(
+    "--no-dataset",
+    is_flag=True,
+    help="Push only the notebook, on the artifacts dataset already on Kaggle.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    help="Seconds to wait for the dataset and for the notebook's run [3 hours]; on a practice "
+    "competition, the simulated run's limit [9 hours].",
+)
+def kernel_push(project_dir: Path, no_dataset: bool, timeout: float | None) -> None:
+    """Put the built notebook on Kaggle: create or version the artifacts dataset and wait until
+    Kaggle has processed it, push the notebook, follow its run, and fetch its submission.csv
+    and log into kernel/output/. On a practice competition the push is simulated: the notebook
+    runs here, offline, as `kernel check` runs it, on the project's test file. Then
+    `kstarter submit --kernel` submits that version's output.
+
+    \b
+    Examples:
+      kstarter kernel push
+      kstarter kernel push --no-dataset --timeout 7200
+    """
+    from kstarter.kernel import PushOptions, push_notebook
+
+    progress = lambda line: click.echo(line, err=True)  # noqa: E731 - shown even when piped
+    pushed = push_notebook(project_dir, PushOptions(not no_dataset, timeout, progress=progress))
+    where = "simulated here (practice)" if pushed.simulated else pushed.url
+    click.echo(f"Notebook {pushed.ref}: {pushed.status} ({where}), run {pushed.run}")
+    if pushed.output:
+        click.echo(f"  its output: {pushed.output}")
+        click.echo('Next: kstarter submit --kernel -m "..."')
 
 
 def main() -> None:
