@@ -486,7 +486,8 @@ class StandIn:
         sources = self.kernels[kernel_ref][-1].get("competitionDataSources", [])
         comp = COMPETITIONS[sources[0]]
         with zipfile.ZipFile(io.BytesIO(competition_zip(comp.practice))) as zf:
-            return zf.read("sample_submission.csv")
+            (sample,) = [n for n in zf.namelist() if "sample" in n.lower()]
+            return zf.read(sample)
 
     def _CreateCodeSubmission(self, body: dict[str, Any], host: str) -> _Reply:
         comp = self._competition(body)
