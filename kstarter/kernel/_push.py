@@ -107,7 +107,7 @@ def push_notebook(project_dir: Path | str | None, options: PushOptions) -> Pushe
     shutil.rmtree(kernel / OUTPUT, ignore_errors=True)  # the last version's: not this one's
     if practice:
         return _simulate(project, base, options)
-    wait = PushWait(options.timeout or DEFAULT_TIMEOUT, options.poll_seconds, options.progress)
+    wait = PushWait(_timeout(options), options.poll_seconds, options.progress)
     if options.dataset:
         push_dataset(kernel / "artifacts", base.competition, f"run {base.run}", wait)
     started = push_kernel(kernel / "notebook", base.competition)
@@ -128,9 +128,12 @@ def pushed_output(project: Project, options: PushOptions) -> Pushed:
             f"The notebook {pushed.ref} has no output to submit (status {pushed.status}): "
             "fix it, then `kstarter kernel build` and `kstarter kernel push` again."
         )
-    timeout = options.timeout or DEFAULT_TIMEOUT
-    wait = PushWait(timeout, options.poll_seconds, options.progress)
+    wait = PushWait(_timeout(options), options.poll_seconds, options.progress)
     return _follow(project, pushed, wait)
+
+
+def _timeout(options: PushOptions) -> float:
+    return DEFAULT_TIMEOUT if options.timeout is None else max(float(options.timeout), 0.0)
 
 
 def _follow(project: Project, pushed: Pushed, wait: PushWait) -> Pushed:

@@ -132,6 +132,19 @@ def test_push_without_the_dataset_uses_the_one_on_kaggle(ks, standin, project):
     assert not any("Dataset" in c for c in standin.calls)
 
 
+def test_a_run_still_going_at_the_timeout_is_followed_by_submit_kernel(ks, standin, project):
+    point_at(ks, standin.url)
+    standin.kernel_output = (_run(project) / "submission.csv").read_bytes()
+    ks("kernel", "push", cwd=project)
+    proc = ks("kernel", "push", "--no-dataset", "--timeout", "0", cwd=project)
+    assert f"Notebook {KERNEL}/2: RUNNING" in proc.stdout and "follow it at" in proc.stderr
+    assert _pushed(project)["status"] == "RUNNING" and _pushed(project)["output"] is None
+    ks("submit", "--kernel", "-m", "later", cwd=project)
+    assert _pushed(project)["status"] == "COMPLETE"
+    (entry,) = _entries(project)
+    assert entry["kernel"] == f"{KERNEL}/2" and entry["status"] == "COMPLETE"
+
+
 PUSH_FAILURES = {
     # case: (stand-in failure, push options, words of the sentence)
     "dataset-processing": (
