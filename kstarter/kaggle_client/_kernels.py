@@ -54,6 +54,7 @@ class KernelRun:
     status: str = "QUEUED"
     files: tuple[Path, ...] = ()
     log_tail: tuple[str, ...] = ()
+    failure: str | None = None  # why it ended in ERROR: Kaggle's message and the log's end
 
 
 def push_dataset(folder: Path, competition: str, notes: str, wait: PushWait) -> DatasetPush:
@@ -138,8 +139,8 @@ def follow_kernel(run: KernelRun, competition: str, output: Path, wait: PushWait
     """Poll the notebook version's status until it ends (or ``wait.timeout`` passes: it is
     returned as it stands), then fetch its output files and log into ``output``.
 
-    A run that ended in ERROR raises a KaggleError with Kaggle's failure message and the
-    log's last lines."""
+    A run that failed (or was cancelled) comes back as ERROR with ``failure``, one sentence
+    with Kaggle's failure message and the log's last lines; a failure to reach Kaggle raises."""
     poll, start = _poll_seconds(wait.poll_seconds), time.monotonic()
     label = f"{run.kernel}/{run.version}"
     subject = f"notebook {run.kernel} version {run.version}"
@@ -161,11 +162,12 @@ def follow_kernel(run: KernelRun, competition: str, output: Path, wait: PushWait
     if status != "COMPLETE":
         said = _clean(answer.failure_message or status.lower().replace("_", " "))
         shown = " | ".join(tail) if tail else "no log"
-        raise KaggleError(
+        failure = (
             f"The notebook {label} failed on Kaggle ({said.rstrip('.')}); its log ends: "
             f"{shown}. Fix it (`kstarter kernel check` runs it offline), then build and push "
             "again."
         )
+        return KernelRun(run.kernel, run.version, run.url, "ERROR", files, tail, failure)
     wait.say(f"Notebook {label}: complete ({time.monotonic() - start:.0f} s).")
     return KernelRun(run.kernel, run.version, run.url, status, files, tail)
 

@@ -139,11 +139,10 @@ def _timeout(options: PushOptions) -> float:
 def _follow(project: Project, pushed: Pushed, wait: PushWait) -> Pushed:
     kernel = project.path(KERNEL_DIR)
     run = KernelRun(pushed.kernel, pushed.version, pushed.url, pushed.status)
-    try:
-        done = follow_kernel(run, pushed.competition, kernel / OUTPUT, wait)
-    except KstarterError:
+    done = follow_kernel(run, pushed.competition, kernel / OUTPUT, wait)  # unreachable: kept
+    if done.failure is not None:  # as it stood, for `submit --kernel` to follow again
         _record(project, replace(pushed, status="ERROR"))
-        raise
+        raise KstarterError(done.failure)
     output = kernel / OUTPUT / SUBMISSION
     relative = str(output.relative_to(project.root)) if output.is_file() else None
     if done.status == "COMPLETE" and relative is None:

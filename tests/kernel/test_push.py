@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import Runner, assert_clean_error
-from kaggle_standin import KERNEL_FAILURE, KERNEL_LOG_ERROR, USERNAME, StandIn
+from kaggle_standin import KERNEL_FAILURE, KERNEL_LOG_ERROR, USERNAME, StandIn, closed_port
 from test_kaggle_client import assert_no_chatter, assert_no_secret, point_at
 
 from kstarter.config import load_project
@@ -155,13 +155,15 @@ PUSH_FAILURES = {
     "kernel-error": ("kernel-error", (), (KERNEL_FAILURE, KERNEL_LOG_ERROR, "kernel check")),
     "missing-credentials": (None, (), ("No Kaggle credentials found",)),
     "401": ("401", (), ("HTTP 401",)),
+    "network": (None, (), ("Cannot reach Kaggle",)),
 }
 
 
 @pytest.mark.parametrize("case", list(PUSH_FAILURES))
 def test_push_failure_is_one_sentence(ks, standin, project, case):
     fail, options, needles = PUSH_FAILURES[case]
-    point_at(ks, standin.url, credentials="none" if case == "missing-credentials" else "env")
+    url = f"http://127.0.0.1:{closed_port()}" if case == "network" else standin.url
+    point_at(ks, url, credentials="none" if case == "missing-credentials" else "env")
     standin.fail = fail
     proc = ks("kernel", "push", *options, cwd=project, check=False)
     assert_clean_error(proc, *needles)
