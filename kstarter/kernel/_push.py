@@ -16,13 +16,14 @@ Either way ``kernel/push.json`` records which notebook version holds which run's
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kstarter.atomic import atomic_write_text
+from kstarter.atomic import atomic_write_text, staging_dir, sweep_stale_staging
 from kstarter.config import Project, load_project
 from kstarter.errors import ConfigError, KstarterError
 from kstarter.kaggle_client import KernelRun, PushWait, follow_kernel, push_dataset, push_kernel
@@ -139,8 +140,16 @@ def _timeout(options: PushOptions) -> float:
 def _follow(project: Project, pushed: Pushed, wait: PushWait) -> Pushed:
     kernel = project.path(KERNEL_DIR)
     run = KernelRun(pushed.kernel, pushed.version, pushed.url, pushed.status)
-    done = follow_kernel(run, pushed.competition, kernel / OUTPUT, wait)  # unreachable: kept
-    if done.failure is not None:  # as it stood, for `submit --kernel` to follow again
+    sweep_stale_staging(kernel)  # a fetch killed before its rename
+    staging = staging_dir(kernel, f".output.{os.getpid()}.")
+    try:  # Kaggle unreachable: push.json kept as it stood, for `submit --kernel` to follow again
+        done = follow_kernel(run, pushed.competition, staging, wait)
+        if done.files:  # the whole output or none of it
+            shutil.rmtree(kernel / OUTPUT, ignore_errors=True)
+            staging.rename(kernel / OUTPUT)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if done.failure is not None:
         _record(project, replace(pushed, status="ERROR"))
         raise KstarterError(done.failure)
     output = kernel / OUTPUT / SUBMISSION
