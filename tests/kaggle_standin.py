@@ -33,7 +33,8 @@ modules), each ``POST /v1/<service>/<Method>`` with a camelCase JSON body:
 - ``kernels.KernelsApiService/SaveKernel`` ``{slug: OWNER/SLUG, newTitle, text, language,
   kernelType, isPrivate, enableInternet, datasetDataSources, competitionDataSources,
   dockerImage, ...}`` -> ``{"ref", "url", "versionNumber", "kernelId"}``, or ``{"error": ...}``
-  for a dataset source that does not exist.
+  for a dataset source that does not exist; a competition whose rules are not accepted is
+  left out and named in ``invalidCompetitionSources`` (the version is saved all the same).
 - ``kernels.KernelsApiService/GetKernelSessionStatus`` ``{userName, kernelSlug, versionLabel:
   "v<N>"}`` -> ``{"status": "RUNNING"}`` on the first poll, then ``COMPLETE`` (or ``ERROR``
   with ``failureMessage``; KernelWorkerStatus names).
@@ -437,9 +438,12 @@ class StandIn:
         versions = self.kernels.setdefault(ref, [])
         versions.append({**body, "polls": 0})
         url = f"https://www.kaggle.com/code/{ref}"
-        return _Reply.json(
-            {"ref": f"/code/{ref}", "url": url, "versionNumber": len(versions), "kernelId": 7001}
-        )
+        saved: dict[str, Any] = {
+            "ref": f"/code/{ref}", "url": url, "versionNumber": len(versions), "kernelId": 7001,
+        }  # fmt: skip
+        if self.fail == "rules":  # saved, but without the competition's data
+            saved["invalidCompetitionSources"] = body.get("competitionDataSources", [])
+        return _Reply.json(saved)
 
     def _kernel_version(self, body: dict[str, Any]) -> tuple[str, int, dict[str, Any]] | _Reply:
         ref = f"{body.get('userName', '')}/{body.get('kernelSlug', '')}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from kstarter.errors import KaggleError
 from kstarter.kaggle_client._competitions import _poll_seconds
-from kstarter.kaggle_client._core import WEB, _calling, _clean, _client
+from kstarter.kaggle_client._core import WEB, _calling, _clean, _client, rules_url
 
 __all__ = ["PushWait", "DatasetPush", "KernelRun", "push_dataset", "push_kernel", "follow_kernel"]
 
@@ -131,8 +131,25 @@ def push_kernel(folder: Path, competition: str) -> KernelRun:
             f"Kaggle did not take the notebook {ref} ({said.rstrip('.')}): fix "
             f"{folder / 'kernel-metadata.json'}, then push again."
         )
+    _sources_attached(response, competition, ref)
     url = response.url or f"{WEB}/code/{ref}"
     return KernelRun(ref, int(response.version_number), _clean(url))
+
+
+def _sources_attached(response: Any, competition: str, ref: str) -> None:
+    """Kaggle saves a notebook even when it cannot attach a source (it runs without it)."""
+    if response.invalid_competition_sources:
+        raise KaggleError(
+            f"Kaggle pushed the notebook {ref} but could not attach the competition "
+            f"{', '.join(response.invalid_competition_sources)} to it: accept its rules at "
+            f"{rules_url(competition)} (signed in to Kaggle), then push again."
+        )
+    if response.invalid_dataset_sources:
+        raise KaggleError(
+            f"Kaggle pushed the notebook {ref} but could not attach the dataset "
+            f"{', '.join(response.invalid_dataset_sources)} to it: push it with `kstarter "
+            "kernel push` (without --no-dataset), then push again."
+        )
 
 
 def follow_kernel(run: KernelRun, competition: str, output: Path, wait: PushWait) -> KernelRun:

@@ -155,6 +155,7 @@ PUSH_FAILURES = {
     "kernel-error": ("kernel-error", (), (KERNEL_FAILURE, KERNEL_LOG_ERROR, "kernel check")),
     "missing-credentials": (None, (), ("No Kaggle credentials found",)),
     "401": ("401", (), ("HTTP 401",)),
+    "rules": ("rules", (), ("could not attach the competition code-only", "code-only/rules")),
     "network": (None, (), ("Cannot reach Kaggle",)),
 }
 
