@@ -610,7 +610,7 @@ def kernel_build(project_dir: Path, run: str | None, owner: str | None, image: P
     click.echo(f"Notebook: {result.notebook} (kernel-metadata.json: no internet)")
     if not result.owner_known:
         click.echo("  note: no --owner or $KAGGLE_USERNAME: the metadata ids need your user name")
-    click.echo("Next: kstarter kernel check")
+    click.echo("Next: kstarter kernel check, then kstarter kernel push")
 
 
 @kernel.command("check")
@@ -638,6 +638,7 @@ def kernel_check(project_dir: Path, timeout: float | None, seed: int) -> None:
         f"{result.local_rows}), {result.seconds:.1f} s, peak memory {result.peak_mb:.0f} MB"
     )
     click.echo(f"  network cut by {result.network}; its submission: {result.submission}")
+    click.echo("Next: kstarter kernel push")
 
 
 @kernel.command("push")

@@ -175,9 +175,8 @@ def _resample(project: Project, comp: Path, seed: int | None) -> tuple[Path, int
     if seed is None:
         for name in (spec.files.test, spec.files.sample_submission):
             (comp / name).symlink_to((project.data_dir / name).resolve())
-        with (project.data_dir / spec.files.test).open("rb") as fh:
-            rows = max(sum(1 for _ in fh) - 1, 0)
-        return comp / spec.files.sample_submission, rows
+        ids = pd.read_csv(project.data_dir / spec.files.test, usecols=[0], dtype=str)
+        return comp / spec.files.sample_submission, len(ids)
     read = {"dtype": str, "keep_default_na": False}
     test = pd.read_csv(project.data_dir / spec.files.test, **read)  # type: ignore[call-overload]
     sample = pd.read_csv(project.data_dir / spec.files.sample_submission, **read)  # type: ignore[call-overload]
