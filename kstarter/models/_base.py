@@ -124,6 +124,10 @@ class FoldData:
     y: np.ndarray
     train_idx: np.ndarray
     valid_idx: np.ndarray
+    # whether fit_fold serialises its model into FoldOutput.fitted (a run that saves its
+    # models); tuning trials and unsaved runs skip it: LightGBM's model text alone takes about
+    # 94 ms for a 1000-round fold (measured)
+    keep_fitted: bool = True
 
 
 @dataclass
@@ -257,6 +261,14 @@ class Model(abc.ABC):
         end it first): the refit on all train rows of a time split, at the rounds its folds
         found. A family without rounds is returned as it is."""
         return self
+
+
+def from_log1p(pred: np.ndarray, log1p: bool = True) -> np.ndarray:
+    """Predictions made on log1p(target) back on the target's scale: expm1, clipped at 0 (the
+    metric's ``target_transform``); ``pred`` itself when ``log1p`` is False."""
+    import numpy as np
+
+    return np.clip(np.expm1(pred), 0, None) if log1p else pred
 
 
 def stack_targets(outs: list[FoldOutput]) -> FoldOutput:
