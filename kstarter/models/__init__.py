@@ -19,6 +19,7 @@ from kstarter.models._base import (
     OutOfTime,
     Predictor,
     StackedPredictor,
+    rounds_reported_to,
     stack_targets,
     summed_importance,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "FoldOutput",
     "OutOfTime",
     "FitTimer",
+    "rounds_reported_to",
     "stack_targets",
     "summed_importance",
     "SMALL_CELLS",

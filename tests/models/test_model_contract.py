@@ -228,3 +228,24 @@ def test_a_fit_that_keeps_no_model_predicts_the_same(family: type[Model], case: 
     np.testing.assert_array_equal(bare.test_pred, kept.test_pred)
     if family.name in ("lightgbm", "xgboost", "catboost"):
         assert bare.fitted == ()
+
+
+@pytest.mark.parametrize("case", ["binary", "rmsle"])
+def test_a_round_hook_hears_every_round_and_changes_nothing(family: type[Model], case: str) -> None:
+    """The live progress line hears of each boosting round (or chunk of trees) through
+    rounds_reported_to; the fit predicts the same numbers as without it."""
+    from kstarter.models import rounds_reported_to
+
+    setup, data = _problem(case, family)
+    bare = family.create(setup).fit_fold(data)
+    heard: list[int] = []
+    with rounds_reported_to(heard.append):
+        observed = family.create(setup).fit_fold(data)
+    np.testing.assert_array_equal(observed.valid_pred, bare.valid_pred)
+    np.testing.assert_array_equal(observed.test_pred, bare.test_pred)
+    assert observed.best_iteration == bare.best_iteration
+    if family.has_rounds:
+        # each round once, in order; LightGBM's early stopping ends the fit at the round cap
+        # before later callbacks hear that last round
+        assert heard == list(range(1, len(heard) + 1))
+        assert len(heard) >= bare.best_iteration - 1
