@@ -23,7 +23,7 @@ from kstarter.models._base import (
     stack_targets,
     summed_importance,
 )
-from kstarter.models._check import check_params, refusal, unknown_params
+from kstarter.models._check import check_params, dropped_params, refusal, unknown_params
 from kstarter.models._forest import ExtraTreesModel, RandomForestModel
 from kstarter.models._knn import KNNModel
 from kstarter.models._lightgbm import LightGBMModel, LightGBMXTModel, lightgbm_aliases
@@ -60,6 +60,7 @@ __all__ = [
     "linear_kind",
     "linear_params",
     "LINEAR_KEYS",
+    "dropped_params",
     "MODELS",
     "get_model",
     "family_terms",
