@@ -186,6 +186,8 @@ def train(
       kstarter train -m "added edu_level"
       kstarter train -C adult-income --quiet
     """
+    import sys
+
     from kstarter.train import TrainOptions
     from kstarter.train import train as run_train
 
@@ -198,6 +200,7 @@ def train(
         refold=refold,
         progress=_progress(quiet),
         note=note,
+        live=sys.stderr if _progress(quiet) else None,
     )
     result = run_train(project_dir, opts)
     m = result.metrics

@@ -136,7 +136,7 @@ def cross_validate(
     last: tuple[FoldOutput, np.ndarray, np.ndarray] | None = None
     for k, tr, va in folds.splits():
         start = time.perf_counter()
-        data = FoldData(_fold_matrices(matrices, encoder, folds, tr, va), y, tr, va)
+        data = FoldData(_fold_matrices(matrices, encoder, folds, tr, va), y, tr, va, keep_models)
         out = average_outputs([m.fit_fold(data) for m in models])
         if oof is None:
             oof = np.full((len(X), *out.valid_pred.shape[1:]), np.nan)
@@ -168,7 +168,9 @@ def cross_validate(
         rounds = max(1, round(float(np.mean(best)) * len(X) / float(np.mean(sizes))))
         everything = np.arange(len(X))
         # the last fold's validation rows stand in as the monitored rows; the rounds are fixed
-        data = FoldData(_fold_matrices(matrices, encoder, folds, everything, va), y, everything, va)
+        data = FoldData(
+            _fold_matrices(matrices, encoder, folds, everything, va), y, everything, va, keep_models
+        )
         refit = average_outputs([m.with_rounds(rounds).fit_fold(data) for m in models])
         result.test, result.test_from = refit.test_pred, "refit"
         result.fitted = [refit.fitted] if keep_models else []
