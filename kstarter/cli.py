@@ -136,6 +136,14 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
     return lambda line: click.echo(line, err=True)
 
 
+CLUSTER = click.option(
+    "--cluster",
+    metavar="tcp://HOST:PORT",
+    help="Fit the folds as tasks on this Dask scheduler's workers (pip install "
+    "'kstarter[dask]'; the project at the same path on every machine).",
+)
+
+
 @cli.command()
 @PROJECT_DIR
 @click.option(
@@ -164,6 +172,7 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
     "-m", "--message", "note", help="What this run tries: kept in its record, shown by `runs`."
 )
 @click.option("--quiet", "-q", is_flag=True, help="No per-fold progress.")
+@CLUSTER
 def train(
     project_dir: Path,
     params: str,
@@ -173,6 +182,7 @@ def train(
     refold: bool,
     note: str | None,
     quiet: bool,
+    cluster: str | None,
 ) -> None:
     """Cross-validate on the saved folds and write runs/<run>/submission.csv.
 
@@ -185,6 +195,7 @@ def train(
       kstarter train --seeds 3
       kstarter train -m "added edu_level"
       kstarter train -C adult-income --quiet
+      kstarter train --cluster tcp://10.0.0.5:8786
     """
     from kstarter.train import TrainOptions
     from kstarter.train import train as run_train
@@ -198,6 +209,7 @@ def train(
         refold=refold,
         progress=_progress(quiet),
         note=note,
+        cluster=cluster,
     )
     result = run_train(project_dir, opts)
     m = result.metrics
