@@ -535,10 +535,14 @@ def blend(project_dir: Path, run_ids: tuple[str, ...], method: str) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    help="Runs trained at once [the physical cores over the threads one run takes].",
+    help="Runs trained at once [the physical cores over the threads one run takes; with "
+    "--cluster, enough for each worker to fit a fold].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
-def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> None:
+@CLUSTER
+def auto(
+    project_dir: Path, budget: str, workers: int | None, quiet: bool, cluster: str | None
+) -> None:
     """Train every model family on the saved folds, blend them: the best run a budget allows.
 
     Each member is an ordinary run (see `kstarter runs`); runs that already exist are reused, so
@@ -550,6 +554,7 @@ def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> No
       kstarter auto --budget 10m
       kstarter auto --budget 600 -C adult-income
       kstarter auto --budget 1h --quiet
+      kstarter auto --budget 1h --cluster tcp://10.0.0.5:8786
     """
     import sys
 
@@ -562,7 +567,11 @@ def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> No
     result = run_auto(
         project_dir,
         AutoOptions(
-            budget=seconds, progress=steps, fold_progress=_progress(quiet), workers=workers
+            budget=seconds,
+            progress=steps,
+            fold_progress=_progress(quiet),
+            workers=workers,
+            cluster=cluster,
         ),
     )
     for line in summary_lines(result):

@@ -172,3 +172,30 @@ def test_a_worker_that_cannot_see_the_project_is_one_sentence(ks, template, tmp_
 def test_the_cluster_in_the_help(ks, tmp_path):
     proc = ks("train", "--help", cwd=tmp_path)
     assert "--cluster" in proc.stdout and "tcp://" in proc.stdout
+
+
+def test_auto_on_a_cluster_trains_the_local_runs_bit_for_bit(ks, template, tmp_path, cluster):
+    """`auto --cluster` with a small budget: every run it trains there is, bit for bit, the
+    run of the same step a local auto trained."""
+    local = copy_project(template, tmp_path / "local")
+    remote = copy_project(template, tmp_path / "remote")
+    ks("auto", "--budget", "90s", "-q", cwd=local)
+    ks("auto", "--budget", "90s", "-q", "--cluster", cluster.address, cwd=remote)
+    record = json.loads((remote / paths.AUTO_RECORD).read_text())
+    trained = [e for e in record["entries"] if e["status"] == "trained"]
+    assert trained, record
+    assert str(remote) in _held_by_workers(cluster.address)  # the workers fitted its folds
+
+    def singles(project: Path) -> dict[tuple[str, int], Path]:
+        found = {}
+        for run in _runs(project):
+            m = json.loads((run / "metrics.json").read_text())
+            if m.get("model") and not m.get("stopped_by_time") and "blend" not in run.name:
+                found[(m["model"], m.get("seeds") or 1)] = run
+        return found
+
+    here, there = singles(local), singles(remote)
+    common = set(here) & set(there)
+    assert ("lightgbm", 1) in common, (here, there)
+    for step in common:
+        _assert_same_run(here[step], there[step])
