@@ -39,3 +39,16 @@ def test_real_workers_compare_their_versions_with_the_clients(tmp_path) -> None:
         job = FitJob(str(tmp_path), "nokey", "nohash", "lightgbm", {}, 0, versions=other)
         with pytest.raises(ClusterError, match="has lightgbm .* running kstarter 0.0.1"):
             cl.submit(fit_task, job, 0, pure=False).result()
+
+
+def test_without_cluster_dask_is_never_imported() -> None:
+    """train and auto import kstarter.cluster, which imports Dask only when it connects."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kstarter.cli, kstarter.train, kstarter.auto\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
