@@ -244,7 +244,7 @@ class _Trainer:
             try:
                 self._loop(pool, slots)
             except BaseException:  # Ctrl-C, kill: stop the runs in flight, keep those written
-                _stop_workers(pool)
+                _stop_workers(pool, cluster)
                 raise
 
     def _loop(self, pool: Any, slots: int) -> None:
@@ -440,9 +440,10 @@ def _executor(prep: Prepared, slots: int, cluster: Cluster | None = None) -> Any
     )
 
 
-def _stop_workers(pool: Any) -> None:
+def _stop_workers(pool: Any, cluster: Cluster | None = None) -> None:
     """Pass Ctrl-C on to the pool's workers (a run in flight stops and writes nothing) and
-    wait for them, so no worker outlives auto."""
+    wait for them, so no worker outlives auto. With a cluster, its connection is closed: the
+    runs waiting for their folds stop at once (writing nothing), their fits are let go."""
     import multiprocessing
     import os
     import signal
@@ -450,7 +451,9 @@ def _stop_workers(pool: Any) -> None:
 
     if isinstance(pool, _InProcess):
         return
-    if isinstance(pool, ThreadPoolExecutor):  # a cluster's runs: their queued fits are cancelled
+    if isinstance(pool, ThreadPoolExecutor):
+        if cluster is not None:
+            cluster.close()
         pool.shutdown(wait=True, cancel_futures=True)
         return
     for child in multiprocessing.active_children():
