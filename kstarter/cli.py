@@ -136,6 +136,14 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
     return lambda line: click.echo(line, err=True)
 
 
+CLUSTER = click.option(
+    "--cluster",
+    metavar="tcp://HOST:PORT",
+    help="Fit the folds as tasks on this Dask scheduler's workers (pip install "
+    "'kstarter[dask]'; the project at the same path on every machine).",
+)
+
+
 @cli.command()
 @PROJECT_DIR
 @click.option(
@@ -164,6 +172,7 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
     "-m", "--message", "note", help="What this run tries: kept in its record, shown by `runs`."
 )
 @click.option("--quiet", "-q", is_flag=True, help="No per-fold progress.")
+@CLUSTER
 def train(
     project_dir: Path,
     params: str,
@@ -173,6 +182,7 @@ def train(
     refold: bool,
     note: str | None,
     quiet: bool,
+    cluster: str | None,
 ) -> None:
     """Cross-validate on the saved folds and write runs/<run>/submission.csv.
 
@@ -185,6 +195,7 @@ def train(
       kstarter train --seeds 3
       kstarter train -m "added edu_level"
       kstarter train -C adult-income --quiet
+      kstarter train --cluster tcp://10.0.0.5:8786
     """
     import sys
 
@@ -201,6 +212,7 @@ def train(
         progress=_progress(quiet),
         note=note,
         live=sys.stderr if _progress(quiet) else None,
+        cluster=cluster,
     )
     result = run_train(project_dir, opts)
     m = result.metrics
@@ -539,10 +551,14 @@ def blend(project_dir: Path, run_ids: tuple[str, ...], method: str) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    help="Runs trained at once [the physical cores over the threads one run takes].",
+    help="Runs trained at once [the physical cores over the threads one run takes; with "
+    "--cluster, enough for each worker to fit a fold].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
-def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> None:
+@CLUSTER
+def auto(
+    project_dir: Path, budget: str, workers: int | None, quiet: bool, cluster: str | None
+) -> None:
     """Train every model family on the saved folds, blend them: the best run a budget allows.
 
     Each member is an ordinary run (see `kstarter runs`); runs that already exist are reused, so
@@ -554,6 +570,7 @@ def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> No
       kstarter auto --budget 10m
       kstarter auto --budget 600 -C adult-income
       kstarter auto --budget 1h --quiet
+      kstarter auto --budget 1h --cluster tcp://10.0.0.5:8786
     """
     import sys
 
@@ -566,7 +583,11 @@ def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> No
     result = run_auto(
         project_dir,
         AutoOptions(
-            budget=seconds, progress=steps, fold_progress=_progress(quiet), workers=workers
+            budget=seconds,
+            progress=steps,
+            fold_progress=_progress(quiet),
+            workers=workers,
+            cluster=cluster,
         ),
     )
     for line in summary_lines(result):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kstarter import paths
+from kstarter.cluster import Cluster, ClusterFits, connect
 from kstarter.competition import (
     build_submission,
     test_positions,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from kstarter.metrics import Metric
-    from kstarter.models import FoldOutput
+    from kstarter.models import FoldOutput, Model
     from kstarter.spec import Spec
 
 __all__ = [
@@ -67,6 +68,8 @@ class TrainOptions:
     # a terminal to draw the live line on while a fold trains (its round, the time in it and
     # the time left: LiveLine); None for pipes, --quiet and auto's parallel runs
     live: TextIO | None = None
+    # a Dask scheduler (tcp://HOST:PORT): the fold fits run as tasks on its workers
+    cluster: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,8 +147,13 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     model_name = options.model or project.model.name
     overrides = resolve_params(project, options.params, model_name)  # a missing file: say so now
     check_model(project, model_name, overrides)  # a wrong --model too, before the data is read
-    prep = prepare(project, refold=options.refold)
-    return train_prepared(prep, overrides, options, started)
+    if options.cluster is None:
+        prep = prepare(project, refold=options.refold)
+        return train_prepared(prep, overrides, options, started)
+    with connect(options.cluster) as cluster:  # an unreachable cluster: before the data is read
+        prep = prepare(project, refold=options.refold)
+        cluster.check_project(prep)
+        return train_prepared(prep, overrides, options, started, cluster=cluster)
 
 
 def train_prepared(
@@ -154,10 +162,12 @@ def train_prepared(
     options: TrainOptions,
     started: float | None = None,
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+    cluster: Cluster | None = None,
 ) -> RunResult:
     """One run on inputs already prepared (``kstarter auto`` prepares once for all its runs):
     cross-validate, score, write the run folder atomically. ``on_fold`` is called after each
-    fold, after the progress line; an exception it raises stops the run and writes nothing."""
+    fold, after the progress line; an exception it raises stops the run and writes nothing.
+    With a ``cluster``, the folds are fitted there, as tasks, and assembled here."""
     started = time.perf_counter() if started is None else started
     say = options.progress or (lambda _: None)
     project = prep.project
@@ -168,10 +178,16 @@ def train_prepared(
         prep, overrides, seed, model_name, options.seeds, options.deadline, options.fit_seconds
     )
     seeds_shown = _seeds_shown(seed, options.seeds)
+    fits = None if cluster is None else _cluster_fits(cluster, prep, overrides, options, models)
+    where = (
+        f"{models[0].threads} thread(s)"
+        if cluster is None
+        else f"on the Dask cluster {cluster.address} ({cluster.workers} workers, "
+        f"{cluster.cores} threads)"
+    )
     say(
         f"{spec.name}: {len(prep.y)} rows x {prep.matrices.X_train.shape[1]} features, "
-        f"{folds.n_splits} folds, {model_name}{seeds_shown}, metric {metric.name}, "
-        f"{models[0].threads} thread(s)"
+        f"{folds.n_splits} folds, {model_name}{seeds_shown}, metric {metric.name}, {where}"
     )
 
     def fold_done(k: int, out: FoldOutput, va: np.ndarray) -> None:
@@ -195,10 +211,14 @@ def train_prepared(
         live = LiveLine(folds.n_splits, refit, options.live)
     try:
         with rounds_reported_to(live.round if live else None):
-            ev = evaluate_model(prep, models, fold_done, keep_models=models[0].keeps_fitted)
+            ev = evaluate_model(
+                prep, models, fold_done, keep_models=models[0].keeps_fitted, fits=fits
+            )
     finally:
         if live is not None:
             live.clear()
+    if fits is not None and fits.threads is not None:  # the workers', not this machine's
+        ev.threads = fits.threads
     averaged = options.seeds if options.seeds > 1 else None
     cv, scores = ev.cv, ev.scores
     if cv.test_from != "folds":
@@ -266,6 +286,31 @@ def train_prepared(
     )
     path = save_run(project, run_id, output)  # another run may have taken the id meanwhile
     return RunResult(path.name, path, metrics)
+
+
+def _cluster_fits(
+    cluster: Cluster,
+    prep: Prepared,
+    overrides: dict[str, Any],
+    options: TrainOptions,
+    models: list[Model],
+) -> ClusterFits:
+    """The run's folds as tasks on ``cluster``: the same family, parameters, seeds and limits
+    the local models were built with (the workers build theirs from them)."""
+    deadline = None
+    if options.deadline is not None:  # a wall-clock time: the machines' monotonic clocks differ
+        deadline = time.time() + (options.deadline - time.monotonic())
+    job = cluster.job(
+        prep,
+        model=options.model or prep.project.model.name,
+        overrides=overrides,
+        seed=prep.project.train.seed if options.seed is None else options.seed,
+        seeds=options.seeds,
+        fit_seconds=options.fit_seconds,
+        deadline=deadline,
+        keep_models=models[0].keeps_fitted,
+    )
+    return cluster.fits(job, prep.folds.n_splits)
 
 
 def _quick_fold_score(

@@ -323,3 +323,15 @@ def test_threshold_rules_are_scored_nested(tmp_path):
     for metric in threshold.METRICS:
         assert set(row[metric]) == {"0.5", "best", "guarded z=1", "guarded z=2"}
         assert all(0 <= v <= 1 for v in row[metric].values())
+
+
+def test_dask_scaling_fits_on_1_and_2_workers_bit_for_bit(tmp_path):
+    pytest.importorskip("distributed")
+    import dask_scaling
+
+    result = dask_scaling.run(2000, 1, [1, 2], 20, tmp_path)
+    local, *dask = result["table"]
+    assert local["fits"] == 5 and [r["fits"] for r in dask] == [5, 5]
+    assert all(r["bit_for_bit"] and r["fits_per_min"] > 0 for r in dask), result
+    assert result["overhead_per_task_s"] < 5  # seconds: scheduling, not the fits
+    assert (tmp_path / "dask_scaling.json").is_file()
