@@ -144,6 +144,14 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
     return lambda line: click.echo(line, err=True)
 
 
+CLUSTER = click.option(
+    "--cluster",
+    metavar="tcp://HOST:PORT",
+    help="Fit the folds as tasks on this Dask scheduler's workers (pip install "
+    "'kstarter[dask]'; the project at the same path on every machine).",
+)
+
+
 @cli.command()
 @PROJECT_DIR
 @click.option(
@@ -172,6 +180,7 @@ def _progress(quiet: bool) -> Callable[[str], None] | None:
     "-m", "--message", "note", help="What this run tries: kept in its record, shown by `runs`."
 )
 @click.option("--quiet", "-q", is_flag=True, help="No per-fold progress.")
+@CLUSTER
 def train(
     project_dir: Path,
     params: str,
@@ -181,6 +190,7 @@ def train(
     refold: bool,
     note: str | None,
     quiet: bool,
+    cluster: str | None,
 ) -> None:
     """Cross-validate on the saved folds and write runs/<run>/submission.csv.
 
@@ -193,7 +203,10 @@ def train(
       kstarter train --seeds 3
       kstarter train -m "added edu_level"
       kstarter train -C adult-income --quiet
+      kstarter train --cluster tcp://10.0.0.5:8786
     """
+    import sys
+
     from kstarter.train import TrainOptions
     from kstarter.train import train as run_train
 
@@ -206,6 +219,8 @@ def train(
         refold=refold,
         progress=_progress(quiet),
         note=note,
+        live=sys.stderr if _progress(quiet) else None,
+        cluster=cluster,
     )
     result = run_train(project_dir, opts)
     m = result.metrics
@@ -380,6 +395,11 @@ def runs(project_dir: Path, as_json: bool, private: bool, plot: bool) -> None:
     help="Score against your own answer key (a CSV of the id and target columns) instead: "
     "no upload, recorded as the run's local score.",
 )
+@click.option(
+    "--kernel",
+    is_flag=True,
+    help="Code competitions: submit the output of the notebook `kstarter kernel push` pushed.",
+)
 def submit(
     project_dir: Path,
     run: str | None,
@@ -388,12 +408,16 @@ def submit(
     force: bool,
     dry_run: bool,
     answers: Path | None,
+    kernel: bool,
 ) -> None:
     """Validate a run's submission and submit it (RUN defaults to the newest run).
 
     On a practice competition it is scored against the held-back answer key's public part. A
     project made from a folder or a zip has no leaderboard: check it with --dry-run, or score
-    it with --answers KEY.csv (any project can; no daily submission is used).
+    it with --answers KEY.csv (any project can; no daily submission is used). A code
+    competition takes a notebook's output: after `kstarter kernel push`, --kernel submits the
+    pushed version's submission.csv (Kaggle's `competitions submit -k OWNER/SLUG -v VERSION`),
+    waits for the score and records it on the run the notebook predicts with.
 
     \b
     Examples:
@@ -401,6 +425,7 @@ def submit(
       kstarter submit 20261125-101500-lightgbm -m "more leaves"
       kstarter submit --dry-run
       kstarter submit --answers solution.csv -m "baseline"
+      kstarter submit --kernel -m "notebook baseline"
     """
     from kstarter.submit import SubmitOptions
     from kstarter.submit import submit as run_submit
@@ -416,6 +441,7 @@ def submit(
         progress=lambda line: click.echo(line, err=True),
         dry_run=dry_run,
         answers=answers,
+        kernel=kernel,
     )
     result = run_submit(project_dir, options)
     for line in _submit_lines(result):
@@ -436,6 +462,8 @@ def _submit_lines(result: SubmitResult) -> list[str]:
             "  nothing uploaded, no submission used; `kstarter runs` shows it as local",
         ]
     lines = [f"Submitted run {result.run.id} ({e.where or 'kaggle'}): {e.status}"]
+    if e.kernel:
+        lines.append(f"  the output of notebook {e.kernel}")
     if e.ref:
         lines.append(f"  Kaggle ref {e.ref}")
     if e.public is not None:
@@ -531,10 +559,14 @@ def blend(project_dir: Path, run_ids: tuple[str, ...], method: str) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    help="Runs trained at once [the physical cores over the threads one run takes].",
+    help="Runs trained at once [the physical cores over the threads one run takes; with "
+    "--cluster, enough for each worker to fit a fold].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
-def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> None:
+@CLUSTER
+def auto(
+    project_dir: Path, budget: str, workers: int | None, quiet: bool, cluster: str | None
+) -> None:
     """Train every model family on the saved folds, blend them: the best run a budget allows.
 
     Each member is an ordinary run (see `kstarter runs`); runs that already exist are reused, so
@@ -546,6 +578,7 @@ def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> No
       kstarter auto --budget 10m
       kstarter auto --budget 600 -C adult-income
       kstarter auto --budget 1h --quiet
+      kstarter auto --budget 1h --cluster tcp://10.0.0.5:8786
     """
     import sys
 
@@ -558,7 +591,11 @@ def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> No
     result = run_auto(
         project_dir,
         AutoOptions(
-            budget=seconds, progress=steps, fold_progress=_progress(quiet), workers=workers
+            budget=seconds,
+            progress=steps,
+            fold_progress=_progress(quiet),
+            workers=workers,
+            cluster=cluster,
         ),
     )
     for line in summary_lines(result):
@@ -569,11 +606,12 @@ def auto(project_dir: Path, budget: str, workers: int | None, quiet: bool) -> No
 
 @cli.group()
 def kernel() -> None:
-    """Code competitions: build the notebook Kaggle reruns, and check it offline first.
+    """Code competitions: build the notebook Kaggle reruns, check it offline, push it.
 
     \b
     Example:
-      kstarter kernel build && kstarter kernel check
+      kstarter kernel build && kstarter kernel check && kstarter kernel push
+      kstarter submit --kernel -m "notebook baseline"
     """
 
 
@@ -604,7 +642,7 @@ def kernel_build(project_dir: Path, run: str | None, owner: str | None, image: P
     click.echo(f"Notebook: {result.notebook} (kernel-metadata.json: no internet)")
     if not result.owner_known:
         click.echo("  note: no --owner or $KAGGLE_USERNAME: the metadata ids need your user name")
-    click.echo("Next: kstarter kernel check")
+    click.echo("Next: kstarter kernel check, then kstarter kernel push")
 
 
 @kernel.command("check")
@@ -632,6 +670,43 @@ def kernel_check(project_dir: Path, timeout: float | None, seed: int) -> None:
         f"{result.local_rows}), {result.seconds:.1f} s, peak memory {result.peak_mb:.0f} MB"
     )
     click.echo(f"  network cut by {result.network}; its submission: {result.submission}")
+    click.echo("Next: kstarter kernel push")
+
+
+@kernel.command("push")
+@PROJECT_DIR
+@click.option(
+    "--no-dataset",
+    is_flag=True,
+    help="Push only the notebook, on the artifacts dataset already on Kaggle.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    help="Seconds to wait for the dataset and for the notebook's run [3 hours]; on a practice "
+    "competition, the simulated run's limit [9 hours].",
+)
+def kernel_push(project_dir: Path, no_dataset: bool, timeout: float | None) -> None:
+    """Put the built notebook on Kaggle: create or version the artifacts dataset and wait until
+    Kaggle has processed it, push the notebook, follow its run, and fetch its submission.csv
+    and log into kernel/output/. On a practice competition the push is simulated: the notebook
+    runs here, offline, as `kernel check` runs it, on the project's test file. Then
+    `kstarter submit --kernel` submits that version's output.
+
+    \b
+    Examples:
+      kstarter kernel push
+      kstarter kernel push --no-dataset --timeout 7200
+    """
+    from kstarter.kernel import PushOptions, push_notebook
+
+    progress = lambda line: click.echo(line, err=True)  # noqa: E731 - shown even when piped
+    pushed = push_notebook(project_dir, PushOptions(not no_dataset, timeout, progress=progress))
+    where = "simulated here (practice)" if pushed.simulated else pushed.url
+    click.echo(f"Notebook {pushed.ref}: {pushed.status} ({where}), run {pushed.run}")
+    if pushed.output:
+        click.echo(f"  its output: {pushed.output}")
+        click.echo('Next: kstarter submit --kernel -m "..."')
 
 
 def main() -> None:

@@ -12,10 +12,11 @@ they score the same way.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from kstarter import paths
 from kstarter.competition import encode_target
 from kstarter.errors import ConfigError, TrainError
 from kstarter.featurepack import FoldEncoder, fold_encoder
@@ -30,7 +31,7 @@ from kstarter.models import (
     get_model,
     summed_importance,
 )
-from kstarter.prepare import Matrices, Tables, load_inputs
+from kstarter.prepare import Matrices, Tables, load_cached, load_inputs
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,14 +46,18 @@ __all__ = [
     "Prepared",
     "WithOriginal",
     "with_original",
+    "training_inputs",
     "Evaluation",
     "prepare",
+    "prepare_cached",
     "build_model",
     "build_models",
     "average_outputs",
     "evaluate",
     "evaluate_model",
     "cross_validate",
+    "fit_fold",
+    "Fits",
     "TEST_FROM",
     "test_source",
 ]
@@ -152,6 +157,7 @@ def cross_validate(
     encoder: FoldEncoder | None = None,
     test_from: str = "folds",
     keep_models: bool = False,
+    fits: Fits | None = None,
     original: WithOriginal | None = None,
 ) -> CVResult:
     """Train one model per fold (one per seed, their predictions averaged, when given several),
@@ -159,7 +165,9 @@ def cross_validate(
     TEST_FROM). With an ``encoder`` (target encoding on), each fold's models see the matrices
     with that fold's encodings appended. ``keep_models`` keeps the fitted models the test
     predictions came from in ``CVResult.fitted`` (a run saves them): each fold's, the last
-    fold's alone, or the refit's; else each is let go after its fold."""
+    fold's alone, or the refit's; else each is let go after its fold. With ``fits`` the
+    folds' (and the refit's) outputs come from there (a Dask cluster, ``kstarter.cluster``),
+    which runs :func:`fit_fold` on the same inputs; they are assembled here in fold order."""
     import numpy as np
 
     models = [model] if isinstance(model, Model) else list(model)
@@ -181,26 +189,34 @@ def cross_validate(
     importance: dict[str, list[float]] = {}
     fitted: list[tuple[Predictor, ...]] = []
     last: tuple[FoldOutput, np.ndarray, np.ndarray] | None = None
-    for k, tr, va in folds.splits():
-        start = time.perf_counter()
-        data = FoldData(_fold_matrices(matrices, encoder, folds, tr, va), y, tr, va, weight)
-        out = average_outputs([m.fit_fold(data) for m in models])
-        if oof is None:
-            oof = np.full((n_scored, *out.valid_pred.shape[1:]), np.nan)
-            test_sum = np.zeros(out.test_pred.shape)
-        oof[va] = out.valid_pred
-        test_sum += out.test_pred
-        best.append(out.best_iteration)
-        seconds.append(time.perf_counter() - start)
-        stopped.append(out.stopped_by_time)
-        if keep_models:
-            fitted.append(out.fitted)
-        out.fitted = ()
-        for name, gain in out.importance.items():
-            importance.setdefault(name, []).append(gain)
-        if on_fold:
-            on_fold(k, out, va)
-        last = (out, tr, va)
+    splits = list(folds.splits())
+    outputs = (
+        _local_fits(matrices, y, folds, models, encoder, keep_models, weight)
+        if fits is None
+        else fits.folds()
+    )
+    try:
+        for (k, tr, va), (out, fold_seconds) in zip(splits, outputs, strict=True):
+            if oof is None:
+                oof = np.full((n_scored, *out.valid_pred.shape[1:]), np.nan)
+                test_sum = np.zeros(out.test_pred.shape)
+            oof[va] = out.valid_pred
+            test_sum += out.test_pred
+            best.append(out.best_iteration)
+            seconds.append(fold_seconds)
+            stopped.append(out.stopped_by_time)
+            if keep_models:
+                fitted.append(out.fitted)
+            out.fitted = ()
+            for name, gain in out.importance.items():
+                importance.setdefault(name, []).append(gain)
+            if on_fold:
+                on_fold(k, out, va)
+            last = (out, tr, va)
+    finally:  # a cluster's fits still queued when a fold's callback stops the run
+        close = getattr(outputs, "close", None)
+        if close is not None:
+            close()
     assert oof is not None and test_sum is not None and last is not None, "every fold ran"
     result = CVResult(oof, test_sum / folds.n_splits, best, importance, seconds, stopped, fitted)
     if test_from == "last":
@@ -215,13 +231,78 @@ def cross_validate(
         rounds = max(1, round(float(np.mean(best)) * len(X) / float(np.mean(sizes))))
         everything = np.arange(len(X))
         # the last fold's validation rows stand in as the monitored rows; the rounds are fixed
-        fold = _fold_matrices(matrices, encoder, folds, everything, va)
-        data = FoldData(fold, y, everything, va, weight)
-        refit = average_outputs([m.with_rounds(rounds).fit_fold(data) for m in models])
+        if fits is None:
+            rounded = [m.with_rounds(rounds) for m in models]
+            refit = fit_fold(
+                matrices, y, folds, rounded, everything, va, encoder, keep_models, weight
+            )
+        else:
+            refit = fits.refit(rounds)
         result.test, result.test_from = refit.test_pred, "refit"
         result.fitted = [refit.fitted] if keep_models else []
         result.refit_rounds = rounds if models[0].has_rounds else 0
     return result
+
+
+class Fits(Protocol):
+    """Where the fold fits run when not in this process: every fold's output (with the
+    seconds its fit took) in fold order, then the refit's. Each one must be what
+    :func:`fit_fold` gives on the same inputs, so the run is the same bit for bit."""
+
+    def folds(self) -> Iterator[tuple[FoldOutput, float]]: ...
+
+    def refit(self, rounds: int) -> FoldOutput: ...
+
+
+def fit_fold(
+    matrices: Matrices,
+    y: np.ndarray,
+    folds: Folds,
+    models: Sequence[Model],
+    train_idx: np.ndarray,
+    valid_idx: np.ndarray,
+    encoder: FoldEncoder | None = None,
+    keep_fitted: bool = True,
+    weight: np.ndarray | None = None,
+) -> FoldOutput:
+    """One fold's fit, the same wherever it runs (here, or a task on a cluster): each seed's
+    model trained on ``train_idx`` (the fold's encodings appended), their outputs averaged;
+    ``keep_fitted`` off skips serialising the models (FoldData.keep_fitted); ``weight`` per
+    row of ``y`` (the original dataset's rows, :class:`WithOriginal`)."""
+    data = FoldData(
+        _fold_matrices(matrices, encoder, folds, train_idx, valid_idx),
+        y,
+        train_idx,
+        valid_idx,
+        keep_fitted=keep_fitted,
+        weight=weight,
+    )
+    return average_outputs([m.fit_fold(data) for m in models])
+
+
+def _local_fits(
+    matrices: Matrices,
+    y: np.ndarray,
+    folds: Folds,
+    models: Sequence[Model],
+    encoder: FoldEncoder | None,
+    keep_fitted: bool = True,
+    weight: np.ndarray | None = None,
+) -> Iterator[tuple[FoldOutput, float]]:
+    """The folds fitted one after another in this process, one fold's models alive at a time."""
+    for _, tr, va in folds.splits():
+        start = time.perf_counter()
+        out = fit_fold(matrices, y, folds, models, tr, va, encoder, keep_fitted, weight)
+        yield out, time.perf_counter() - start
+
+
+def training_inputs(prep: Prepared) -> tuple[Matrices, np.ndarray, Folds, np.ndarray | None]:
+    """What the folds train on: the matrices, targets, folds and row weights, with the original
+    dataset's rows after the competition's when the project has them (:class:`WithOriginal`)."""
+    if prep.original is None:
+        return prep.matrices, prep.y, prep.folds, None
+    o = prep.original
+    return o.matrices, o.y, o.folds, o.weight
 
 
 def _fold_matrices(
@@ -289,8 +370,24 @@ class Evaluation:
 
 
 def prepare(project: Project, refold: bool = False) -> Prepared:
-    metric = get_metric(project.spec.metric)
     tables, matrices = load_inputs(project)
+    return _prepared(project, tables, matrices, refold)
+
+
+def prepare_cached(project: Project, key: str) -> Prepared | None:
+    """The inputs exactly as the cache entry ``key`` holds them, on the saved folds: what a
+    Dask worker trains on (it never parses the raw files nor writes folds). None when the
+    entry or folds.csv cannot be read from here."""
+    if not project.path(paths.FOLDS).is_file():
+        return None
+    cached = load_cached(project, key)
+    if cached is None:
+        return None
+    return _prepared(project, *cached, refold=False)
+
+
+def _prepared(project: Project, tables: Tables, matrices: Matrices, refold: bool) -> Prepared:
+    metric = get_metric(project.spec.metric)
     y = encode_target(project.spec, tables.train)
     folds = load_or_make_folds(project, tables.train, y, refold=refold)
     original = None
@@ -379,10 +476,12 @@ def evaluate_model(
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
     refit: bool = True,
     keep_models: bool = False,
+    fits: Fits | None = None,
 ) -> Evaluation:
     """Cross-validate a built model (or several seeds' models, averaged) on the saved folds and
     score it with the metric. The parameters and threads reported are the first model's;
-    ``keep_models`` keeps the fitted fold models in ``cv.fitted``."""
+    ``keep_models`` keeps the fitted fold models in ``cv.fitted``; ``fits``: where the folds
+    are fitted, when not here (see :class:`Fits`)."""
     metric, y, n_classes = prep.metric, prep.y, prep.project.spec.n_classes
     test_from = test_source(prep.folds.time_ordered, prep.project.train.test_from)
     if test_from == "refit" and not refit:
@@ -396,6 +495,7 @@ def evaluate_model(
         prep.encoder,
         test_from,
         keep_models,
+        fits,
         prep.original,
     )
     model = model if isinstance(model, Model) else model[0]

@@ -14,6 +14,7 @@ __all__ = [
     "SubmissionError",
     "TrainError",
     "KaggleError",
+    "ClusterError",
     "DiskError",
     "disk_error",
     "warn",
@@ -52,6 +53,11 @@ class TrainError(KstarterError):
 
 class KaggleError(KstarterError):
     """The Kaggle API refused or failed: credentials, rules, unknown competition, rate limit."""
+
+
+class ClusterError(KstarterError):
+    """A Dask cluster (``--cluster``) cannot be used: unreachable, no workers, other library
+    versions on a worker, a worker that cannot see the project's files."""
 
 
 class DiskError(KstarterError):

@@ -71,6 +71,7 @@ class SubmitOptions:
     poll_seconds: float = 5.0
     dry_run: bool = False  # validate only: nothing uploaded, nothing recorded
     answers: Path | None = None  # score against this answer key instead of a leaderboard
+    kernel: bool = False  # submit the pushed notebook version's output (a code competition)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResu
             "--dry-run and --answers do not go together: --answers uploads nothing either "
             "(it records a local score); drop one of them."
         )
+    if options.kernel:
+        return _submit_kernel(project, options)
     run = get_run(project.root, options.run)
     sample = read_sample(project)  # only the sample: train and test stay unread
     sub_path = run.path / RunFiles.SUBMISSION
@@ -101,6 +104,41 @@ def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResu
     if options.answers is not None:
         entry = _score_locally(project, run, sub, options.answers, options.message)
         return SubmitResult(record_submission(project.root, run, entry), entry, len(sub))
+    return _to_leaderboard(project, run, sub_path, options, None)
+
+
+def _submit_kernel(project: Project, options: SubmitOptions) -> SubmitResult:
+    """The output of the notebook version ``kstarter kernel push`` pushed last, submitted to
+    the competition as that version's (Kaggle's ``competitions submit -k -v``), or scored
+    against the practice answer key after a simulated push."""
+    from kstarter.kernel import PushOptions, pushed_output
+
+    if options.dry_run or options.answers is not None:
+        raise SubmissionError(
+            "--kernel submits a pushed notebook's output to the leaderboard; --dry-run and "
+            "--answers check a run's own submission.csv: drop one of them."
+        )
+    get_leaderboard(project.spec)  # a folder or zip project has none: said before any wait
+    wait = PushOptions(poll_seconds=options.poll_seconds, progress=options.progress)
+    pushed = pushed_output(project, wait)
+    run = get_run(project.root, options.run or pushed.run)
+    if run.id != pushed.run:
+        raise SubmissionError(
+            f"The pushed notebook {pushed.ref} predicts with run {pushed.run}, not {run.id}: "
+            f"run `kstarter kernel build {run.id}` and `kstarter kernel push` first, or drop "
+            "RUN."
+        )
+    assert pushed.output is not None  # pushed_output returns a version with its output
+    sub_path = project.path(pushed.output)
+    sub = read_submission(sub_path)
+    validate_submission(sub, read_sample(project), project.spec)
+    return _to_leaderboard(project, run, sub_path, options, pushed.ref)
+
+
+def _to_leaderboard(
+    project: Project, run: RunRecord, sub_path: Path, options: SubmitOptions, kernel: str | None
+) -> SubmitResult:
+    rows = len(read_submission(sub_path))  # already validated: the count for the summary
     board = get_leaderboard(project.spec)  # a folder or zip project has none: said here
     left = check_budget(project, run, options.force)
     ensure_recordable(project.root, run)  # an upload that cannot be recorded is never made
@@ -110,13 +148,14 @@ def submit(project_dir: Path | str | None, options: SubmitOptions) -> SubmitResu
         progress=options.progress,
         poll_seconds=options.poll_seconds,
         left_today=left,
+        kernel=kernel,
     )
     try:
         entry = board.submit(project, run, sub_path, how)
     except LeaderboardError as err:  # it reached the leaderboard: record the attempt first
         record_submission(project.root, run, err.entry)
         raise
-    return SubmitResult(record_submission(project.root, run, entry), entry, len(sub))
+    return SubmitResult(record_submission(project.root, run, entry), entry, rows)
 
 
 def _score_locally(

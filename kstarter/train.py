@@ -10,16 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kstarter import paths
+from kstarter.cluster import Cluster, ClusterFits, connect
 from kstarter.competition import (
     build_submission,
     test_positions,
     validate_submission,
 )
 from kstarter.config import MAX_SEED, Project, load_project
-from kstarter.crossval import Prepared, build_models, evaluate_model, prepare
+from kstarter.crossval import Prepared, build_models, evaluate_model, prepare, test_source
 from kstarter.errors import ConfigError
 from kstarter.paths import RunFiles
 from kstarter.runs import (
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from kstarter.metrics import Metric
-    from kstarter.models import FoldOutput
+    from kstarter.models import FoldOutput, Model
     from kstarter.spec import Spec
 
 __all__ = [
@@ -64,6 +65,11 @@ class TrainOptions:
     # what the run tries (`kstarter train -m "added edu_level"`), kept in its record and shown
     # by `kstarter runs`
     note: str | None = None
+    # a terminal to draw the live line on while a fold trains (its round, the time in it and
+    # the time left: LiveLine); None for pipes, --quiet and auto's parallel runs
+    live: TextIO | None = None
+    # a Dask scheduler (tcp://HOST:PORT): the fold fits run as tasks on its workers
+    cluster: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,8 +147,13 @@ def train(project_dir: Path | str | None = None, options: TrainOptions | None = 
     model_name = options.model or project.model.name
     overrides = resolve_params(project, options.params, model_name)  # a missing file: say so now
     check_model(project, model_name, overrides)  # a wrong --model too, before the data is read
-    prep = prepare(project, refold=options.refold)
-    return train_prepared(prep, overrides, options, started)
+    if options.cluster is None:
+        prep = prepare(project, refold=options.refold)
+        return train_prepared(prep, overrides, options, started)
+    with connect(options.cluster) as cluster:  # an unreachable cluster: before the data is read
+        prep = prepare(project, refold=options.refold)
+        cluster.check_project(prep)
+        return train_prepared(prep, overrides, options, started, cluster=cluster)
 
 
 def train_prepared(
@@ -151,10 +162,12 @@ def train_prepared(
     options: TrainOptions,
     started: float | None = None,
     on_fold: Callable[[int, FoldOutput, np.ndarray], None] | None = None,
+    cluster: Cluster | None = None,
 ) -> RunResult:
     """One run on inputs already prepared (``kstarter auto`` prepares once for all its runs):
     cross-validate, score, write the run folder atomically. ``on_fold`` is called after each
-    fold, after the progress line; an exception it raises stops the run and writes nothing."""
+    fold, after the progress line; an exception it raises stops the run and writes nothing.
+    With a ``cluster``, the folds are fitted there, as tasks, and assembled here."""
     started = time.perf_counter() if started is None else started
     say = options.progress or (lambda _: None)
     project = prep.project
@@ -165,14 +178,22 @@ def train_prepared(
         prep, overrides, seed, model_name, options.seeds, options.deadline, options.fit_seconds
     )
     seeds_shown = _seeds_shown(seed, options.seeds)
+    fits = None if cluster is None else _cluster_fits(cluster, prep, overrides, options, models)
+    where = (
+        f"{models[0].threads} thread(s)"
+        if cluster is None
+        else f"on the Dask cluster {cluster.address} ({cluster.workers} workers, "
+        f"{cluster.cores} threads)"
+    )
     say(
         f"{spec.name}: {len(prep.y)} rows{_original_rows(prep)} x "
         f"{prep.matrices.X_train.shape[1]} features, "
-        f"{folds.n_splits} folds, {model_name}{seeds_shown}, metric {metric.name}, "
-        f"{models[0].threads} thread(s)"
+        f"{folds.n_splits} folds, {model_name}{seeds_shown}, metric {metric.name}, {where}"
     )
 
     def fold_done(k: int, out: FoldOutput, va: np.ndarray) -> None:
+        if live is not None:
+            live.fold_done()
         quick = _quick_fold_score(metric, spec, prep.y[va], out.valid_pred)
         shown = f"  {metric.name} {quick:.5f}" if quick is not None else ""
         cut = "  (stopped by its time limit)" if out.stopped_by_time else ""
@@ -183,7 +204,22 @@ def train_prepared(
         if on_fold is not None:
             on_fold(k, out, va)
 
-    ev = evaluate_model(prep, models, fold_done, keep_models=models[0].keeps_fitted)
+    from kstarter.models import rounds_reported_to
+
+    live = None
+    if options.live is not None:
+        refit = test_source(folds.time_ordered, project.train.test_from) == "refit"
+        live = LiveLine(folds.n_splits, refit, options.live)
+    try:
+        with rounds_reported_to(live.round if live else None):
+            ev = evaluate_model(
+                prep, models, fold_done, keep_models=models[0].keeps_fitted, fits=fits
+            )
+    finally:
+        if live is not None:
+            live.clear()
+    if fits is not None and fits.threads is not None:  # the workers', not this machine's
+        ev.threads = fits.threads
     averaged = options.seeds if options.seeds > 1 else None
     cv, scores = ev.cv, ev.scores
     if cv.test_from != "folds":
@@ -270,6 +306,31 @@ def _original_record(prep: Prepared) -> dict[str, Any] | None:
     return {**original.describe(), "rows_trained": rows}
 
 
+def _cluster_fits(
+    cluster: Cluster,
+    prep: Prepared,
+    overrides: dict[str, Any],
+    options: TrainOptions,
+    models: list[Model],
+) -> ClusterFits:
+    """The run's folds as tasks on ``cluster``: the same family, parameters, seeds and limits
+    the local models were built with (the workers build theirs from them)."""
+    deadline = None
+    if options.deadline is not None:  # a wall-clock time: the machines' monotonic clocks differ
+        deadline = time.time() + (options.deadline - time.monotonic())
+    job = cluster.job(
+        prep,
+        model=options.model or prep.project.model.name,
+        overrides=overrides,
+        seed=prep.project.train.seed if options.seed is None else options.seed,
+        seeds=options.seeds,
+        fit_seconds=options.fit_seconds,
+        deadline=deadline,
+        keep_models=models[0].keeps_fitted,
+    )
+    return cluster.fits(job, prep.folds.n_splits)
+
+
 def _quick_fold_score(
     metric: Metric, spec: Spec, y_va: np.ndarray, pred: np.ndarray
 ) -> float | None:
@@ -329,3 +390,68 @@ def _log_text(
     if m.test_from is not None:
         lines.append(_test_from_line(m.test_from, m.refit_rounds, m.rows or 0, test_from_set))
     return "\n".join(lines) + "\n"
+
+
+class LiveLine:
+    """The line a person at a terminal sees while a fold trains, redrawn in place at most
+    twice a second: the fold, its boosting round, the time spent in it and the time left (the
+    finished folds' mean time for each fold still to train, and for the refit). Cleared before
+    each fold's own line, so only the fold lines stay on the screen."""
+
+    REDRAW_SECONDS = 0.5
+
+    def __init__(
+        self,
+        n_folds: int,
+        refit: bool,
+        stream: TextIO,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.n_folds, self.refit, self.stream, self.clock = n_folds, refit, stream, clock
+        self.done: list[float] = []  # seconds of each finished fold
+        self.fold_start = clock()
+        self.drawn_at = float("-inf")
+        self.shown = False
+
+    def round(self, n: int) -> None:
+        """After round ``n`` of the fit under way (the models' round hook)."""
+        now = self.clock()
+        if now - self.drawn_at < self.REDRAW_SECONDS:
+            return
+        self.drawn_at = now
+        self.stream.write(f"\r{self.text(n, now)}\x1b[K")
+        self.stream.flush()
+        self.shown = True
+
+    def text(self, n: int, now: float) -> str:
+        k = len(self.done)
+        where = f"fold {k + 1}/{self.n_folds}" if k < self.n_folds else "refit on all rows"
+        left = self.left(now)
+        eta = "time left known after fold 1" if left is None else f"about {_mmss(left)} left"
+        return f"  {where}: round {n}, {_mmss(now - self.fold_start)} in it, {eta}"
+
+    def left(self, now: float) -> float | None:
+        """Seconds still to train, or None before the first fold has ended."""
+        if not self.done:
+            return None
+        steps = self.n_folds + int(self.refit) - len(self.done)  # the one under way included
+        return max(0.0, sum(self.done) / len(self.done) * steps - (now - self.fold_start))
+
+    def fold_done(self) -> None:
+        now = self.clock()
+        self.done.append(now - self.fold_start)
+        self.fold_start = now
+        self.clear()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def _mmss(seconds: float) -> str:
+    """4:05, or 1:02:03 past an hour."""
+    whole = int(round(seconds))
+    h, rest = divmod(whole, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"

@@ -15,6 +15,38 @@ target with ``urlsplit(self.path).path`` and builds redirect and upload URLs fro
 which go through the proxy again. :meth:`StandIn.env` gives those variables. Nothing here
 listens anywhere but 127.0.0.1, and the server stops when the ``with`` block ends.
 
+Code competitions (``kstarter kernel push`` and ``kstarter submit --kernel``), as the client
+calls them (``kaggle/api/kaggle_api_extended.py`` and kagglesdk 0.1.38's service and type
+modules), each ``POST /v1/<service>/<Method>`` with a camelCase JSON body:
+
+- ``datasets.DatasetApiService/GetDatasetStatus`` ``{ownerSlug, datasetSlug}`` ->
+  ``{"status": "READY"}`` (DatabundleVersionStatus names; ``BLOBS_RECEIVED`` on the first poll
+  after a push, then READY) or 404 for a dataset never created. ``dataset_create_new`` calls
+  it first and refuses a slug in use, so kstarter versions an existing one.
+- ``blobs.BlobApiService/StartBlobUpload`` ``{type: "DATASET", name, contentLength,
+  lastModifiedEpochSeconds}`` -> ``{token, createUrl}``; the file is then PUT to createUrl
+  (the same upload route as submissions: raw bytes, 200).
+- ``datasets.DatasetApiService/CreateDataset`` ``{ownerSlug, slug, title, licenseName,
+  isPrivate, files: [{token}]}`` and ``CreateDatasetVersion`` ``{ownerSlug, datasetSlug, body:
+  {versionNotes, files: [{token}]}}`` -> ``{"ref", "url", "status": "ok"}`` (the client
+  checks ``status == "ok"``; a refusal is ``{"status": "error", "error": ...}``).
+- ``kernels.KernelsApiService/SaveKernel`` ``{slug: OWNER/SLUG, newTitle, text, language,
+  kernelType, isPrivate, enableInternet, datasetDataSources, competitionDataSources,
+  dockerImage, ...}`` -> ``{"ref", "url", "versionNumber", "kernelId"}``, or ``{"error": ...}``
+  for a dataset source that does not exist; a competition whose rules are not accepted is
+  left out and named in ``invalidCompetitionSources`` (the version is saved all the same).
+- ``kernels.KernelsApiService/GetKernelSessionStatus`` ``{userName, kernelSlug, versionLabel:
+  "v<N>"}`` -> ``{"status": "RUNNING"}`` on the first poll, then ``COMPLETE`` (or ``ERROR``
+  with ``failureMessage``; KernelWorkerStatus names).
+- ``kernels.KernelsApiService/ListKernelSessionOutput`` (``kernels output`` and ``kernels
+  logs``) ``{userName, kernelSlug, versionLabel, pageSize}`` -> ``{"files": [{"fileName",
+  "url"}], "log": "<JSON list of {stream_name, time, data}>"}``; the client GETs each url
+  without auth (``GET /outputs/<owner>/<slug>/<version>/<file>``).
+- ``competitions.CompetitionApiService/CreateCodeSubmission`` ``{competitionName,
+  kernelOwner, kernelSlug, kernelVersion, fileName, submissionDescription}`` ->
+  ``{"message", "ref"}``, then scored like an upload (the output file against the Public rows).
+  A notebook's output is ``standin.kernel_output`` (bytes; default the sample submission).
+
 Failures are chosen with ``standin.fail = <one of FAILURES>``; a network failure is a client
 pointed at :func:`closed_port` instead.
 
@@ -57,6 +89,8 @@ FAILURES = (
     "upload",  # the upload PUT: 403
     "score-error",  # scoring ends in ERROR with an errorDescription
     "no-submissions-left",  # GetSubmissionLimits: none allowed now
+    "dataset-processing",  # GetDatasetStatus: BLOBS_RECEIVED forever after a push
+    "kernel-error",  # GetKernelSessionStatus: ERROR, and a log ending in a traceback
 )
 RULES_DOWNLOAD = "You must accept this competition's rules before you'll be able to download files."
 RULES_SUBMIT = "You cannot submit until you accept the competition rules"
@@ -64,6 +98,14 @@ DENIED = "Permission 'competitions.get' was denied"
 SCORE_ERROR = "Evaluation Exception: Submission must have the column 'HeartDisease' as bool"
 RETRY_AFTER = 30
 _SERVICE = "competitions.CompetitionApiService"
+_SERVICES = (
+    _SERVICE,
+    "datasets.DatasetApiService",
+    "blobs.BlobApiService",
+    "kernels.KernelsApiService",
+)
+KERNEL_FAILURE = "Your notebook hit an unhandled error while executing"
+KERNEL_LOG_ERROR = "ModuleNotFoundError: No module named 'missing_package'"
 
 
 @dataclass(frozen=True)
@@ -190,6 +232,15 @@ class Submission:
 
 
 @dataclass
+class Dataset:
+    """A dataset pushed to the stand-in: each version's file names and contents."""
+
+    ref: str
+    versions: list[dict[str, bytes]] = field(default_factory=list)
+    polls: int = 0  # status checks since the last version
+
+
+@dataclass
 class StandIn:
     """``with StandIn() as kaggle:`` serves on 127.0.0.1:<free port> until the block ends."""
 
@@ -197,6 +248,10 @@ class StandIn:
     calls: list[str] = field(default_factory=list)  # "GetCompetition", "PUT upload", ...
     uploads: dict[str, bytes] = field(default_factory=dict)
     submissions: dict[int, Submission] = field(default_factory=dict)
+    datasets: dict[str, Dataset] = field(default_factory=dict)  # "owner/slug" -> versions
+    kernels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # SaveKernel bodies
+    kernel_output: bytes | None = None  # what every notebook writes; None: the sample
+    blob_names: dict[str, str] = field(default_factory=dict)  # upload token -> file name
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -323,6 +378,141 @@ class StandIn:
         listed = [s.api() for _, s in subs if s.slug == comp.slug]
         return _Reply.json({"submissions": listed, "nextPageToken": ""})
 
+    # --- datasets, blobs, kernels, code submissions ----------------------------------------
+
+    def _GetDatasetStatus(self, body: dict[str, Any], host: str) -> _Reply:
+        ref = f"{body.get('ownerSlug', '')}/{body.get('datasetSlug', '')}"
+        dataset = self.datasets.get(ref)
+        if dataset is None:
+            return _Reply.error(404, f"Dataset {ref} not found.")
+        dataset.polls += 1
+        ready = self.fail != "dataset-processing" and dataset.polls > 1
+        return _Reply.json({"status": "READY" if ready else "BLOBS_RECEIVED"})
+
+    def _StartBlobUpload(self, body: dict[str, Any], host: str) -> _Reply:
+        token = f"blob-{len(self.uploads) + 1}"
+        self.uploads[token] = b""
+        self.blob_names[token] = str(body.get("name", ""))
+        return _Reply.json({"token": token, "createUrl": f"http://{host}/upload/{token}"})
+
+    def _files(self, files: list[dict[str, Any]]) -> dict[str, bytes] | _Reply:
+        out = {}
+        for item in files:
+            token = item.get("token", "")
+            if token not in self.uploads or token not in self.blob_names:
+                return _Reply.error(400, f"Unknown blob token {token}.")
+            out[self.blob_names[token]] = self.uploads[token]
+        return out
+
+    def _CreateDataset(self, body: dict[str, Any], host: str) -> _Reply:
+        ref = f"{body.get('ownerSlug', '')}/{body.get('slug', '')}"
+        if ref in self.datasets:
+            return _Reply.json({"status": "error", "error": f"The slug {ref} is in use."})
+        files = self._files(body.get("files", []))
+        if isinstance(files, _Reply):
+            return files
+        self.datasets[ref] = Dataset(ref, [files])
+        return _Reply.json(
+            {"ref": ref, "url": f"https://www.kaggle.com/datasets/{ref}", "status": "ok"}
+        )
+
+    def _CreateDatasetVersion(self, body: dict[str, Any], host: str) -> _Reply:
+        ref = f"{body.get('ownerSlug', '')}/{body.get('datasetSlug', '')}"
+        dataset = self.datasets.get(ref)
+        if dataset is None:
+            return _Reply.error(404, f"Dataset {ref} not found.")
+        files = self._files(body.get("body", {}).get("files", []))
+        if isinstance(files, _Reply):
+            return files
+        dataset.versions.append(files)
+        dataset.polls = 0
+        return _Reply.json(
+            {"ref": ref, "url": f"https://www.kaggle.com/datasets/{ref}", "status": "ok"}
+        )
+
+    def _SaveKernel(self, body: dict[str, Any], host: str) -> _Reply:
+        ref = str(body.get("slug", ""))
+        missing = [d for d in body.get("datasetDataSources", []) if d not in self.datasets]
+        if missing:
+            return _Reply.json({"error": f"Dataset source {missing[0]} was not found."})
+        versions = self.kernels.setdefault(ref, [])
+        versions.append({**body, "polls": 0})
+        url = f"https://www.kaggle.com/code/{ref}"
+        saved: dict[str, Any] = {
+            "ref": f"/code/{ref}", "url": url, "versionNumber": len(versions), "kernelId": 7001,
+        }  # fmt: skip
+        if self.fail == "rules":  # saved, but without the competition's data
+            saved["invalidCompetitionSources"] = body.get("competitionDataSources", [])
+        return _Reply.json(saved)
+
+    def _kernel_version(self, body: dict[str, Any]) -> tuple[str, int, dict[str, Any]] | _Reply:
+        ref = f"{body.get('userName', '')}/{body.get('kernelSlug', '')}"
+        versions = self.kernels.get(ref, [])
+        label = str(body.get("versionLabel") or f"v{len(versions)}")
+        number = int(label.removeprefix("v")) if label.removeprefix("v").isdigit() else 0
+        if not 1 <= number <= len(versions):
+            return _Reply.error(404, f"Kernel {ref} version {label} not found.")
+        return ref, number, versions[number - 1]
+
+    def _GetKernelSessionStatus(self, body: dict[str, Any], host: str) -> _Reply:
+        found = self._kernel_version(body)
+        if isinstance(found, _Reply):
+            return found
+        version = found[2]
+        version["polls"] += 1
+        if version["polls"] == 1:
+            return _Reply.json({"status": "RUNNING"})
+        if self.fail == "kernel-error":
+            return _Reply.json({"status": "ERROR", "failureMessage": KERNEL_FAILURE})
+        return _Reply.json({"status": "COMPLETE"})
+
+    def _ListKernelSessionOutput(self, body: dict[str, Any], host: str) -> _Reply:
+        found = self._kernel_version(body)
+        if isinstance(found, _Reply):
+            return found
+        ref, number, _ = found
+        log = [{"stream_name": "stdout", "time": 1.5, "data": "Installing kstarter from wheels\n"}]
+        files = []
+        if self.fail == "kernel-error":
+            log.append({"stream_name": "stderr", "time": 9.2, "data": KERNEL_LOG_ERROR + "\n"})
+        else:
+            url = f"http://{host}/outputs/{ref}/{number}/submission.csv"
+            files.append({"fileName": "submission.csv", "url": url})
+        return _Reply.json({"files": files, "log": json.dumps(log)})
+
+    def output(self, slug: str) -> _Reply:
+        self.calls.append("GET output")
+        return _Reply(200, self._output_bytes(slug), {"Content-Type": "text/csv"})
+
+    def _output_bytes(self, kernel_ref: str) -> bytes:
+        if self.kernel_output is not None:
+            return self.kernel_output
+        sources = self.kernels[kernel_ref][-1].get("competitionDataSources", [])
+        comp = COMPETITIONS[sources[0]]
+        with zipfile.ZipFile(io.BytesIO(competition_zip(comp.practice))) as zf:
+            (sample,) = [n for n in zf.namelist() if "sample" in n.lower()]
+            return zf.read(sample)
+
+    def _CreateCodeSubmission(self, body: dict[str, Any], host: str) -> _Reply:
+        comp = self._competition(body)
+        if isinstance(comp, _Reply):
+            return comp
+        if self.fail == "rules":
+            return _Reply.error(403, RULES_SUBMIT)
+        ref_body = {
+            "userName": body.get("kernelOwner"),
+            "kernelSlug": body.get("kernelSlug"),
+            "versionLabel": f"v{body.get('kernelVersion', 0)}",
+        }
+        found = self._kernel_version(ref_body)
+        if isinstance(found, _Reply):
+            return found
+        data = self._output_bytes(found[0])
+        ref = 50000001 + len(self.submissions)
+        text = body.get("submissionDescription", "")
+        self.submissions[ref] = Submission(ref, comp.slug, text, data, self._score(comp, data))
+        return _Reply.json({"message": f"Successfully submitted to {comp.title}", "ref": ref})
+
     def _ListDataFiles(self, body: dict[str, Any], host: str) -> _Reply:
         comp = self._competition(body)
         if isinstance(comp, _Reply):
@@ -395,7 +585,7 @@ class _Handler(BaseHTTPRequestHandler):
         payload = json.loads(body or b"{}")
         if service == "security.OAuthService" and method == "IntrospectToken":
             self._send(self.standin.introspect(payload))
-        elif not path.startswith("/v1/") or service != _SERVICE:
+        elif not path.startswith("/v1/") or service not in _SERVICES:
             self._send(_Reply.error(404, f"No route {path}."))
         elif not self.standin.authorized(self.headers.get("Authorization")):
             self.standin.calls.append(f"{method} (401)")
@@ -407,10 +597,16 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         self._send(self.standin.upload(path.removeprefix("/upload/"), self._body()))
 
+    @property
+    def kernels(self) -> dict[str, list[dict[str, Any]]]:
+        return self.standin.kernels
+
     def do_GET(self) -> None:
         parts = urlsplit(self.path).path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "blobs" and parts[2] == f"{parts[1]}.zip":
             self._send(self.standin.blob(parts[1]))
+        elif len(parts) == 5 and parts[0] == "outputs" and "/".join(parts[1:3]) in self.kernels:
+            self._send(self.standin.output(f"{parts[1]}/{parts[2]}"))
         else:
             self._send(_Reply(404, b"not found", {"Content-Type": "text/plain"}))
 

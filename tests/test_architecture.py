@@ -44,6 +44,7 @@ BUILDING_BLOCKS = {
     "atomic",
     "resources",
     "crossval",
+    "cluster",
     "kaggle_client",
     "leaderboards",
     "render",

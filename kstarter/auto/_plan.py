@@ -172,9 +172,13 @@ class CostModel:
     estimate (the first run is its own probe, stopped if its first folds show it cannot end in
     time)."""
 
-    def __init__(self, relative_cost: Mapping[str, float], n_folds: int) -> None:
+    def __init__(self, relative_cost: Mapping[str, float], n_folds: int, parallel: int = 1) -> None:
         self.relative_cost = dict(relative_cost)
         self.n_folds = n_folds
+        # a run's fits at once (its folds on a Dask cluster's workers): the folds of a run
+        # take ``rounds`` fits' time one after another
+        self.parallel = max(1, parallel)
+        self.rounds = -(-n_folds // self.parallel)
         self._fold_seconds: dict[str, list[float]] = {}
         self._overheads: list[float] = []  # a run's seconds outside its folds (predictions, files)
 
@@ -205,7 +209,7 @@ class CostModel:
         per_fold = self.fold_seconds(step.model)
         if per_fold is None:
             return None
-        return per_fold * step.seeds * self.n_folds + self.overhead()
+        return per_fold * step.seeds * self.rounds + self.overhead()
 
     def overhead(self) -> float:
         """A run's seconds outside its folds: the least seen (a process's first run also pays

@@ -26,11 +26,13 @@ from kstarter.auto._budget import format_budget, format_seconds
 from kstarter.auto._pack import PackChoice, features_key, try_pack
 from kstarter.auto._plan import AutoSettings, CostModel, Step, load_settings, order_steps
 from kstarter.auto._work import Outcome, Task, init_worker, keep_prepared, work
+from kstarter.cluster import Cluster, connect
 from kstarter.errors import ConfigError, TrainError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from kstarter.config import Project
     from kstarter.crossval import Prepared
     from kstarter.metrics import Metric
     from kstarter.runs import RunMetrics, RunRecord
@@ -48,6 +50,7 @@ class AutoOptions:
     progress: Callable[[str], None] | None = None  # step lines: started, done, skipped
     workers: int | None = None  # runs at a time; None: the cores over one run's threads
     fold_progress: Callable[[str], None] | None = None  # per-fold lines (a terminal)
+    cluster: str | None = None  # a Dask scheduler (tcp://HOST:PORT): the fold fits run there
 
 
 @dataclass(frozen=True)
@@ -86,14 +89,31 @@ class AutoResult:
 
 def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     from kstarter.config import load_project
-    from kstarter.crossval import prepare, test_source
+    from kstarter.crossval import prepare
 
     if options.budget <= 0:
         raise ConfigError("--budget must be more than 0 seconds.")
     settings = load_settings()
     loading = time.monotonic()
     project = load_project(project_dir)
-    prep = prepare(project)
+    if options.cluster is None:
+        return _auto(project, prepare(project), settings, options, loading, None)
+    with connect(options.cluster) as cluster:  # an unreachable cluster: before the data is read
+        prep = prepare(project)
+        cluster.check_project(prep)
+        return _auto(project, prep, settings, options, loading, cluster)
+
+
+def _auto(
+    project: Project,
+    prep: Prepared,
+    settings: AutoSettings,
+    options: AutoOptions,
+    loading: float,
+    cluster: Cluster | None,
+) -> AutoResult:
+    from kstarter.crossval import test_source
+
     start = time.monotonic()
     clock = _Clock(start, options.budget, settings, len(prep.y), _columns(prep.project.spec))
     say = options.progress or (lambda _: None)
@@ -112,7 +132,8 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
     )
     # a refit for the test predictions (time splits) costs about one fold more per run
     refit = test_source(prep.folds.time_ordered, project.train.test_from) == "refit"
-    costs = CostModel(settings.relative_cost, prep.folds.n_splits + int(refit))
+    parallel = _parallel(cluster, prep.folds.n_splits, options.workers)
+    costs = CostModel(settings.relative_cost, prep.folds.n_splits + int(refit), parallel)
     try:
         features = None
         if settings.pack is not None:
@@ -121,7 +142,7 @@ def auto(project_dir: Path | str | None, options: AutoOptions) -> AutoResult:
             say(f"{clock.stamp()} {pack_line(result.pack, prep.metric.name)}")
             if prep.project.raw != project.raw:  # the winner is not kstarter.yaml's features
                 features = features_key(prep.project.raw.get("features"))
-        _Trainer(prep, settings, clock, options, costs, result, features).run()
+        _Trainer(prep, settings, clock, options, costs, result, cluster, features).run()
         _blend_all(project.root, prep, settings, clock, say, result)
     except KeyboardInterrupt:
         result.interrupted = True
@@ -202,10 +223,12 @@ class _Trainer:
         options: AutoOptions,
         costs: CostModel,
         result: AutoResult,
+        cluster: Cluster | None = None,
         features: str | None = None,
     ) -> None:
         self.prep, self.settings, self.clock, self.options = prep, settings, clock, options
-        self.costs, self.result, self.features = costs, result, features
+        self.costs, self.result, self.cluster = costs, result, cluster
+        self.features = features
         self.say = options.progress or (lambda _: None)
         self.existing = _existing_runs(prep)
         for r in self.existing:
@@ -216,15 +239,23 @@ class _Trainer:
         self.running: dict[Future[Outcome], Step] = {}
 
     def run(self) -> None:
-        slots = self.options.workers or _slots(self.prep, self.settings, self.clock.budget)
-        if slots > 1:
-            threads = _threads(self.prep, self.settings)
-            self.say(f"{self.clock.stamp()} {slots} runs at a time, {threads} thread(s) each")
-        with _executor(self.prep, slots, self.features) as pool:
+        cluster = self.cluster
+        if cluster is not None:
+            slots = self.options.workers or _cluster_slots(cluster, self.prep.folds.n_splits)
+            self.say(
+                f"{self.clock.stamp()} {slots} run(s) at a time on the Dask cluster "
+                f"{cluster.address}: {cluster.workers} workers, {cluster.cores} threads"
+            )
+        else:
+            slots = self.options.workers or _slots(self.prep, self.settings, self.clock.budget)
+            if slots > 1:
+                threads = _threads(self.prep, self.settings)
+                self.say(f"{self.clock.stamp()} {slots} runs at a time, {threads} thread(s) each")
+        with _executor(self.prep, slots, cluster, self.features) as pool:
             try:
                 self._loop(pool, slots)
             except BaseException:  # Ctrl-C, kill: stop the runs in flight, keep those written
-                _stop_workers(pool)
+                _stop_workers(pool, cluster)
                 raise
 
     def _loop(self, pool: Any, slots: int) -> None:
@@ -247,8 +278,9 @@ class _Trainer:
                     clock=(clock.start, clock.budget),
                     fit_seconds=fit_seconds,
                     features=self.features,
+                    parallel=self._parallel(),
                 )
-                self.running[pool.submit(work, task)] = step
+                self.running[pool.submit(work, task, self.cluster)] = step
             if not self.running:
                 break
             finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
@@ -286,6 +318,10 @@ class _Trainer:
             return step, fit_seconds
         return None
 
+    def _parallel(self) -> int:
+        """A run's fits at once: its folds side by side on the cluster's workers, else 1."""
+        return self.costs.parallel
+
     def _members(self) -> int:
         """The runs the blends will read if the next step trains: those reusable before this
         auto, those it trained, those training now, and the next one."""
@@ -313,7 +349,7 @@ class _Trainer:
             if estimate is not None and estimate > left:
                 return None, f"needs about {format_seconds(estimate)}, {format_seconds(left)} left"
             return None, None
-        n_folds = self.prep.folds.n_splits
+        n_folds = self.costs.rounds  # the folds' fits one after another (a cluster: fewer)
         settings, overhead = self.settings, self.costs.overhead()
         # the least another limited run needs; a rest smaller than that goes to this one
         least = n_folds * settings.min_fit_seconds / settings.fit_part + overhead
@@ -387,28 +423,52 @@ def _slots(prep: Prepared, settings: AutoSettings, budget: float) -> int:
     return max(1, physical_cores() // _threads(prep, settings))
 
 
-def _executor(prep: Prepared, slots: int, features: str | None) -> Any:
-    """The main process itself for one slot (its prepared inputs are reused); else a pool of
-    ``slots`` fresh processes (spawned: no OpenMP state is forked)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def _parallel(cluster: Cluster | None, n_folds: int, runs: int | None) -> int:
+    """A run's fits at once: on a cluster, its folds side by side on the workers it gets (each
+    worker fits one at a time, with all its threads); here, one after another."""
+    if cluster is None:
+        return 1
+    runs = runs or _cluster_slots(cluster, n_folds)
+    return max(1, min(n_folds, cluster.workers // max(1, runs)))
 
-    if slots == 1:
+
+def _cluster_slots(cluster: Cluster, n_folds: int) -> int:
+    """Runs at a time on a cluster: enough for every worker to have a fold to fit."""
+    return max(1, -(-cluster.workers // n_folds))
+
+
+def _executor(
+    prep: Prepared, slots: int, cluster: Cluster | None = None, features: str | None = None
+) -> Any:
+    """The main process itself for one slot (its prepared inputs are reused); else a pool of
+    ``slots`` fresh processes (spawned: no OpenMP state is forked). With a cluster, threads of
+    this process: each run sends its folds there and waits."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    if slots == 1 or cluster is not None:
         keep_prepared(prep, features)
-        return _InProcess()
+        return _InProcess() if slots == 1 else ThreadPoolExecutor(slots)
     return ProcessPoolExecutor(
         slots, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker
     )
 
 
-def _stop_workers(pool: Any) -> None:
+def _stop_workers(pool: Any, cluster: Cluster | None = None) -> None:
     """Pass Ctrl-C on to the pool's workers (a run in flight stops and writes nothing) and
-    wait for them, so no worker outlives auto."""
+    wait for them, so no worker outlives auto. With a cluster, its connection is closed: the
+    runs waiting for their folds stop at once (writing nothing), their fits are let go."""
     import multiprocessing
     import os
     import signal
+    from concurrent.futures import ThreadPoolExecutor
 
     if isinstance(pool, _InProcess):
+        return
+    if isinstance(pool, ThreadPoolExecutor):
+        if cluster is not None:
+            cluster.close()
+        pool.shutdown(wait=True, cancel_futures=True)
         return
     for child in multiprocessing.active_children():
         if child.pid is not None:
@@ -425,11 +485,11 @@ class _InProcess:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def submit(self, fn: Callable[[Task], Outcome], task: Task) -> Future[Outcome]:
+    def submit(self, fn: Callable[..., Outcome], *args: Any) -> Future[Outcome]:
         from concurrent.futures import Future
 
         future: Future[Outcome] = Future()
-        future.set_result(fn(task))  # an exception (Ctrl-C, a kstarter error) propagates
+        future.set_result(fn(*args))  # an exception (Ctrl-C, a kstarter error) propagates
         return future
 
 

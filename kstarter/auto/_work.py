@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
+    from kstarter.cluster import Cluster
     from kstarter.crossval import Prepared
     from kstarter.models import FoldOutput
     from kstarter.runs import RunMetrics
@@ -54,6 +55,7 @@ class Task:
     # the features: section the run uses instead of kstarter.yaml's (the feature pack trial's
     # winner, as JSON; "{}": none); None: kstarter.yaml's
     features: str | None = None
+    parallel: int = 1  # the run's folds fitted at once (on a Dask cluster's workers)
 
 
 @dataclass(frozen=True)
@@ -89,17 +91,19 @@ def _prepared(root: str, features: str | None) -> Prepared:
     return _PREPARED[root, features]
 
 
-def work(task: Task) -> Outcome:
+def work(task: Task, cluster: Cluster | None = None) -> Outcome:
+    """One step; with a ``cluster`` (auto's own process, one thread a step) its folds are
+    fitted there."""
     if _STATE["interrupted"]:
         raise KeyboardInterrupt
     _STATE["running"] = True
     try:
-        return _work(task)
+        return _work(task, cluster)
     finally:
         _STATE["running"] = False
 
 
-def _work(task: Task) -> Outcome:
+def _work(task: Task, cluster: Cluster | None) -> Outcome:
     from kstarter.models import OutOfTime
     from kstarter.train import TrainOptions, train_prepared
 
@@ -111,8 +115,9 @@ def _work(task: Task) -> Outcome:
     def guard(k: int, out: FoldOutput, va: np.ndarray) -> None:
         now = time.monotonic()
         folds.append(now - start - sum(folds))
-        rest = n_folds - k - 1
-        if rest and (now - start) / (k + 1) * rest > task.deadline - now:
+        # the folds come back ``parallel`` at a time: in rounds of that many fits
+        done, rounds = -(-(k + 1) // task.parallel), -(-n_folds // task.parallel)
+        if rounds > done and (now - start) / done * (rounds - done) > task.deadline - now:
             raise _OverBudget
 
     def fold_line(line: str) -> None:
@@ -128,8 +133,11 @@ def _work(task: Task) -> Outcome:
         fit_seconds=task.fit_seconds,
     )
     try:
-        run = train_prepared(prep, dict(prep.project.model.params), options, on_fold=guard)
+        params = dict(prep.project.model.params)
+        run = train_prepared(prep, params, options, on_fold=guard, cluster=cluster)
     except (_OverBudget, OutOfTime):
         return Outcome(None, None, tuple(folds), 0.0)
     seconds = tuple(run.metrics.fold_seconds)
-    return Outcome(run.run_id, run.metrics, seconds, time.monotonic() - start - sum(seconds))
+    # a cluster fits ``parallel`` folds side by side: they took about their sum over that
+    folds_wall = sum(seconds) / (task.parallel if cluster is not None else 1)
+    return Outcome(run.run_id, run.metrics, seconds, time.monotonic() - start - folds_wall)

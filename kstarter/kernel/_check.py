@@ -35,7 +35,7 @@ from kstarter.kernel._runtime import ROOT_ENV
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CheckOptions", "CheckResult", "check_kernel", "ERROR_CLASSES"]
+__all__ = ["CheckOptions", "CheckResult", "check_kernel", "run_offline", "ERROR_CLASSES"]
 
 TIMEOUT = "Notebook Timeout"
 THREW = "Notebook Threw Exception"
@@ -90,16 +90,28 @@ def check_kernel(project_dir: Path | str | None, options: CheckOptions) -> Check
     """Raise :class:`KernelCheckError` (its Kaggle class first) when the notebook fails."""
     project = load_project(project_dir)
     kernel = project.path(KERNEL_DIR)
+    return run_offline(project, kernel / "check-submission.csv", options.timeout, options.seed)
+
+
+def run_offline(
+    project: Project, keep: Path, timeout: float | None, seed: int | None
+) -> CheckResult:
+    """Run the built notebook offline, as Kaggle will, and keep its submission.csv at ``keep``.
+
+    ``seed`` picks the resampled test set (another size and row order); None runs it on the
+    project's own test file as it is (a practice competition's simulated push, whose answer
+    key covers those rows). Raises :class:`KernelCheckError` when the notebook fails."""
+    kernel = project.path(KERNEL_DIR)
     notebook = kernel / "notebook" / "notebook.ipynb"
     if not notebook.is_file() or not (kernel / "artifacts").is_dir():
         raise KstarterError("No kernel/ in this project yet: run `kstarter kernel build` first.")
     _needs_the_extra()
-    timeout = float(options.timeout or DEFAULT_TIMEOUT)
+    limit = float(timeout or DEFAULT_TIMEOUT)
     root = Path(tempfile.mkdtemp(prefix="kstarter-kernel-check-"))
     try:
-        sample, local_rows = _lay_out(project, kernel / "artifacts", root, options.seed)
-        network, outcome = _execute(notebook, root, timeout)
-        _classify(outcome, timeout)
+        sample, local_rows = _lay_out(project, kernel / "artifacts", root, seed)
+        network, outcome = _execute(notebook, root, limit)
+        _classify(outcome, limit)
         found = root / "working" / "submission.csv"
         if not found.is_file():
             raise KernelCheckError(
@@ -108,15 +120,15 @@ def check_kernel(project_dir: Path | str | None, options: CheckOptions) -> Check
                 "there (kstarter.kernel.predict_submission() does).",
             )
         rows = _score_check(project, found, sample)
-        kept = kernel / "check-submission.csv"
-        atomic_write_bytes(kept, found.read_bytes())
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(keep, found.read_bytes())
         return CheckResult(
             float(outcome.get("seconds", 0.0)),
             float(outcome.get("peak_mb", 0.0)),
             rows,
             local_rows,
             network,
-            kept,
+            keep,
         )
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -133,7 +145,7 @@ def _needs_the_extra() -> None:
         )
 
 
-def _lay_out(project: Project, artifacts: Path, root: Path, seed: int) -> tuple[Path, int]:
+def _lay_out(project: Project, artifacts: Path, root: Path, seed: int | None) -> tuple[Path, int]:
     """``root/input/<competition>`` (the train and extra files linked, test and sample
     resampled), ``root/input/<artifacts>`` (linked) and an empty ``root/working``. Returns the
     resampled sample's path and the local test's row count."""
@@ -152,13 +164,19 @@ def _lay_out(project: Project, artifacts: Path, root: Path, seed: int) -> tuple[
     return _resample(project, comp, seed)
 
 
-def _resample(project: Project, comp: Path, seed: int) -> tuple[Path, int]:
+def _resample(project: Project, comp: Path, seed: int | None) -> tuple[Path, int]:
     """A hidden-like test set: TEST_SHARE of the test rows, shuffled, and the sample rows of
-    the same ids in the same order (rows keep their text as the files spell it)."""
+    the same ids in the same order (rows keep their text as the files spell it). ``seed``
+    None: the test and sample files as they are, linked."""
     import numpy as np
     import pandas as pd
 
     spec = project.spec
+    if seed is None:
+        for name in (spec.files.test, spec.files.sample_submission):
+            (comp / name).symlink_to((project.data_dir / name).resolve())
+        ids = pd.read_csv(project.data_dir / spec.files.test, usecols=[0], dtype=str)
+        return comp / spec.files.sample_submission, len(ids)
     read = {"dtype": str, "keep_default_na": False}
     test = pd.read_csv(project.data_dir / spec.files.test, **read)  # type: ignore[call-overload]
     sample = pd.read_csv(project.data_dir / spec.files.sample_submission, **read)  # type: ignore[call-overload]

@@ -24,13 +24,16 @@ class LeaderboardOptions:
     and ``progress`` govern a wait for the score where scoring takes time (Kaggle; env
     ``KSTARTER_POLL_SECONDS`` overrides ``poll_seconds``); ``left_today`` is kstarter's own
     count of the submissions left today before this one (None: no limit known), recorded by a
-    leaderboard that cannot ask for its own count."""
+    leaderboard that cannot ask for its own count. ``kernel`` is the notebook version
+    (OWNER/SLUG/VERSION) whose output the file is, for a code competition (``submit
+    --kernel``): Kaggle takes that version's output, never an uploaded file."""
 
     message: str = ""
     wait: bool = True
     progress: Callable[[str], None] | None = None
     poll_seconds: float = 5.0
     left_today: int | None = None
+    kernel: str | None = None
 
 
 class LeaderboardError(SubmissionError):

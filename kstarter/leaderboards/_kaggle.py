@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, ClassVar
 from kstarter.errors import KaggleError
 from kstarter.kaggle_client import (
     KaggleSubmissionError,
+    KernelOutput,
     SubmissionResult,
     UploadOptions,
     competition_url,
+    submit_code,
     submit_file,
 )
 from kstarter.leaderboards._base import Leaderboard, LeaderboardError, LeaderboardOptions
@@ -46,11 +48,13 @@ class KaggleLeaderboard(Leaderboard):
         Kaggle's own count of the submissions left is recorded, not ``options.left_today``.
         """
         spec = project.spec
-        if spec.code_competition:
+        if spec.code_competition and options.kernel is None:
             raise KaggleError(
                 f"{spec.title or self.slug} is a code competition: Kaggle only takes "
-                "submissions made by a notebook running on Kaggle, so submit through a notebook "
-                f"at {competition_url(self.slug)}/code instead of uploading {path.name}."
+                "submissions made by a notebook running on Kaggle: push one with `kstarter "
+                "kernel build && kstarter kernel push`, then `kstarter submit --kernel`, "
+                f"instead of uploading {path.name} (or submit at "
+                f"{competition_url(self.slug)}/code)."
             )
         description = _description(options.message, run)
         base = SubmissionEntry(
@@ -60,6 +64,7 @@ class KaggleLeaderboard(Leaderboard):
             where="kaggle",
             cv=run.metrics.cv_mean,
             competition=self.slug,
+            kernel=options.kernel,
         )
         upload = UploadOptions(
             description=description,
@@ -68,7 +73,12 @@ class KaggleLeaderboard(Leaderboard):
             progress=options.progress,
         )
         try:
-            result = submit_file(self.slug, path, upload)
+            if options.kernel is None:
+                result = submit_file(self.slug, path, upload)
+            else:
+                kernel, _, version = options.kernel.rpartition("/")
+                output = KernelOutput(kernel, int(version), path.name)
+                result = submit_code(self.slug, output, upload)
         except KaggleSubmissionError as err:
             raise LeaderboardError(str(err), self._entry(base, err.result)) from None
         return self._entry(base, result)

@@ -54,6 +54,7 @@ class PracticeLeaderboard(Leaderboard):
             where="practice",
             status="COMPLETE",
             cv=run.metrics.cv_mean,
+            kernel=options.kernel,
         )
         left = options.left_today
         try:

@@ -19,10 +19,11 @@ from kstarter.models._base import (
     OutOfTime,
     Predictor,
     StackedPredictor,
+    rounds_reported_to,
     stack_targets,
     summed_importance,
 )
-from kstarter.models._check import check_params, refusal, unknown_params
+from kstarter.models._check import check_params, dropped_params, refusal, unknown_params
 from kstarter.models._forest import ExtraTreesModel, RandomForestModel
 from kstarter.models._knn import KNNModel
 from kstarter.models._lightgbm import LightGBMModel, LightGBMXTModel, lightgbm_aliases
@@ -44,6 +45,7 @@ __all__ = [
     "FoldOutput",
     "OutOfTime",
     "FitTimer",
+    "rounds_reported_to",
     "stack_targets",
     "summed_importance",
     "SMALL_CELLS",
@@ -58,6 +60,7 @@ __all__ = [
     "linear_kind",
     "linear_params",
     "LINEAR_KEYS",
+    "dropped_params",
     "MODELS",
     "get_model",
     "family_terms",

@@ -23,6 +23,7 @@ from kstarter.models._base import (
     ModelSetup,
     Predictor,
     check_deadline,
+    from_log1p,
     stack_targets,
 )
 from kstarter.models._tables import FamilyTable
@@ -137,15 +138,18 @@ class CatBoostModel(Model):
         test = Pool(X_test, cat_features=cats)
         valid_pred, test_pred = self._predict(model, valid), self._predict(model, test)
         if self.metric.target_transform == "log1p":
-            valid_pred = np.clip(np.expm1(valid_pred), 0, None)
-            test_pred = np.clip(np.expm1(test_pred), 0, None)
+            valid_pred, test_pred = from_log1p(valid_pred), from_log1p(test_pred)
         # PredictionValuesChange: how much a feature moves the predictions, summing to 100
         values = model.get_feature_importance()
         importance = dict(zip(map(str, model.feature_names_), map(float, values), strict=True))
         rounds = int(model.get_best_iteration()) + 1
         log1p = self.metric.target_transform == "log1p"
-        fitted = CatBoostPredictor(_model_bytes(model), self.kind, tuple(cats), log1p)
-        return FoldOutput(valid_pred, test_pred, rounds, importance, timer.stopped, (fitted,))
+        fitted = (
+            (CatBoostPredictor(_model_bytes(model), self.kind, tuple(cats), log1p),)
+            if data.keep_fitted
+            else ()
+        )
+        return FoldOutput(valid_pred, test_pred, rounds, importance, timer.stopped, fitted)
 
     def _predict(self, model: Any, pool: Any) -> np.ndarray:
         import numpy as np
@@ -174,7 +178,7 @@ class CatBoostPredictor(Predictor):
         pool = Pool(_convert(X, list(self.cats)), cat_features=list(self.cats))
         if self.kind == "regression":
             pred = np.asarray(model.predict(pool), dtype=np.float64)
-            return np.clip(np.expm1(pred), 0, None) if self.log1p else pred
+            return from_log1p(pred, self.log1p)
         proba = np.asarray(model.predict(pool, prediction_type="Probability"), dtype=np.float64)
         return proba if self.kind == "multiclass" else proba[:, 1]
 

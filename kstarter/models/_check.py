@@ -20,13 +20,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from kstarter.errors import ConfigError
+from kstarter.errors import ConfigError, warn
 from kstarter.models._base import FoldData, Model, ModelSetup, OutOfTime
 
 if TYPE_CHECKING:
     from kstarter.prepare import Matrices
 
-__all__ = ["check_params", "unknown_params", "refusal"]
+__all__ = ["check_params", "unknown_params", "dropped_params", "refusal"]
 
 _ROWS = 200
 # "... at /__w/LightGBM/.../config_auto.cpp, line 352 ." after LightGBM's own sentence
@@ -57,10 +57,32 @@ def unknown_params(params: dict[str, Any], family: type[Model]) -> None:
         )
 
 
+# names of a library's round count: kstarter sets it from model.num_boost_round
+_ROUND_NAMES = frozenset({"n_estimators", "num_boost_round", "iterations", "num_iterations"})
+
+
+def dropped_params(family: type[Model], model: Model, overrides: dict[str, Any]) -> list[str]:
+    """The user's keys that ``family``'s library knows but that kstarter does not pass to it
+    (a family built from configs/<family>.yaml takes only the keys that file names): each
+    said in one warning, since model.params is shared and another family may take them."""
+    known = family.known_params()
+    dropped = [str(k) for k in overrides if k in known and k not in model.params]
+    for key in dropped:
+        why = (
+            "its rounds are model.num_boost_round, with early stopping on each fold"
+            if key in _ROUND_NAMES
+            else f"kstarter passes it only the keys named in configs/{family.name}.yaml "
+            "(its sections and more_keys)"
+        )
+        warn(f"model.params {key} does not reach {family.name}: {why}.")
+    return dropped
+
+
 def check_params(family: type[Model], setup: ModelSetup) -> Model:
     """The model ``family`` builds for ``setup``, its parameter names and values checked."""
     unknown_params(setup.overrides, family)
     model = family.create(setup)
+    dropped_params(family, model, setup.overrides)
     if not setup.overrides or model.params == family.create(replace(setup, overrides={})).params:
         return model  # none of the user's keys reaches this family
     if _refused(family, setup) is not None:

@@ -32,6 +32,7 @@ from kstarter.models._base import (
     Predictor,
     check_deadline,
     class_columns,
+    from_log1p,
     stack_targets,
 )
 from kstarter.models._linear import linear_kind
@@ -126,8 +127,7 @@ class _Forest(Model):
         valid_pred = _forest_predict(forest, X[data.valid_idx], self.kind, known)
         test_pred = _forest_predict(forest, X_test, self.kind, known)
         if log1p:
-            valid_pred = np.clip(np.expm1(valid_pred), 0, None)
-            test_pred = np.clip(np.expm1(test_pred), 0, None)
+            valid_pred, test_pred = from_log1p(valid_pred), from_log1p(test_pred)
         fitted = ForestPredictor(forest, self.kind, known, log1p)
         columns = data.matrices.X_train.columns
         gains = forest.feature_importances_  # impurity decrease, summed over the trees' splits
@@ -199,10 +199,9 @@ class ForestPredictor(Predictor):
     log1p: bool = False
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        import numpy as np
 
         pred = _forest_predict(self.forest, _encode(X, X, 0), self.kind, self.known)
-        return np.clip(np.expm1(pred), 0, None) if self.log1p else pred
+        return from_log1p(pred, self.log1p)
 
     def save(self, folder: Path, stem: str) -> dict[str, Any]:
         import joblib

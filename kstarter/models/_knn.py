@@ -27,6 +27,7 @@ from kstarter.models._base import (
     ModelSetup,
     Predictor,
     check_deadline,
+    from_log1p,
 )
 from kstarter.models._linear import linear_kind, scaled_one_hot
 from kstarter.models._tables import FamilyTable
@@ -163,11 +164,10 @@ class KNNPredictor(Predictor):
     ndim: int = 1  # of the targets: 2 for several
 
     def predict(self, X: pd.DataFrame, deadline: float | None = None) -> np.ndarray:
-        import numpy as np
 
         pred = self._average(_dense(self.encoder.transform(X)), deadline)
         if self.log1p:
-            pred = np.clip(np.expm1(pred), 0, None)
+            pred = from_log1p(pred)
         return _shape(pred, self.kind, self.ndim)
 
     def _average(self, Z: Any, deadline: float | None) -> np.ndarray:

@@ -26,6 +26,7 @@ from kstarter.models._base import (
     ModelSetup,
     Predictor,
     check_deadline,
+    from_log1p,
     stack_targets,
 )
 from kstarter.models._threads import resolve_threads
@@ -181,14 +182,17 @@ class LightGBMModel(Model):
         valid_pred = np.asarray(booster.predict(X_valid, num_iteration=best))
         test_pred = np.asarray(booster.predict(data.matrices.X_test, num_iteration=best))
         if self.metric.target_transform == "log1p":
-            valid_pred = np.clip(np.expm1(valid_pred), 0, None)
-            test_pred = np.clip(np.expm1(test_pred), 0, None)
+            valid_pred, test_pred = from_log1p(valid_pred), from_log1p(test_pred)
         gains = booster.feature_importance(importance_type="gain", iteration=best)
         importance = dict(zip(booster.feature_name(), map(float, gains), strict=True))
         log1p = self.metric.target_transform == "log1p"
-        fitted = LightGBMPredictor(booster.model_to_string(num_iteration=best), log1p)
+        fitted = (
+            (LightGBMPredictor(booster.model_to_string(num_iteration=best), log1p),)
+            if data.keep_fitted
+            else ()
+        )
         del booster, dtrain, dvalid
-        return FoldOutput(valid_pred, test_pred, int(best), importance, timer.stopped, (fitted,))
+        return FoldOutput(valid_pred, test_pred, int(best), importance, timer.stopped, fitted)
 
 
 @dataclass(frozen=True)
@@ -205,7 +209,7 @@ class LightGBMPredictor(Predictor):
         import numpy as np
 
         pred = np.asarray(lgb.Booster(model_str=self.model).predict(X))
-        return np.clip(np.expm1(pred), 0, None) if self.log1p else pred
+        return from_log1p(pred, self.log1p)
 
     def save(self, folder: Path, stem: str) -> dict[str, Any]:
         import gzip

@@ -30,6 +30,7 @@ from kstarter.models._base import (
     Predictor,
     check_deadline,
     class_columns,
+    from_log1p,
     stack_targets,
 )
 
@@ -130,8 +131,7 @@ class LinearModel(Model):
         valid_pred = _predict(pipe, X_va, kind, data)
         test_pred = _predict(pipe, data.matrices.X_test, kind, data)
         if log1p:
-            valid_pred = np.clip(np.expm1(valid_pred), 0, None)
-            test_pred = np.clip(np.expm1(test_pred), 0, None)
+            valid_pred, test_pred = from_log1p(valid_pred), from_log1p(test_pred)
         importance = _importance(pipe, groups)
         k = int(np.max(data.y)) + 1 if kind == "multiclass" else 0
         fitted = LinearPredictor(pipe, kind, k, log1p)
@@ -244,10 +244,9 @@ class LinearPredictor(Predictor):
     log1p: bool = False
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        import numpy as np
 
         pred = _predict(self.pipe, X, self.kind, None, self.n_classes)
-        return np.clip(np.expm1(pred), 0, None) if self.log1p else pred
+        return from_log1p(pred, self.log1p)
 
     def save(self, folder: Path, stem: str) -> dict[str, Any]:
         import joblib

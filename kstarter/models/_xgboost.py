@@ -22,6 +22,7 @@ from kstarter.models._base import (
     ModelSetup,
     Predictor,
     check_deadline,
+    from_log1p,
     stack_targets,
 )
 from kstarter.models._tables import FamilyTable
@@ -155,16 +156,19 @@ class XGBoostModel(Model):
         valid_pred = _float64(booster.predict(dvalid, iteration_range=used))
         test_pred = _float64(booster.predict(test, iteration_range=used))
         if self.metric.target_transform == "log1p":
-            valid_pred = np.clip(np.expm1(valid_pred), 0, None)
-            test_pred = np.clip(np.expm1(test_pred), 0, None)
+            valid_pred, test_pred = from_log1p(valid_pred), from_log1p(test_pred)
         # total gain, as LightGBM's "gain": the sum over the splits on a feature
         gains = booster[:rounds].get_score(importance_type="total_gain")  # name -> float here
         columns = data.matrices.X_train.columns
         importance = {str(c): float(gains.get(str(c), 0.0)) for c in columns}  # type: ignore[arg-type]
         log1p = self.metric.target_transform == "log1p"
-        fitted = XGBoostPredictor(bytes(booster.save_raw("ubj")), rounds, log1p, self.threads)
+        fitted = (
+            (XGBoostPredictor(bytes(booster.save_raw("ubj")), rounds, log1p, self.threads),)
+            if data.keep_fitted
+            else ()
+        )
         del booster, dtrain, dvalid
-        return FoldOutput(valid_pred, test_pred, rounds, importance, timer.stopped, (fitted,))
+        return FoldOutput(valid_pred, test_pred, rounds, importance, timer.stopped, fitted)
 
 
 @dataclass(frozen=True)
@@ -178,13 +182,12 @@ class XGBoostPredictor(Predictor):
     threads: int = 1
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        import numpy as np
         import xgboost as xgb
 
         booster = xgb.Booster(model_file=bytearray(self.model))
         data = xgb.DMatrix(X, enable_categorical=True, nthread=self.threads)
         pred = _float64(booster.predict(data, iteration_range=(0, self.rounds)))
-        return np.clip(np.expm1(pred), 0, None) if self.log1p else pred
+        return from_log1p(pred, self.log1p)
 
     def save(self, folder: Path, stem: str) -> dict[str, Any]:
         (folder / f"{stem}.ubj").write_bytes(self.model)

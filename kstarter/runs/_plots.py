@@ -135,7 +135,8 @@ def plot_ledger(root: Path, private: bool = False, path: Path | None = None) -> 
     metric = scored[0][0].metrics.metric
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     _scatter(left, cv, public, priv, metric, pearson, spearman)
-    _timeline(right, [r.id for r, _ in scored], cv, public, priv, metric)
+    lower = scored[0][0].metrics.direction == "minimize"
+    _timeline(right, [r.id for r, _ in scored], cv, public, priv, metric, lower)
     fig.tight_layout()
     out = path or root / paths.LEDGER_PNG
     import io
@@ -208,7 +209,10 @@ def _timeline(
     public: list[float],
     private: list[float | None],
     metric: str,
+    lower_is_better: bool,
 ) -> None:
+    """Scores over submitted runs. The y label says which way is better, so "improving" reads
+    right for a loss (falling) as for a score (rising)."""
     x = list(range(1, len(ids) + 1))
     ax.plot(x, cv, marker="o", label="CV", color="#55a868")
     ax.plot(x, public, marker="o", label="public", color="#4c72b0")
@@ -217,7 +221,7 @@ def _timeline(
                 label="private", color="#dd8452")  # fmt: skip
     ax.set_xticks(x)
     ax.set_xlabel("submitted run (oldest first; numbers as on the left)")
-    ax.set_ylabel(metric)
+    ax.set_ylabel(f"{metric} ({'lower' if lower_is_better else 'higher'} is better)")
     ax.set_title("over runs: public improving while CV does not = overfitting the board",
                  fontsize=10)  # fmt: skip
     ax.legend(fontsize=8)

@@ -13,9 +13,9 @@ versions are read as they are: a key they lack takes its default (None, or empty
 version does not know is kept in ``extra`` and written back after the known ones. A field
 outside the layouts (``seeds``, set only when a run averaged several seeds; ``fit_seconds`` and
 ``stopped_by_time`` of a run trained under a time limit; the ``nested_*`` scores of a blend
-that fitted something; a run's ``note``; a submission's standard errors) is written after the
-layout's keys only when it is set, so a default run's file keeps its layout (an old
-submission entry is written back in today's layout when a new one is recorded beside it). A
+that fitted something; a run's ``note``; a submission's standard errors and kernel) is
+written after the layout's keys only when it is set, so a default run's file keeps its layout
+(an old submission entry is written back in today's layout when a new one is recorded beside it). A
 metrics.json without the scores every version wrote (metric, direction, fold_scores, cv_mean,
 cv_std, oof_score) is not a run record: it is named in a :class:`ConfigError`, as is a file
 that is not JSON.
@@ -209,7 +209,8 @@ class SubmissionEntry:
     ``local`` and ``local_se`` over the key's rows, ``answers`` the key's path; nothing was
     submitted anywhere, so it spends no daily submission and is no leaderboard score.
     ``public_se`` and ``private_se``: the bootstrap standard errors of the scores, where
-    kstarter has the rows (a practice board).
+    kstarter has the rows (a practice board). ``kernel``: the notebook version (OWNER/SLUG/
+    VERSION) whose output was submitted (``submit --kernel``, a code competition).
     """
 
     date: str | None = None  # ISO time, UTC, to the second
@@ -230,6 +231,7 @@ class SubmissionEntry:
     local: float | None = None
     local_se: float | None = None
     answers: str | None = None
+    kernel: str | None = None  # OWNER/SLUG/VERSION of the notebook whose output was submitted
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
 
     @property

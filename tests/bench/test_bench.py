@@ -336,3 +336,15 @@ def test_featurepack_scores_both_arms_on_held_back_rows_and_the_trial_chooses(tm
     assert row["chosen_private"] == row["arms"][row["chosen"]]["private"]
     assert 0.5 < plain["private"] < 1 and 0.5 < pack["private"] < 1  # AUC on held-back rows
     assert "| lending-club | 7393 | auc |" in featurepack.table(result)
+
+
+def test_dask_scaling_fits_on_1_and_2_workers_bit_for_bit(tmp_path):
+    pytest.importorskip("distributed")
+    import dask_scaling
+
+    result = dask_scaling.run(2000, 1, [1, 2], 20, tmp_path)
+    local, *dask = result["table"]
+    assert local["fits"] == 5 and [r["fits"] for r in dask] == [5, 5]
+    assert all(r["bit_for_bit"] and r["fits_per_min"] > 0 for r in dask), result
+    assert result["overhead_per_task_s"] < 5  # seconds: scheduling, not the fits
+    assert (tmp_path / "dask_scaling.json").is_file()

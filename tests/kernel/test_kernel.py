@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import Runner, assert_clean_error, edit_config
-from kaggle_shaped import init_zip
+from kaggle_shaped import comp, init_zip, species_sample, species_target
 
 pytestmark = pytest.mark.slow
 
@@ -243,3 +243,49 @@ def test_text_date_and_a_time_split_refit_are_rebuilt_as_the_run_made_them(ks, t
     ks("kernel", "build", cwd=project)
     got = _run_notebook_on_own_test(project, tmp_path / "kaggle")
     _same_submission(got, next((project / "runs").iterdir()))
+
+
+def _two_flags(latent: np.ndarray, rng: np.random.Generator) -> dict[str, list]:
+    return {"a": (latent > 0).astype(int).tolist(), "b": (latent > 1).astype(int).tolist()}
+
+
+def _grade(latent: np.ndarray, rng: np.random.Generator) -> dict[str, list]:
+    return {"y": np.digitize(latent, [-1.5, -0.5, 0.5, 1.5]).tolist()}
+
+
+TASK_KINDS = {
+    # name: (how init gets the competition, init's extra arguments, model)
+    "rmsle, log1p target": ("practice/abalone-rings", (), "lightgbm"),
+    "multitarget AUC": (
+        comp(_two_flags, lambda ids: {"id": ids, "a": [0.5] * len(ids), "b": [0.5] * len(ids)},
+             n_train=300, n_test=80),
+        ("--target", "a", "--target", "b", "--metric", "mcauc"),
+        "catboost",
+    ),
+    "ordinal QWK, rounded class index": (
+        comp(_grade, lambda ids: {"id": ids, "y": [0] * len(ids)}, n_train=300, n_test=80),
+        ("--metric", "qwk"),
+        "xgboost",
+    ),
+    "multiclass labels": (comp(species_target, species_sample, n_train=300, n_test=80),
+                          ("--metric", "accuracy"), "lightgbm"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(TASK_KINDS))
+def test_every_task_kind_predicts_in_the_notebook_as_the_run(ks, tmp_path, kind: str) -> None:
+    """The notebook rebuilds each kind of prediction the run made: a log1p target back on its
+    scale, several targets, a continuous class index cut into grades, class labels."""
+    source, args, model = TASK_KINDS[kind]
+    if isinstance(source, str):
+        ks("init", source, "--code-competition", *args, cwd=tmp_path)
+        project = tmp_path / source.split("/")[1]
+    else:
+        _, project = init_zip(ks, tmp_path, source, "--code-competition", *args)
+    fast = {"num_boost_round": 120, "early_stopping_rounds": 15, "threads": 1}
+    edit_config(project, {"model": fast})
+    ks("train", "--quiet", "--model", model, cwd=project)
+    ks("kernel", "build", "--owner", "me", cwd=project)
+    (run_dir,) = (project / "runs").iterdir()
+    got = _run_notebook_on_own_test(project, tmp_path / "kaggle")
+    _same_submission(got, run_dir)

@@ -40,7 +40,7 @@ KINDS = ("practice", "kaggle")
 # every key a submission entry may have (kstarter/runs records them on the run)
 ENTRY_KEYS = {
     "date", "message", "description", "where", "cv", "competition", "status", "ref", "public",
-    "private", "error", "remaining_today", "public_se", "private_se",
+    "private", "error", "remaining_today", "public_se", "private_se", "kernel",
 }  # fmt: skip
 REQUIRED = {"date", "message", "where", "status", "cv", "public", "private", "remaining_today"}
 OPTIONS = LeaderboardOptions(message="contract", poll_seconds=0.0)
@@ -67,6 +67,7 @@ class Case:
     project: Project
     run: RunRecord
     board: Leaderboard
+    server: StandIn | None = None
 
 
 @pytest.fixture(params=KINDS)
@@ -77,12 +78,13 @@ def case(
 ) -> Iterator[Case]:
     """A project, its newest run and its leaderboard; Kaggle's behind a fresh stand-in."""
     with contextlib.ExitStack() as stack:
+        server = None
         if request.param == "kaggle":
             server = stack.enter_context(StandIn())
             stack.enter_context(client_in_process(server, tmp_path_factory.mktemp("home")))
         project = load_project(projects[request.param])
         run = get_run(project.root, None)
-        yield Case(request.param, project, run, get_leaderboard(project.spec))
+        yield Case(request.param, project, run, get_leaderboard(project.spec), server)
 
 
 def test_the_spec_picks_the_leaderboard(case: Case) -> None:
@@ -135,3 +137,22 @@ def test_an_unscorable_submission_yields_an_error_entry_and_a_clean_error(
     assert REQUIRED <= set(entry) <= ENTRY_KEYS
     assert entry["status"] == "ERROR" and entry["error"] and "maybe" in entry["error"]
     assert entry["public"] is None and entry["private"] is None
+
+
+def test_a_notebook_versions_output_is_scored_and_the_version_recorded(case: Case) -> None:
+    """``options.kernel`` (submit --kernel): Kaggle takes the notebook version's own output
+    (the stand-in's notebook wrote the run's submission), practice scores the file."""
+    project, run, board = case.project, case.run, case.board
+    path = run.path / "submission.csv"
+    if case.server is not None:
+        case.server.kernels["me/nb"] = [{"polls": 0, "competitionDataSources": [NAME]}]
+        case.server.kernel_output = path.read_bytes()
+    options = LeaderboardOptions(message="contract", poll_seconds=0.0, kernel="me/nb/1")
+    entry = board.submit(project, run, path, options).to_json()
+    assert REQUIRED <= set(entry) <= ENTRY_KEYS
+    assert entry["status"] == "COMPLETE" and entry["kernel"] == "me/nb/1"
+    public, _ = score_against_key(project.spec, read_submission(path), answer_key(NAME))
+    assert entry["public"] == pytest.approx(public, abs=5e-6)
+    if case.server is not None:
+        assert "CreateCodeSubmission" in case.server.calls
+        assert "StartSubmissionUpload" not in case.server.calls

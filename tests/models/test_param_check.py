@@ -106,3 +106,25 @@ def test_train_refuses_a_typo_and_a_bad_value_before_reading_data(ks, tmp_path: 
     assert_clean_error(proc, "num_leaves: 1")
     assert "[LightGBM]" not in proc.stdout + proc.stderr
     assert not list((project / "runs").glob("2*"))
+
+
+def test_a_name_the_library_knows_but_kstarter_does_not_pass_is_said(capfd, monkeypatch) -> None:
+    """XGBoost's scikit-learn names (n_estimators, learning_rate) are XGBoost's, so they are no
+    typo, but kstarter builds XGBoost from configs/xgboost.yaml's keys: one warning each, not
+    a silent default (the review finding after 18.3)."""
+    from kstarter import errors
+    from kstarter.models import dropped_params
+
+    monkeypatch.setattr(errors, "_warned", set())  # said once a process: this test's own
+    family = get_model("xgboost")
+    overrides = {"n_estimators": 300, "learning_rate": 0.03, "max_depth": 4, "num_leaves": 63}
+    model = check_params(family, _setup(overrides))
+    assert model.params["max_depth"] == 4  # taken
+    err = capfd.readouterr().err
+    assert "model.params n_estimators does not reach xgboost: its rounds are " in err
+    assert "model.params learning_rate does not reach xgboost: kstarter passes" in err
+    assert "max_depth" not in err and "num_leaves" not in err  # LightGBM's: not XGBoost's
+    assert dropped_params(family, model, overrides) == ["n_estimators", "learning_rate"]
+    # LightGBM takes every key it knows (its aliases too): nothing is said
+    check_params(get_model("lightgbm"), _setup(overrides))
+    assert "does not reach" not in capfd.readouterr().err

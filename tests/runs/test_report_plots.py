@@ -1,6 +1,8 @@
 """The report's probability plots show every group: the few wrong rows of a good multiclass
 model (in red, the right ones in green) and the rare class of an imbalanced binary target, each
-as a share of its own rows rather than a count that the common group dwarfs."""
+as a share of its own rows rather than a count that the common group dwarfs. The ledger's plot
+of scores over submitted runs says which way is better, so "improving" is not read as "rising"
+for a loss."""
 
 from __future__ import annotations
 
@@ -50,3 +52,17 @@ def test_the_rare_class_of_an_imbalanced_target_is_visible(figures) -> None:
     groups = _groups(figures[-1])
     assert set(groups) == {"target 0", "target 1"}
     assert groups["target 1"][1] > 0.05
+
+
+@pytest.mark.parametrize(("lower", "label"), [(True, "MAE (lower is better)"),
+                                             (False, "MAE (higher is better)")])  # fmt: skip
+def test_the_runs_timeline_says_which_way_is_better(lower: bool, label: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from kstarter.runs._plots import _timeline
+
+    fig, ax = plt.subplots()
+    _timeline(ax, ["a", "b", "c"], [3.0, 2.0, 1.0], [3.1, 2.5, 2.4], [], "MAE", lower)
+    assert ax.get_ylabel() == label
+    assert "rising" not in ax.get_title() and "improving" in ax.get_title()
+    plt.close(fig)

@@ -1,38 +1,25 @@
-"""Kaggle through the official ``kaggle`` client: download a competition, submit a file and
-wait for its score.
-
-This is the only module that touches the client and its exceptions. Every call to it runs
-inside :func:`_calling`, the one place that turns what the client raises (``requests`` errors,
-``SystemExit`` from ``authenticate()``, unreadable answers) into a
-:class:`~kstarter.errors.KaggleError` sentence, and that keeps the client's own chatter (auth
-help, progress bars, chmod warnings) off kstarter's stdout and stderr.
-
-It speaks Kaggle, not kstarter: it takes a competition's slug and plain options and returns
-plain records (:class:`CompetitionInfo`, :class:`SubmissionResult`). What a project makes of
-them is :class:`kstarter.sources.KaggleSource` (init) and
-:class:`kstarter.leaderboards.KaggleLeaderboard` (submit).
-
-The API key is never printed, logged or written: messages are built from status codes and
-Kaggle's own error text, with any secret and any URL query or user-info removed.
-
-The client is imported lazily and without running ``kaggle/__init__.py``, which authenticates
-at import time (printing help or calling the network): see :func:`_import_client`.
-"""
+"""Competitions through the official client: download one, submit a file or a notebook's
+output, wait for the score."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kstarter.errors import KaggleError
+from kstarter.kaggle_client._core import (
+    MAX_WAIT_SECONDS,
+    WEB,
+    _calling,
+    _clean,
+    _client,
+    competition_url,
+)
 
 __all__ = [
     "CompetitionInfo",
@@ -41,29 +28,9 @@ __all__ = [
     "SubmissionResult",
     "KaggleSubmissionError",
     "submit_file",
-    "competition_url",
-    "rules_url",
-    "MAX_WAIT_SECONDS",
+    "submit_code",
+    "KernelOutput",
 ]
-
-WEB = "https://www.kaggle.com"
-_SECRETS: set[str] = set()  # the key and token in use, removed from any text kstarter shows
-MAX_WAIT_SECONDS = 1800.0  # stop waiting for a score after this long; it stays PENDING
-_SETTINGS = f"{WEB}/settings/api"
-_NO_CREDENTIALS = (
-    f"No Kaggle credentials found: create an API token at {_SETTINGS} and save it as "
-    "~/.kaggle/access_token (or set KAGGLE_API_TOKEN), or use a kaggle.json key in ~/.kaggle "
-    "(chmod 600) or KAGGLE_USERNAME and KAGGLE_KEY, then run again."
-)
-
-
-def competition_url(slug: str) -> str:
-    return f"{WEB}/competitions/{slug}"
-
-
-def rules_url(slug: str) -> str:
-    return f"{competition_url(slug)}/rules"
-
 
 # --- download --------------------------------------------------------------------------------
 
@@ -182,6 +149,49 @@ def submit_file(slug: str, path: Path, options: UploadOptions) -> SubmissionResu
     if remaining is not None:
         call.progress(f"{remaining} submission(s) left today on {slug}; uploading {path.name}...")
     ref = _upload(api, call, path, options.description, remaining)
+    left = None if remaining is None else max(remaining - 1, 0)
+    if not options.wait:
+        call.progress(f"Submitted as ref {ref}; not waiting for the score (--no-wait).")
+        return SubmissionResult("PENDING", ref=ref, remaining_today=left)
+    return _scored(api, call, ref, left, poll)
+
+
+@dataclass(frozen=True)
+class KernelOutput:
+    """A notebook version's output file to submit to a code competition."""
+
+    kernel: str  # OWNER/SLUG
+    version: int
+    file_name: str = "submission.csv"
+
+
+def submit_code(slug: str, output: KernelOutput, options: UploadOptions) -> SubmissionResult:
+    """Submit ``output`` (a file a notebook version wrote on Kaggle) to the code competition
+    ``slug`` (``competitions submit -k OWNER/SLUG -v VERSION``), then wait for its score as
+    :func:`submit_file` does. Refuses when no submission is left today."""
+    poll = _poll_seconds(options.poll_seconds)
+    api = _client(slug)
+    remaining = _remaining_today(api, slug)
+    call = _Call(slug, options.progress or (lambda _: None))
+    what = f"{output.file_name} of {output.kernel} version {output.version}"
+    if remaining is not None:
+        call.progress(f"{remaining} submission(s) left today on {slug}; submitting {what}...")
+    with _calling(slug):
+        response = api.competition_submit_code(
+            output.file_name,
+            options.description,
+            slug,
+            kernel=output.kernel,
+            kernel_version=int(output.version),
+            quiet=True,
+        )
+    ref = int(response.ref or 0)
+    if not ref:
+        said = _clean(response.message or "no reason given")
+        raise KaggleError(
+            f"Kaggle did not take {what} ({said}), so nothing was submitted: check the "
+            "notebook version on Kaggle, then run `kstarter submit --kernel` again."
+        )
     left = None if remaining is None else max(remaining - 1, 0)
     if not options.wait:
         call.progress(f"Submitted as ref {ref}; not waiting for the score (--no-wait).")
@@ -311,153 +321,3 @@ def _score(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
-
-
-# --- the client and the one place its errors are translated -------------------------------
-
-
-def _client(slug: str) -> Any:
-    """An authenticated ``KaggleApi``, from the client's own credential sources."""
-    with _calling(slug):
-        api = _import_client()()
-        api.authenticate()
-    values = getattr(api, "config_values", {}) or {}
-    _SECRETS.update(str(values[k]) for k in ("key", "token") if values.get(k))
-    return api
-
-
-def _import_client() -> type:
-    """``KaggleApi`` without running ``kaggle/__init__.py`` (which authenticates at import)."""
-    import sys
-
-    if "kaggle" not in sys.modules:
-        import importlib.metadata
-        import importlib.util
-        import types
-
-        found = importlib.util.find_spec("kaggle")
-        if found is None or not found.submodule_search_locations:
-            raise KaggleError("The kaggle client is not installed: run `pip install kaggle`.")
-        package = types.ModuleType("kaggle")
-        package.__path__ = list(found.submodule_search_locations)
-        package.__version__ = importlib.metadata.version("kaggle")  # type: ignore[attr-defined]
-        sys.modules["kaggle"] = package
-    from kaggle.api.kaggle_api_extended import KaggleApi
-
-    return KaggleApi
-
-
-@contextlib.contextmanager
-def _calling(slug: str) -> Iterator[None]:
-    """Run client code silently; turn whatever it raises into one KaggleError sentence."""
-    import requests
-
-    quiet_out, quiet_err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stdout(quiet_out), contextlib.redirect_stderr(quiet_err):
-            yield
-    except KaggleError:
-        raise
-    except SystemExit as exit_:
-        if exit_.code != 1:  # not authenticate()'s exit(1): e.g. SIGTERM turned into an exit
-            raise
-        raise KaggleError(_NO_CREDENTIALS) from None
-    except ImportError as err:
-        raise KaggleError(
-            f"The kaggle client cannot be imported ({_clean(str(err))}): reinstall it with "
-            "`pip install --force-reinstall kaggle six`."
-        ) from None
-    except requests.HTTPError as err:
-        raise KaggleError(_http_message(err, slug)) from None
-    except (requests.ConnectionError, requests.Timeout) as err:
-        raise KaggleError(_network_message(err)) from None
-    except (requests.RequestException, ValueError, KeyError, TypeError) as err:
-        raise KaggleError(
-            f"Kaggle sent an answer kstarter cannot read ({type(err).__name__}): try again "
-            "later; if it keeps happening, upgrade the client with `pip install -U kaggle`."
-        ) from None
-
-
-def _http_message(err: Any, slug: str) -> str:
-    response = err.response
-    status = response.status_code if response is not None else 0
-    said = _server_text(err)
-    low = said.lower()
-    if status == 401:
-        return (
-            "Kaggle did not accept your credentials (HTTP 401): check the username and key in "
-            "~/.kaggle/kaggle.json or KAGGLE_USERNAME/KAGGLE_KEY (a stale KAGGLE_API_TOKEN also "
-            f"causes this; make a new token at {_SETTINGS}), then run again."
-        )
-    if status == 403 and ("rules" in low or "participate" in low):
-        return (
-            f"You have not accepted the rules of {slug}: accept them at {rules_url(slug)} "
-            "(signed in to Kaggle), then run again."
-        )
-    if status == 404 or (status == 403 and "competitions.get" in low):
-        return (
-            f"Kaggle has no competition named {slug!r} (HTTP {status}): check the name in the "
-            f"competition's address, {WEB}/competitions/<name>."
-        )
-    if status == 403:
-        return (
-            f"Kaggle refused access to {slug} (HTTP 403{': ' + said if said else ''}): join the "
-            f"competition and accept its rules at {rules_url(slug)}, then run again."
-        )
-    if status == 429:
-        return (
-            f"Kaggle is limiting your requests (HTTP 429): wait {_retry_after(response)} "
-            "and run again."
-        )
-    if status >= 500:
-        return f"Kaggle had a server error (HTTP {status}): try again in a few minutes."
-    detail = f": {said}" if said else ""
-    return f"Kaggle refused the request (HTTP {status}{detail}): check {competition_url(slug)}."
-
-
-def _server_text(err: Any) -> str:
-    """Kaggle's own error message; not requests' "<status> Client Error ... for url" text."""
-    text = str(err.args[0]) if err.args else ""
-    if re.match(r"^\d{3} (Client|Server) Error", text):
-        return ""
-    return _clean(text).rstrip(".")
-
-
-def _retry_after(response: Any) -> str:
-    value = (response.headers.get("Retry-After") or "").strip() if response is not None else ""
-    if value.isdigit():
-        return f"{value} seconds"
-    return "a minute"
-
-
-def _network_message(err: Exception) -> str:
-    import requests
-
-    text = str(err).lower()
-    if isinstance(err, requests.Timeout) or "timed out" in text:
-        reason = "the connection timed out"
-    elif any(s in text for s in ("name resolution", "not known", "getaddrinfo", "servname")):
-        reason = "its address could not be resolved"
-    elif "refused" in text:
-        reason = "the connection was refused"
-    else:
-        reason = "the connection failed"
-    via = " through your proxy (HTTP_PROXY/HTTPS_PROXY)" if "proxy" in text else ""
-    return (
-        f"Cannot reach Kaggle{via}: {reason}. Check your internet connection and proxy "
-        "settings, then run again."
-    )
-
-
-def _clean(text: str, limit: int = 200) -> str:
-    """One line of server or client text with secrets, URL queries and user-info removed."""
-    env = (os.environ.get(n) for n in ("KAGGLE_KEY", "KAGGLE_API_TOKEN"))
-    for secret in sorted(_SECRETS.union(e for e in env if e), key=len, reverse=True):
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
-    text = re.sub(r"(https?://)[^/\s@]*@", r"\1", text)  # user:key@host
-    text = re.sub(r"(https?://[^\s?#]+)[?#]\S*", r"\1", text)  # signed query strings
-    text = re.sub(r"(?i)(['\"]?authorization['\"]?\s*[:=]\s*)['\"]?[^,'\"}\n]+", r"\1***", text)
-    text = re.sub(r"\b(Bearer|Basic)\s+[A-Za-z0-9+/=._-]{8,}", r"\1 ***", text)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
