@@ -194,7 +194,18 @@ def try_pack(
         seconds=round(time.monotonic() - started, 2),
         key=key,
     )
-    return choice, (packed if kept else plain)
+    return choice, _cached(packed if kept else plain)
+
+
+def _cached(prep: Prepared) -> Prepared:
+    """``prep`` with its cache entry on disk again (preparing the other arm replaced it): the
+    plan's worker processes and a Dask cluster's workers read the inputs from there."""
+    from kstarter.prepare import cache_key, store
+
+    if prep.matrices.store is not None and prep.matrices.store.exists():
+        return prep
+    folder = store(prep.project, cache_key(prep.project), prep.tables, prep.matrices)
+    return replace(prep, matrices=replace(prep.matrices, store=folder))
 
 
 def _key(prep: Prepared, pack: Mapping[str, Any], trial: PackTrial) -> str:
