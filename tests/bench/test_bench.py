@@ -21,6 +21,7 @@ import featurepack  # noqa: E402
 import make_data  # noqa: E402
 import quality  # noqa: E402
 import scaling  # noqa: E402
+import te_speed  # noqa: E402
 import threshold  # noqa: E402
 import time_split  # noqa: E402
 import train_speed  # noqa: E402
@@ -348,3 +349,11 @@ def test_dask_scaling_fits_on_1_and_2_workers_bit_for_bit(tmp_path):
     assert all(r["bit_for_bit"] and r["fits_per_min"] > 0 for r in dask), result
     assert result["overhead_per_task_s"] < 5  # seconds: scheduling, not the fits
     assert (tmp_path / "dask_scaling.json").is_file()
+
+
+def test_te_speed_encodes_every_column_and_pair_on_every_fold() -> None:
+    result = te_speed.run(3000, 800)
+    assert result["sources"] == 8 + 28 and result["columns_per_fold"] == 36
+    assert len(result["encode_per_fold_s"]) == 5 and result["encode_total_s"] > 0
+    # count encoding of 8 columns and 28 crosses, missing count and 4 indicators
+    assert result["fixed_columns"] == 8 + 28 + 1 + 4
