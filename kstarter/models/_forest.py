@@ -199,7 +199,6 @@ class ForestPredictor(Predictor):
     log1p: bool = False
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-
         pred = _forest_predict(self.forest, _encode(X, X, 0), self.kind, self.known)
         return from_log1p(pred, self.log1p)
 

@@ -164,7 +164,6 @@ class KNNPredictor(Predictor):
     ndim: int = 1  # of the targets: 2 for several
 
     def predict(self, X: pd.DataFrame, deadline: float | None = None) -> np.ndarray:
-
         pred = self._average(_dense(self.encoder.transform(X)), deadline)
         if self.log1p:
             pred = from_log1p(pred)

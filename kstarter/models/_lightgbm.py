@@ -65,10 +65,11 @@ def _unseeded(shape: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]
 
 @dataclass(frozen=True)
 class LightGBMModel(Model):
-    takes_weights = True
     """LightGBM on one binned Dataset of all train rows, made once per process and per set of
     dataset parameters; each fold trains on ``subset``s of it. Binning once instead of per
     fold is most of what makes kstarter faster than a hand-written loop."""
+
+    takes_weights: ClassVar[bool] = True
 
     name: ClassVar[str] = "lightgbm"  # and its parameter file, configs/<name>.yaml
     metric: Metric
@@ -117,7 +118,6 @@ class LightGBMModel(Model):
         return stack_targets([self._fit_one(data, data.y[:, j], j) for j in range(data.y.shape[1])])
 
     def _full_dataset(self, data: FoldData, y: np.ndarray, j: int) -> lgb.Dataset:
-        import lightgbm as lgb
         import numpy as np
 
         shape = {k: v for k, v in self.params.items() if k in DATASET_PARAMS}
@@ -144,13 +144,7 @@ class LightGBMModel(Model):
                 if (y < 0).any():
                     raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
                 label = np.log1p(y)
-            if data.weight is not None:
-                full = lgb.Dataset(
-                    data.matrices.X_train, label=label, weight=data.weight, params=shape
-                )
-                cache[key] = full.construct()
-            else:
-                cache[key] = _binned(data.matrices, label, shape, key)
+            cache[key] = _binned(data.matrices, label, shape, key, data.weight)
         return cache[key]
 
     def _fit_one(self, data: FoldData, y: np.ndarray, j: int) -> FoldOutput:
@@ -263,17 +257,25 @@ def _stop_at(timer: FitTimer) -> Callable[[Any], None]:
 
 
 def _binned(
-    matrices: Matrices, label: np.ndarray, shape: dict[str, Any], key: tuple[Any, ...]
+    matrices: Matrices,
+    label: np.ndarray,
+    shape: dict[str, Any],
+    key: tuple[Any, ...],
+    weight: np.ndarray | None = None,
 ) -> lgb.Dataset:
     """The binned Dataset of all train rows: read from the project's cache entry when a
-    previous run saved it with the same dataset parameters, else built and saved there."""
+    previous run saved it with the same dataset parameters, else built and saved there. Row
+    weights (the original dataset's rows) are never saved: the weighted matrices have no
+    cache entry, and ``key`` does not name the weight."""
     import hashlib
     import json
 
     import lightgbm as lgb
 
-    if matrices.store is None:
-        full = lgb.Dataset(matrices.X_train, label=label, params=shape, free_raw_data=True)
+    if matrices.store is None or weight is not None:
+        full = lgb.Dataset(
+            matrices.X_train, label=label, weight=weight, params=shape, free_raw_data=True
+        )
         return full.construct()
     stem = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
     path, meta = matrices.store / f"lgb-{stem}.bin", matrices.store / f"lgb-{stem}.json"

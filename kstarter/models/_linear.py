@@ -244,7 +244,6 @@ class LinearPredictor(Predictor):
     log1p: bool = False
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-
         pred = _predict(self.pipe, X, self.kind, None, self.n_classes)
         return from_log1p(pred, self.log1p)
 
