@@ -126,6 +126,11 @@ class WithOriginal:
     weight: np.ndarray | None  # per row (1 on competition rows); None: all weigh the same
     n: int
 
+    @property
+    def original_rows(self) -> int:
+        """How many of the original's rows train every fold."""
+        return len(self.y) - self.n
+
 
 def with_original(
     matrices: Matrices, y: np.ndarray, folds: Folds, y_original: np.ndarray, weight: float

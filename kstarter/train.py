@@ -45,6 +45,8 @@ __all__ = [
     "train_prepared",
     "resolve_params",
     "check_model",
+    "format_seconds",
+    "LiveLine",
 ]
 
 
@@ -294,7 +296,7 @@ def _original_rows(prep: Prepared) -> str:
     """ " (+N original rows, trained on only)" when the original's rows train every fold."""
     if prep.original is None:
         return ""
-    return f" (+{len(prep.original.y) - prep.original.n} original rows, trained on only)"
+    return f" (+{prep.original.original_rows} original rows, trained on only)"
 
 
 def _original_record(prep: Prepared) -> dict[str, Any] | None:
@@ -302,7 +304,7 @@ def _original_record(prep: Prepared) -> dict[str, Any] | None:
     original = prep.project.original
     if original is None:
         return None
-    rows = len(prep.original.y) - prep.original.n if prep.original is not None else 0
+    rows = prep.original.original_rows if prep.original is not None else 0
     return {**original.describe(), "rows_trained": rows}
 
 
@@ -427,8 +429,10 @@ class LiveLine:
         k = len(self.done)
         where = f"fold {k + 1}/{self.n_folds}" if k < self.n_folds else "refit on all rows"
         left = self.left(now)
-        eta = "time left known after fold 1" if left is None else f"about {_mmss(left)} left"
-        return f"  {where}: round {n}, {_mmss(now - self.fold_start)} in it, {eta}"
+        eta = (
+            "time left known after fold 1" if left is None else f"about {format_seconds(left)} left"
+        )
+        return f"  {where}: round {n}, {format_seconds(now - self.fold_start)} in it, {eta}"
 
     def left(self, now: float) -> float | None:
         """Seconds still to train, or None before the first fold has ended."""
@@ -450,8 +454,9 @@ class LiveLine:
             self.shown = False
 
 
-def _mmss(seconds: float) -> str:
-    """4:05, or 1:02:03 past an hour."""
-    whole = int(round(seconds))
-    h, rest = divmod(whole, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+def format_seconds(seconds: float) -> str:
+    """``m:ss`` (or ``h:mm:ss``) for progress lines: train's live line and auto's."""
+    s = max(0, int(round(seconds)))
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from kstarter.errors import ConfigError
+from kstarter.train import format_seconds  # auto's progress lines read like train's
 
 __all__ = ["parse_budget", "format_seconds", "format_budget", "stamp"]
 
@@ -29,14 +30,6 @@ def parse_budget(text: str) -> float:
             "h (90s, 10m, 1.5h, 1h30m)."
         )
     return total
-
-
-def format_seconds(seconds: float) -> str:
-    """``m:ss`` (or ``h:mm:ss``) for progress lines."""
-    s = max(0, int(round(seconds)))
-    h, rest = divmod(s, 3600)
-    m, sec = divmod(rest, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
 def format_budget(seconds: float) -> str:
