@@ -83,20 +83,26 @@ def kaggle_ks(ks, standin) -> Runner:
     return point_at(ks, standin.url)
 
 
+def init_from_standin(factory: pytest.TempPathFactory, competition: str) -> Path:
+    """``competition`` made by `kstarter init` from a stand-in started for it, with one
+    LightGBM thread: with threads: 0 OpenMP spins when other processes share the two cores,
+    and 227 rows took minutes instead of a second."""
+    runner = Runner(factory.mktemp("home"))
+    root = factory.mktemp("standin")
+    with StandIn() as server:
+        point_at(runner, server.url)
+        runner("init", competition, cwd=root)
+    project = root / competition
+    config = project / "kstarter.yaml"
+    config.write_text(re.sub(r"threads: 0\b", "threads: 1", config.read_text()))
+    return project
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> Path:
     """heart-disease made by `kstarter init` from the stand-in, then `kstarter train -q`."""
-    runner = Runner(tmp_path_factory.mktemp("home"))
-    root = tmp_path_factory.mktemp("trained")
-    with StandIn() as server:
-        point_at(runner, server.url)
-        runner("init", "heart-disease", cwd=root)
-    project = root / "heart-disease"
-    # One LightGBM thread: with threads: 0 OpenMP spins when other processes share the two
-    # cores, and 227 rows took minutes instead of a second.
-    config = project / "kstarter.yaml"
-    config.write_text(re.sub(r"threads: 0\b", "threads: 1", config.read_text()))
-    runner("train", "-q", cwd=project)
+    project = init_from_standin(tmp_path_factory, "heart-disease")
+    Runner(tmp_path_factory.mktemp("home"))("train", "-q", cwd=project)
     return project
 
 

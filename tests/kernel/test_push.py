@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pandas as pd
 import pytest
 from conftest import Runner, assert_clean_error
 from kaggle_standin import KERNEL_FAILURE, KERNEL_LOG_ERROR, USERNAME, StandIn, closed_port
-from test_kaggle_client import assert_no_chatter, assert_no_secret, point_at
+from test_kaggle_client import assert_no_chatter, assert_no_secret, init_from_standin, point_at
 
 from kstarter.config import load_project
 from kstarter.leaderboards import score_key_parts
@@ -31,14 +30,7 @@ DATASET = f"{USERNAME}/code-only-kstarter-artifacts"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """code-only (a code competition on the stand-in) from `kstarter init`, trained and built."""
-    runner = Runner(tmp_path_factory.mktemp("home"))
-    root = tmp_path_factory.mktemp("pushed")
-    with StandIn() as server:
-        point_at(runner, server.url)
-        runner("init", "code-only", cwd=root)
-    project = root / "code-only"
-    config = project / "kstarter.yaml"
-    config.write_text(re.sub(r"threads: 0\b", "threads: 1", config.read_text()))
+    project = init_from_standin(tmp_path_factory, "code-only")
     offline = Runner(tmp_path_factory.mktemp("home"))  # pip builds the wheels: no proxy here
     offline("train", "-q", cwd=project)
     offline("kernel", "build", "--owner", USERNAME, cwd=project)
