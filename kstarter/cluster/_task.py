@@ -10,6 +10,7 @@ with (``dask worker --nthreads N``); its other task slots wait.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -58,13 +59,20 @@ class FitJob:
 
 def versions() -> dict[str, str | None]:
     """The installed versions of the libraries that decide the predictions (None: absent)."""
-    found: dict[str, str | None] = {}
+    return dict(_installed())
+
+
+@functools.cache
+def _installed() -> tuple[tuple[str, str | None], ...]:
+    """Read once a process: every task checks them, and each lookup scans the installed
+    packages' metadata."""
+    found: list[tuple[str, str | None]] = []
     for name in PACKAGES:
         try:
-            found[name] = metadata.version(name)
+            found.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
-            found[name] = None
-    return found
+            found.append((name, None))
+    return tuple(found)
 
 
 def can_read(root: str, key: str) -> bool:
