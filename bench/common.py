@@ -33,9 +33,16 @@ def kstarter(*args: str, cwd: Path) -> str:
 
 
 def bench_project(
-    data: Path, project: Path, task: str, rounds: int, patience: int, lr: float = 0.1
+    data: Path,
+    project: Path,
+    task: str,
+    rounds: int,
+    patience: int,
+    lr: float = 0.1,
+    num_leaves: int | None = None,
 ) -> Path:
-    """A kstarter project on ``data`` with the benchmark's boosting budget."""
+    """A kstarter project on ``data`` with the benchmark's boosting budget (and, when given,
+    ``num_leaves`` instead of the default's)."""
     if project.exists():
         shutil.rmtree(project)
     metric = "auc" if task == "binary" else "rmse"
@@ -44,6 +51,7 @@ def bench_project(
     text = cfg.read_text()
     text = text.replace("num_boost_round: 5000", f"num_boost_round: {rounds}")
     text = text.replace("early_stopping_rounds: 100", f"early_stopping_rounds: {patience}")
-    text = text.replace("params: {}", f"params: {{learning_rate: {lr}}}")
+    leaves = "" if num_leaves is None else f", num_leaves: {num_leaves}"
+    text = text.replace("params: {}", f"params: {{learning_rate: {lr}{leaves}}}")
     cfg.write_text(text)
     return project
