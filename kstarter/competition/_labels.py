@@ -96,8 +96,15 @@ def _rows(mask: Any, limit: int = 5) -> str:
 def class_codes(spec: Spec, column: pd.Series) -> np.ndarray:
     """Each value's index in ``spec.classes`` (-1 where it is not a class), labels compared as
     the codec compares them: 1 == 1.0 == '1', True == 'True'."""
+    import numpy as np
+    import pandas as pd
+
     index = {_key(c): i for i, c in enumerate(spec.classes)}
-    return column.map(lambda v: index.get(_key(v), -1)).to_numpy(dtype=int)
+    if column.dtype == object:  # mixed types: factorize would merge 1, 1.0 and True
+        return column.map(lambda v: index.get(_key(v), -1)).to_numpy(dtype=int)
+    # each distinct value compared once, not each row: 1M rows took 6 s row by row
+    inverse, uniques = pd.factorize(column, use_na_sentinel=False)
+    return np.array([index.get(_key(v), -1) for v in uniques], dtype=int)[inverse]
 
 
 def _key(v: object) -> str:

@@ -90,3 +90,24 @@ def test_missing_target_column_and_missing_values_are_named() -> None:
     multi = Spec(name="c", source="s", targets=("a", "b"), task="multitarget")
     with pytest.raises(TrainError, match="missing values"):
         encode_target(multi, pd.DataFrame({"a": [1.0, None], "b": [1.0, 2.0]}))
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series([1, 0, 2, 1, 0]),
+        pd.Series([1.0, 0.0, np.nan, 1.0]),
+        pd.Series(["1", "0", "x", "1"], dtype="str"),
+        pd.Series([True, False, True]),
+        pd.Series([1, True, "0", 1.0, None], dtype=object),  # 1 and True are not one value
+    ],
+    ids=["int", "float-nan", "str", "bool", "object-mixed"],
+)
+def test_class_codes_compare_each_value_as_the_codec_does(column: pd.Series) -> None:
+    from kstarter.competition import class_codes
+    from kstarter.competition._labels import _key
+
+    spec = _spec((0, 1), "int")
+    index = {"0": 0, "1": 1}
+    expected = [index.get(_key(v), -1) for v in column]
+    assert class_codes(spec, column).tolist() == expected
