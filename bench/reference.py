@@ -43,7 +43,8 @@ def newest_run(project: Path) -> tuple[dict, dict]:
     return json.loads(run.read_text())["params"], config
 
 
-def cross_validate(train, test, y, folds, params, rounds, patience, on_fold=None):
+def cross_validate(train, test, y, folds, params, rounds, patience, on_fold=None, best=None):
+    """OOF and test predictions; each fold's best iteration is appended to ``best`` if given."""
     oof = np.zeros(len(train))
     pred = np.zeros(len(test))
     n = folds.max() + 1
@@ -57,6 +58,8 @@ def cross_validate(train, test, y, folds, params, rounds, patience, on_fold=None
         )  # fmt: skip
         oof[va] = booster.predict(train[va], num_iteration=booster.best_iteration)
         pred += booster.predict(test, num_iteration=booster.best_iteration) / n
+        if best is not None:
+            best.append(booster.best_iteration)
         del booster, dtr, dva
         if on_fold is not None:
             on_fold(k, oof, va)
@@ -73,11 +76,12 @@ def main(project: Path) -> None:
     params, config = newest_run(project)
     train, test, y, ids, folds = load_data(project)
     rounds, patience = config["num_boost_round"], config["early_stopping_rounds"]
-    oof, pred = cross_validate(train, test, y, folds, params, rounds, patience)
+    best: list[int] = []
+    oof, pred = cross_validate(train, test, y, folds, params, rounds, patience, best=best)
     submission = pd.DataFrame({"id": ids, "target": pred})
     submission.to_csv(project / "reference_submission.csv", index=False)
     seconds = round(time.perf_counter() - start, 2)
-    print(json.dumps({"oof": score(params, y, oof), "seconds": seconds}))
+    print(json.dumps({"oof": score(params, y, oof), "seconds": seconds, "best_iterations": best}))
 
 
 if __name__ == "__main__":

@@ -61,8 +61,12 @@ def summarise(results: dict, rows: int, task: str, project: Path, shape: str = "
         }
     out["reference"] = {"seconds": ref_s, "peak_mb": ref_mb}
     runs = sorted((project / "runs").glob("*/metrics.json"))
-    out["kstarter_oof"] = json.loads(runs[-1].read_text())["oof_score"]
-    out["reference_oof"] = json.loads(results["reference"][-1].stdout)["oof"]
+    metrics = json.loads(runs[-1].read_text())
+    reference = json.loads(results["reference"][-1].stdout)
+    out["kstarter_oof"], out["reference_oof"] = metrics["oof_score"], reference["oof"]
+    # early stopping's choices: more rounds cost time without being slower per round
+    out["kstarter_best_iterations"] = metrics["best_iterations"]
+    out["reference_best_iterations"] = reference.get("best_iterations")
     return out
 
 

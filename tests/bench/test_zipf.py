@@ -49,5 +49,11 @@ def test_train_speed_runs_on_the_zipf_shape(tmp_path):
         assert result[kind]["time_ratio"]["median"] > 0
     project = tmp_path / "project-zipf-binary-3000"
     assert "num_leaves: 31" in (project / "kstarter.yaml").read_text()
+    # each side's rounds, so a time ratio can be read as rounds run against time per round
+    kstarter_best, reference_best = (
+        result["kstarter_best_iterations"],
+        result["reference_best_iterations"],
+    )
+    assert len(kstarter_best) == len(reference_best) > 1 and min(reference_best) > 0
     # same folds, same parameters: the two loops score alike
     assert result["kstarter_oof"] == pytest.approx(result["reference_oof"], abs=0.03)
