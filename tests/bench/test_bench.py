@@ -227,6 +227,20 @@ def test_threads_under_load_times_every_setting(tmp_path):
     assert (tmp_path / "threads-binary-3000" / "kstarter.yaml").read_text().count("threads: 0")
 
 
+def test_threads_bench_runs_real_practice_rows_at_fixed_thread_counts(tmp_path):
+    import threads_under_load
+
+    result = threads_under_load.run(
+        150, tmp_path, practice="heart-disease", threads=(2,), loads=("quiet",)
+    )
+    assert result["data"] == "heart-disease" and result["features"] == 13
+    assert result["kstarter_threads"] == 1  # 150 x 13 cells: far below the threshold
+    assert set(result["quiet"]) == {f"{v}_s" for v in (*threads_under_load.VARIANTS, "passive_2")}
+    assert "hog" not in result
+    train = (tmp_path / "data-heart-disease-150" / "train.csv").read_text().splitlines()
+    assert len(train) == 151  # the header and the first 150 rows
+
+
 def test_blend_speed_times_the_hill_climb_and_the_stacker():
     result = blend_speed.run(3000, 4, 3, exact=2)
     for task in ("binary", "regression"):
