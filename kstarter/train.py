@@ -133,6 +133,7 @@ def check_model(project: Project, model_name: str, overrides: dict[str, Any]) ->
 
     family = get_model(model_name)  # an unknown name: the names, and the closest one
     metric = get_metric(project.spec.metric)
+    metric.implementation()  # a table entry whose function is missing: before the data is read
     setup = ModelSetup(project.spec, metric, (1, 1), project.model, overrides, project.train.seed)
     check_params(family, setup)  # names against the library's list, values by a dry run
 

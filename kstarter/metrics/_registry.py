@@ -136,8 +136,20 @@ class Metric:
 
     def score(self, y_true: Any, y_pred: Any) -> float:
         """Score predictions in the module's conventions (encoded labels, P(class 1), ...)."""
-        fn = _resolve(self.function)
+        fn = self.implementation()
         return float(fn(np.asarray(y_true), np.asarray(y_pred), **self.kwargs))
+
+    def implementation(self) -> Callable[..., Any]:
+        """The function that scores this metric, imported on first use: the table kstarter
+        reads names 18 functions, and importing them all (scikit-learn's metrics) would cost
+        every command a second or two (``kstarter init`` needs none of them). An entry whose
+        function cannot be imported is named when it is used."""
+        try:
+            return _resolve(self.function)
+        except MetricError as exc:
+            raise ConfigError(
+                f"{SOURCE}: metric '{self.name}': {exc}; reinstall kstarter or restore the file"
+            ) from None
 
     def decision_for(self, task: str) -> str:
         """How raw output becomes a label on ``task``: threshold, argmax, rounding or none."""
@@ -205,14 +217,17 @@ def proxy_metric(decision: str) -> Metric:
     raise MetricError(f"no metric is the proxy for decision '{decision}'; decisions: {kinds}")
 
 
-def validate_table(raw: Any) -> dict[str, Metric]:
-    """Turn the parsed YAML table into metrics, rejecting anything malformed or ambiguous."""
+def validate_table(raw: Any, resolve: bool = True) -> dict[str, Metric]:
+    """Turn the parsed YAML table into metrics, rejecting anything malformed or ambiguous.
+
+    ``resolve``: import every entry's function as well (a test of the table does); the table
+    kstarter reads leaves that to :meth:`Metric.implementation`, when a metric is used."""
     if not isinstance(raw, dict) or not raw:
         raise ConfigError(
             f"{SOURCE} must map metric names to entries, found {type(raw).__name__}; "
             "reinstall kstarter or restore the file"
         )
-    metrics = {str(name): _parse_entry(str(name), entry) for name, entry in raw.items()}
+    metrics = {str(name): _parse_entry(str(name), entry, resolve) for name, entry in raw.items()}
     _build_index(metrics.values())
     _check_defaults(metrics.values())
     _check_proxies(metrics.values())
@@ -221,7 +236,7 @@ def validate_table(raw: Any) -> dict[str, Metric]:
 
 @cache
 def _table() -> dict[str, Metric]:
-    return validate_table(load_config_yaml("metrics.yaml"))
+    return validate_table(load_config_yaml("metrics.yaml"), resolve=False)
 
 
 @cache
@@ -300,7 +315,7 @@ def _check_proxies(metrics: Iterable[Metric]) -> None:
 # ---------------------------------------------------------------- parsing one entry
 
 
-def _parse_entry(name: str, entry: Any) -> Metric:
+def _parse_entry(name: str, entry: Any, resolve: bool = True) -> Metric:
     where = f"{SOURCE}: metric '{name}'"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: expected a mapping of keys, found {entry!r}")
@@ -327,7 +342,7 @@ def _parse_entry(name: str, entry: Any) -> Metric:
             where, "target_transform", entry.get("target_transform") or "none", TRANSFORMS
         ),
         decision=_parse_decision(where, entry.get("decision") or "none", tasks, needs),
-        function=_check_function(where, entry["function"]),
+        function=_check_function(where, entry["function"], resolve),
         kwargs=_frozen(kwargs),
         lightgbm=_parse_lightgbm(where, entry["lightgbm"], tasks),
         default_for=_parse_default_for(where, entry.get("default_for") or [], tasks, needs),
@@ -358,9 +373,11 @@ def _number(where: str, key: str, value: Any) -> float:
     return float(value)
 
 
-def _check_function(where: str, ref: Any) -> str:
+def _check_function(where: str, ref: Any, resolve: bool) -> str:
     if not isinstance(ref, str) or not re.fullmatch(r"[\w.]+:\w+", ref):
         raise ConfigError(f"{where}: function must be written module:callable, found {ref!r}")
+    if not resolve:
+        return ref
     try:
         _resolve(ref)
     except MetricError as exc:

@@ -153,7 +153,7 @@ def _context(
             "folds": _fold_plot(metrics, n_folds),
             "oof": oof_images,
             "importance": (
-                _importance_plot(imp, measure) if importance and imp is not None else None
+                _importance_image(run_dir, imp, measure) if importance and imp is not None else None
             ),
         },
         "oof_caption": caption,
@@ -226,6 +226,15 @@ def _fold_plot(metrics: RunMetrics, n_folds: int) -> str:
     ax.set_ylabel(str(metrics.metric))
     ax.set_title("score of each validation fold")
     return _png(fig)
+
+
+def _importance_image(run_dir: Path, imp: pd.DataFrame, measure: str) -> str:
+    """The run's own importance.png when it has one (the run writer draws it just before the
+    report): the same picture, not drawn a second time (a quarter of a second of every run)."""
+    png = run_dir / RunFiles.IMPORTANCE_PNG
+    if png.is_file():
+        return base64.b64encode(png.read_bytes()).decode("ascii")
+    return _importance_plot(imp, measure)
 
 
 def _importance_plot(imp: pd.DataFrame, measure: str) -> str:

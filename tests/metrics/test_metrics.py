@@ -405,3 +405,25 @@ def test_a_threshold_whose_gain_is_noise_stays_at_half():
     assert free.threshold != 0.5
     assert accuracy.score(y, free.apply(proba)) > accuracy.score(y, (proba >= 0.5).astype(int))
     assert km.fit_decision(accuracy, y, proba, n_classes=2).threshold == 0.5
+
+
+def test_the_table_is_read_without_importing_the_metric_functions():
+    """Looking a metric up (kstarter init does, for every project) reads the table without
+    importing scikit-learn's metrics: the function is imported when the metric scores."""
+    code = (
+        "import sys; from kstarter.metrics import get_metric, list_metrics; "
+        "m = get_metric('Categorization Accuracy'); list_metrics(); "
+        "before = 'sklearn.metrics' in sys.modules; m.score([0, 1], [0, 1]); "
+        "print(before, 'sklearn.metrics' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_a_function_that_cannot_be_imported_is_named_when_the_metric_is_used():
+    table = _table()
+    table["auc"]["function"] = "sklearn.metrics:no_such_metric"
+    metric = km.validate_table(table, resolve=False)["auc"]  # read as kstarter reads it
+    with pytest.raises(ConfigError, match="metric 'auc': function .* cannot be imported") as info:
+        metric.score([0, 1], [0.2, 0.8])
+    assert "configs/metrics.yaml" in str(info.value) and "reinstall kstarter" in str(info.value)
