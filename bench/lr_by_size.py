@@ -191,14 +191,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", choices=("flights", "generated"), required=True)
     ap.add_argument("--sizes", type=int, nargs="+", required=True, help="train rows; 0 = all")
-    ap.add_argument("--candidates", nargs="*", help="only these of CANDIDATES")
+    ap.add_argument("--candidates", nargs="*", help="only these of CANDIDATES, in this order")
     ap.add_argument("--out", type=Path, default=OUT / "lr_by_size")
     ap.add_argument("--markdown", action="store_true", help="also print the table")
     ap.add_argument("--json", type=Path, help="also write the result here")
     args = ap.parse_args()
-    candidates = {
-        k: v for k, v in CANDIDATES.items() if not args.candidates or k in args.candidates
-    }
+    unknown = set(args.candidates or ()) - set(CANDIDATES)
+    if unknown:
+        ap.error(f"unknown candidates {sorted(unknown)}; the candidates are {list(CANDIDATES)}")
+    # in the order given: on a large table the cheap ones first
+    candidates = {k: CANDIDATES[k] for k in args.candidates or CANDIDATES}
     result = run(args.source, args.sizes, args.out, candidates)
     text = json.dumps(result, indent=2)
     if args.json:
