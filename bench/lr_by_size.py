@@ -115,12 +115,22 @@ def measure(sub, score, candidates: dict[str, dict]) -> dict[str, dict]:
     for name, params in candidates.items():
         best: list[int] = []
         start = time.perf_counter()
-        ev = evaluate(
-            sub,
-            params,
-            seed,
-            on_fold=lambda k, fold, rows, best=best: best.append(fold.best_iteration),
-        )
+
+        def done(k, fold, rows, name=name, best=best, start=start) -> None:
+            # each fold as it ends: a large table's slow candidate shows its rounds before the end
+            best.append(fold.best_iteration)
+            try:  # the raw predictions: right for AUC, a guide for other metrics
+                score: float | None = round(
+                    float(sub.metric.score(sub.y[rows], fold.valid_pred)), 6
+                )
+            except (ValueError, TypeError):
+                score = None
+            seconds = round(time.perf_counter() - start, 1)
+            line = {"candidate": name, "fold": k, "best_iteration": fold.best_iteration,
+                    "fold_score": score, "seconds": seconds}  # fmt: skip
+            print(json.dumps(line), file=sys.stderr, flush=True)
+
+        ev = evaluate(sub, params, seed, on_fold=done)
         wall = time.perf_counter() - start
         budget, patience = (
             sub.project.model.num_boost_round,
