@@ -1,9 +1,8 @@
 """LightGBM, a :class:`~kstarter.models.Model`: gradient-boosted trees on one binned Dataset.
 
-Parameters: ``configs/<name>.yaml`` (common, then the task's section, then the values of its
-``by_rows:`` entries the train table's size reaches), then the metric table's LightGBM
-objective and eval metric, then the seed and threads, then the user's overrides. Each fold
-trains with early stopping on its own validation rows.
+Parameters: ``configs/<name>.yaml`` (common, then the task's section), then the metric
+table's LightGBM objective and eval metric, then the seed and threads, then the user's
+overrides. Each fold trains with early stopping on its own validation rows.
 
 Two configurations share this machinery, each its own model name and parameter file:
 ``lightgbm`` (configs/lightgbm.yaml) and ``lightgbm-xt`` (configs/lightgbm-xt.yaml,
@@ -87,14 +86,13 @@ class LightGBMModel(Model):
 
     @classmethod
     def create(cls, setup: ModelSetup) -> Self:
-        """configs/<name>.yaml (common + task, then its ``by_rows:`` values the table's
-        size reaches) <- the metric's objective <- seed and threads <- the user's overrides."""
+        """configs/<name>.yaml (common + task) <- the metric's objective <- seed and
+        threads <- the user's overrides."""
         from kstarter.resources import load_config_yaml
 
         spec, metric = setup.spec, setup.metric
         table = load_config_yaml(f"{cls.name}.yaml")
         params: dict[str, Any] = {**table.get("common", {}), **(table.get(spec.task) or {})}
-        params.update(by_rows(table, setup.shape[0]))
         params.update(metric.lightgbm_params(spec.task))
         if spec.task == "multiclass" and params.get("objective") in ("multiclass", "multiclassova"):
             params["num_class"] = spec.n_classes
@@ -229,16 +227,6 @@ class LightGBMXTModel(LightGBMModel):
     ``bench/defaults.py --partners`` (bench/RESULTS.md)."""
 
     name: ClassVar[str] = "lightgbm-xt"
-
-
-def by_rows(table: dict[str, Any], rows: int) -> dict[str, Any]:
-    """The values of a parameter file's ``by_rows:`` entries that a table of ``rows`` train
-    rows reaches: each entry holds from its number of rows up, a larger one over a smaller."""
-    out: dict[str, Any] = {}
-    for least, values in sorted((table.get("by_rows") or {}).items(), key=lambda kv: int(kv[0])):
-        if rows >= int(least):
-            out.update(values)
-    return out
 
 
 def _stop_at(timer: FitTimer) -> Callable[[Any], None]:
