@@ -4,8 +4,8 @@
     python bench/threads_under_load.py --practice flight-delays --rows 20000 100000 0 \
         --threads 1 2 --loads quiet
 
-Trains the same project several ways: kstarter's choice (passive OpenMP threads; one thread
-below ``kstarter.models.SMALL_CELLS`` cells, rows x features, else the physical cores), one
+Trains the same project several ways: kstarter's choice (passive OpenMP threads; threads by
+``kstarter.models.resolve_threads``: one below rows x sqrt(features) = 500,000, more above), one
 thread, one passive thread per physical core whatever the size, and LightGBM's usual setting
 (spinning threads, one per physical core: OMP_WAIT_POLICY=ACTIVE, model.threads = the cores).
 ``--spin-counts 3000 30000`` adds libgomp's own policy (spin GOMP_SPINCOUNT times, then

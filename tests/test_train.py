@@ -277,13 +277,20 @@ def test_rerun_from_the_cache_without_test_ids(ks, tmp_path):
     assert first == second and len(first.splitlines()) == 1 + 450
 
 
-def test_threads_are_chosen_from_the_table_size():
-    from kstarter.models import SMALL_CELLS, physical_cores, resolve_threads
+def test_threads_are_chosen_from_the_table_size(monkeypatch):
+    from kstarter.models import _threads, physical_cores, resolve_threads
 
     cores = physical_cores()
-    assert resolve_threads(0, 20_000, 100) == 1  # 2M cells: one thread is faster here
-    assert resolve_threads(0, SMALL_CELLS // 10, 10) == cores  # exactly the threshold
-    assert resolve_threads(0, 1_000_000, 3) == 1  # many rows but few columns: 3M cells
-    assert resolve_threads(0, 4_000_000, 3) == cores
+    assert resolve_threads(0, 20_000, 100) == 1  # one thread was 37% faster here
+    assert resolve_threads(0, 49_999, 100) == 1
+    assert resolve_threads(0, 50_000, 100) == min(cores, 2)  # the measured crossover
+    assert resolve_threads(0, 100_000, 10) == 1  # few columns: more rows before a second
+    assert resolve_threads(0, 245_509, 10) == min(cores, 3)  # flight-delays: 2 were faster
     assert resolve_threads(0, 1_000_000, 100, workers=cores) == 1  # split between workers
+    # a user's 8-core laptop: threads grow with the work, up to the cores
+    monkeypatch.setattr(_threads, "physical_cores", lambda: 8)
+    assert resolve_threads(0, 20_000, 100) == 1
+    assert resolve_threads(0, 273_000, 20) == 4  # the 273k x 20 table
+    assert resolve_threads(0, 1_000_000, 100) == 8
+    assert resolve_threads(0, 1_000_000, 100, workers=2) == 4
     assert resolve_threads(3, 10, 1) == 3  # the user's number always wins

@@ -36,7 +36,7 @@ from kstarter.models._saved import (
     predict_folds,
     save_fold_models,
 )
-from kstarter.models._threads import SMALL_CELLS, physical_cores, resolve_threads
+from kstarter.models._threads import WORK_PER_THREAD, physical_cores, resolve_threads
 
 __all__ = [
     "Model",
@@ -48,7 +48,7 @@ __all__ = [
     "rounds_reported_to",
     "stack_targets",
     "summed_importance",
-    "SMALL_CELLS",
+    "WORK_PER_THREAD",
     "physical_cores",
     "resolve_threads",
     "LightGBMModel",

@@ -1,5 +1,5 @@
-"""How many threads a model trains with: the user's number, else one for small tables, else the
-physical cores split between the processes that train at once.
+"""How many threads a model trains with: the user's number, else as many as the table gives
+work to, at most the physical cores split between the processes that train at once.
 
 Importing this module (the models package does) sets ``OMP_WAIT_POLICY`` before any OpenMP
 library (LightGBM's libgomp) is loaded.
@@ -7,20 +7,28 @@ library (LightGBM's libgomp) is loaded.
 
 from __future__ import annotations
 
+import math
 import os
 
-__all__ = ["SMALL_CELLS", "physical_cores", "resolve_threads"]
+__all__ = ["WORK_PER_THREAD", "physical_cores", "resolve_threads"]
 
 # LightGBM's OpenMP threads spin while they wait. On a shared machine, with anything else
 # running, spinning threads made a small fit 50x slower here; passive ones stayed within 1.5x.
 # Read by libgomp when lightgbm loads it, so it is set before any lightgbm import.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-# Below this many cells (rows x features) one thread is as fast as several: with passive
-# threads, waking them at every split costs as much as the histogram work they share. Measured
-# on 2 cores with 100 features: one thread 7.9 s vs two 10.8 s at 20k rows, 17.8 vs 18.8 s at
-# 50k, 42 vs 37-43 s at 200k (bench/RESULTS.md, "Threads").
-SMALL_CELLS = 10_000_000
+# One more thread pays for itself once a fit has this much work per thread, counted in rows x
+# sqrt(features). A passive thread is woken for every parallel region of every split; below
+# this, the wake-ups cost more than the histogram work the thread takes over. Measured on 2
+# cores (bench/RESULTS.md, "Threads"), one thread against two, whole `kstarter train`s: with
+# 10 features (flight-delays' real rows) one thread is 30% faster at 50k rows, 8% at 100k,
+# even at 160k and 8% slower at 245k; with 100 generated features 37% faster at 20k rows and
+# even at 50k. Both crossovers sit at rows x sqrt(features) = 500,000, where cells alone
+# (1.6M against 5M) would not fit both. On more cores the rule gives each thread at least
+# half that work: 2 threads at 500,000, 4 at 1M, 8 at 2M, 16 at 4M (273k rows x 20 features:
+# 4 threads; 1M x 100: all cores). That extrapolation assumes the wake-up cost per thread
+# stays what it is here (a virtual CPU: waking it is slow, so on bare metal it is cautious).
+WORK_PER_THREAD = 250_000
 
 
 def physical_cores() -> int:
@@ -30,10 +38,11 @@ def physical_cores() -> int:
 
 
 def resolve_threads(requested: int, rows: int, features: int, workers: int = 1) -> int:
-    """Threads, chosen on purpose: the user's number, else one for small tables, else the
-    physical cores split between the processes that train at once."""
+    """Threads, chosen on purpose: the user's number, else as many as the table gives work to
+    (one below rows x sqrt(features) = 2 x WORK_PER_THREAD), at most the physical cores split
+    between the processes that train at once."""
     if requested > 0:
         return requested
-    if rows * max(1, features) < SMALL_CELLS:
-        return 1
-    return max(1, physical_cores() // max(1, workers))
+    cores = max(1, physical_cores() // max(1, workers))
+    useful = int(rows * math.sqrt(max(1, features)) // WORK_PER_THREAD)
+    return max(1, min(cores, useful if useful >= 2 else 1))

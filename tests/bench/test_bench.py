@@ -234,7 +234,7 @@ def test_threads_bench_runs_real_practice_rows_at_fixed_thread_counts(tmp_path):
         150, tmp_path, practice="heart-disease", threads=(2,), loads=("quiet",)
     )
     assert result["data"] == "heart-disease" and result["features"] == 13
-    assert result["kstarter_threads"] == 1  # 150 x 13 cells: far below the threshold
+    assert result["kstarter_threads"] == 1  # 150 rows x 13 features: far below the threshold
     assert set(result["quiet"]) == {f"{v}_s" for v in (*threads_under_load.VARIANTS, "passive_2")}
     assert "hog" not in result
     train = (tmp_path / "data-heart-disease-150" / "train.csv").read_text().splitlines()
