@@ -181,9 +181,10 @@ def newest_run(project: Path) -> dict:
     return json.loads(runs[-1].read_text())
 
 
-def hand_command(project: Path) -> list[str]:
+def hand_command(project: Path, threads: int | None = None) -> list[str]:
     """bench/hand_small.py's arguments for a kstarter project: its columns and task, the
-    LightGBM objective and eval metric of its metric, the threads its run used."""
+    LightGBM objective and eval metric of its metric, ``threads`` (by default the threads its
+    newest run used; 0 is LightGBM's own default, OpenMP's: every logical core)."""
     import yaml
 
     from kstarter.metrics import get_metric
@@ -191,7 +192,8 @@ def hand_command(project: Path) -> list[str]:
     spec = yaml.safe_load((project / "kstarter.yaml").read_text())["competition"]
     task, metric = spec["task"], spec["metric"]
     lgb = get_metric(metric).lightgbm_params(task)
-    threads = newest_run(project)["threads"]
+    if threads is None:
+        threads = newest_run(project)["threads"]
     return [
         sys.executable, str(HAND), str(project), "--target", spec["targets"][0],
         "--id", spec["id"], "--task", task, "--objective", lgb["objective"],
