@@ -2,6 +2,7 @@
 
     python bench/family_cost.py [--rows 10000 50000 200000] [--tasks binary regression]
                                 [--families lightgbm lightgbm-xt xgboost catboost linear]
+                                [--threads 0] [--warm]
 
 On generated data (``bench/make_data.py``: about 100 columns, 8 of them string categoricals),
 each family's default configuration trains the first of the project's five folds (four fifths
@@ -17,6 +18,11 @@ Reported per task and size: seconds of the fold, rounds it kept, threads, the pr
 RSS and the ratio of the fold's seconds to LightGBM's; for the boosters also the milliseconds
 per boosting round trained and its ratio to LightGBM's, since a fold's cost is mostly its
 number of rounds, which early stopping takes from the data.
+
+``--threads 1 2`` trains every family at each of those thread counts (``model.threads``; 0, the
+default, is kstarter's own choice), one table row per count, so a family's thread rule can be
+read from whole fold times: the ratio of each count's fold seconds to the first count's is
+``thread_ratio``.
 """
 
 from __future__ import annotations
@@ -39,9 +45,9 @@ FAMILIES = ("lightgbm", "lightgbm-xt", "xgboost", "catboost", "linear")
 METRICS = {"binary": "auc", "regression": "rmse"}
 
 
-def child(family: str, project: Path, warm: bool) -> dict:
+def child(family: str, project: Path, warm: bool, threads: int = 0) -> dict:
     """In this process: load the project, train ``family`` on its first fold (and, ``warm``,
-    its second); seconds, rounds, threads."""
+    the same fold again) with ``threads`` (0: kstarter's choice); seconds, rounds, threads."""
     from dataclasses import replace
 
     from kstarter.config import load_project
@@ -53,6 +59,8 @@ def child(family: str, project: Path, warm: bool) -> dict:
     load_s = time.perf_counter() - start
     # no saved binned Dataset: each LightGBM configuration bins as on a project's first run
     prep = replace(prep, matrices=replace(prep.matrices, store=None))
+    model_config = replace(prep.project.model, threads=threads)
+    prep = replace(prep, project=replace(prep.project, model=model_config))
     model = build_model(prep, {}, prep.project.train.seed, family)
     out: dict = {"family": family, "load_s": round(load_s, 2), "threads": model.threads}
     _, tr, va = next(prep.folds.splits())
@@ -81,20 +89,33 @@ def project_for(rows: int, task: str, out: Path) -> Path:
     return project
 
 
-def run(sizes: list[int], tasks: list[str], families: list[str], out: Path, warm: bool) -> dict:
+def run(
+    sizes: list[int],
+    tasks: list[str],
+    families: list[str],
+    out: Path,
+    warm: bool,
+    thread_counts: tuple[int, ...] = (0,),
+) -> dict:
     started = machine()
     table = []
     for task in tasks:
         for rows in sizes:
             project = project_for(rows, task, out)
-            got = {}
-            for family in families:
-                cmd = [sys.executable, __file__, "--child", family, str(project)]
-                m = measure(cmd + (["--warm"] if warm else []), cwd=str(out))
-                got[family] = {**json.loads(m.stdout), "process_s": round(m.seconds, 2),
-                               "peak_mb": round(m.peak_mb)}  # fmt: skip
-                print(f"{task} {rows} {family}: {got[family]}", file=sys.stderr)
-            table.append({"task": task, "rows": rows, "families": ratios(got)})
+            first: dict[str, float] = {}
+            for threads in thread_counts:
+                got = {}
+                for family in families:
+                    cmd = [sys.executable, __file__, "--child", family, str(project)]
+                    cmd += ["--threads", str(threads)] + (["--warm"] if warm else [])
+                    m = measure(cmd, cwd=str(out))
+                    got[family] = {**json.loads(m.stdout), "process_s": round(m.seconds, 2),
+                                   "peak_mb": round(m.peak_mb)}  # fmt: skip
+                    first.setdefault(family, got[family]["fold_s"])
+                    got[family]["thread_ratio"] = round(got[family]["fold_s"] / first[family], 2)
+                    print(f"{task} {rows} {threads} {family}: {got[family]}", file=sys.stderr)
+                row = {"task": task, "rows": rows, "threads": threads, "families": ratios(got)}
+                table.append(row)
     return {"machine": started, "machine_end": machine(), "warm": warm, "table": table}
 
 
@@ -122,15 +143,16 @@ def main() -> None:
     ap.add_argument("--tasks", nargs="+", choices=tuple(METRICS), default=list(METRICS))
     ap.add_argument("--families", nargs="+", default=list(FAMILIES))
     ap.add_argument("--warm", action="store_true", help="train the fold again, warm")
+    ap.add_argument("--threads", type=int, nargs="+", default=[0], help="0: kstarter's choice")
     ap.add_argument("--out", type=Path, default=OUT / "family_cost")
     ap.add_argument("--child", nargs=2, metavar=("FAMILY", "PROJECT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(args.child[0], Path(args.child[1]), args.warm)))
+        print(json.dumps(child(args.child[0], Path(args.child[1]), args.warm, args.threads[0])))
         return
     args.out = args.out.resolve()  # kstarter runs in other directories
     args.out.mkdir(parents=True, exist_ok=True)
-    result = run(args.rows, args.tasks, args.families, args.out, args.warm)
+    result = run(args.rows, args.tasks, args.families, args.out, args.warm, tuple(args.threads))
     print(json.dumps(result, indent=2))
 
 

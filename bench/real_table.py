@@ -11,16 +11,17 @@ next:
 - ``default``: ``kstarter train -q`` with the prepared-data cache cleared first, as a user's first
   ``train`` after ``init`` (kstarter's defaults: its threads, rate, leaves and rounds);
 - each ``--candidate LABEL='{"learning_rate": 0.1}'``: the same with those model parameters
-  (``train --params``), to compare a possible default on the same folds;
+  (``train --params``), to compare a possible default on the same folds (``--no-default``
+  times only these and the hand loop);
 - ``hand``: ``bench/hand_small.py``, what a Kaggler writes by hand: pandas reads the CSVs,
   strings become categories, LightGBM per fold of folds.csv with learning rate 0.05, 31 leaves,
   feature and bagging fractions 0.8, early stopping after 100 rounds, and ``--hand-threads``
   (default 0: LightGBM's own default, every core the machine shows).
 
 Each side's submission is scored against the practice answer key, which no model saw: the
-public and private parts (about 30% and 70% of the test rows). The time ratio is each side's wall over the hand
-loop's in the same repeat (min, median, max). One JSON object on stdout (also
-OUT/real_table.json).
+public and private parts (about 30% and 70% of the test rows). The time ratio is each side's
+wall over the hand loop's in the same repeat (min, median, max). One JSON object on stdout
+(also OUT/real_table.json).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import KSTARTER, OUT, kstarter, machine  # noqa: E402
+from common import KSTARTER, OUT, machine  # noqa: E402
 from measure import Measure, measure  # noqa: E402
 from small_table import hand_command, newest_run  # noqa: E402
 
@@ -85,12 +86,19 @@ def hand_side(project: Path, threads: int) -> dict:
     }
 
 
-def run(name: str, repeats: int, hand_threads: int, candidates: dict[str, dict], out: Path):
+def run(
+    name: str,
+    repeats: int,
+    hand_threads: int,
+    candidates: dict[str, dict],
+    out: Path,
+    default: bool = True,
+):
     out.mkdir(parents=True, exist_ok=True)
     project = out / name
     shutil.rmtree(project, ignore_errors=True)
     init = measure([KSTARTER, "init", f"practice/{name}", "--dir", project.name], cwd=str(out))
-    files: dict[str, Path | None] = {"default": None}
+    files: dict[str, Path | None] = {"default": None} if default else {}
     for label, params in candidates.items():
         files[label] = out / f"{label}.yaml"
         files[label].write_text(json.dumps(params))  # JSON is YAML
@@ -145,8 +153,10 @@ def main() -> None:
     ap.add_argument("--hand-threads", type=int, default=0)
     ap.add_argument(
         "--candidate", nargs="*", default=[], metavar="LABEL=JSON",
-        help='kstarter model parameters to time beside the defaults, e.g. lr01=\'{"learning_rate": 0.1}\'',
+        help="kstarter model parameters to time beside the defaults, e.g. "
+        "lr01='{\"learning_rate\": 0.1}'",
     )  # fmt: skip
+    ap.add_argument("--no-default", action="store_true", help="time the candidates only")
     ap.add_argument("--out", type=Path, default=OUT / "real_table")
     args = ap.parse_args()
     candidates = {}
@@ -155,7 +165,9 @@ def main() -> None:
         if label in ("default", "hand") or not params:
             ap.error(f"--candidate {item!r}: give LABEL=JSON, LABEL not default or hand")
         candidates[label] = json.loads(params)
-    result = run(args.practice, args.repeats, args.hand_threads, candidates, args.out)
+    result = run(
+        args.practice, args.repeats, args.hand_threads, candidates, args.out, not args.no_default
+    )
     text = json.dumps(result, indent=2)
     (args.out / "real_table.json").write_text(text)
     print(text)

@@ -188,10 +188,13 @@ def train_prepared(
         else f"on the Dask cluster {cluster.address} ({cluster.workers} workers, "
         f"{cluster.cores} threads)"
     )
+    # the rate a booster trains at hangs on the table's size (configs/<family>.yaml by_rows)
+    rate = getattr(models[0], "params", {}).get("learning_rate")
+    rate_shown = "" if rate is None else f" (learning rate {rate:g})"
     say(
         f"{spec.name}: {len(prep.y)} rows{_original_rows(prep)} x "
-        f"{prep.matrices.X_train.shape[1]} features, "
-        f"{folds.n_splits} folds, {model_name}{seeds_shown}, metric {metric.name}, {where}"
+        f"{prep.matrices.X_train.shape[1]} features, {folds.n_splits} folds, "
+        f"{model_name}{seeds_shown}{rate_shown}, metric {metric.name}, {where}"
     )
 
     def fold_done(k: int, out: FoldOutput, va: np.ndarray) -> None:
@@ -381,7 +384,10 @@ def _log_text(
     seed = f"seed {m.seed}"
     if m.seeds is not None and m.seed is not None:
         seed = f"seeds {m.seed}..{m.seed + m.seeds - 1}"
-    lines = [f"{m.created}  model {m.model}  {seed}  folds {m.folds_hash}"]
+    rate = (m.params or {}).get("learning_rate")  # by the table's size (configs' by_rows)
+    how = "" if rate is None else f"  learning rate {rate:g}"
+    how += "" if m.threads is None else f"  threads {m.threads}"
+    lines = [f"{m.created}  model {m.model}{how}  {seed}  folds {m.folds_hash}"]
     for k, (s, it, sec) in enumerate(
         zip(m.fold_scores, m.best_iterations, m.fold_seconds, strict=True)
     ):

@@ -37,6 +37,9 @@ def test_train_practice_end_to_end(ks, tmp_path, name):
     proc = ks("train", cwd=project)
     assert "CV" in proc.stdout and "Traceback" not in proc.stderr
     run = _only_run(project)
+    # under 100,000 rows the base rate (configs/lightgbm.yaml by_rows), and the threads
+    head = (run / "train.log").read_text().splitlines()[0]
+    assert "  model lightgbm  learning rate 0.05  threads 1  seed 42  folds " in head, head
     spec = load_project(project).spec
     metric = get_metric(spec.metric)
 

@@ -93,6 +93,7 @@ class LightGBMModel(Model):
         spec, metric = setup.spec, setup.metric
         table = load_config_yaml(f"{cls.name}.yaml")
         params: dict[str, Any] = {**table.get("common", {}), **(table.get(spec.task) or {})}
+        params.update(by_rows(table, setup.shape[0], f"configs/{cls.name}.yaml"))
         params.update(metric.lightgbm_params(spec.task))
         if spec.task == "multiclass" and params.get("objective") in ("multiclass", "multiclassova"):
             params["num_class"] = spec.n_classes
@@ -193,6 +194,20 @@ class LightGBMModel(Model):
         )
         del booster, dtrain, dvalid
         return FoldOutput(valid_pred, test_pred, int(best), importance, timer.stopped, fitted)
+
+
+def by_rows(table: dict[str, Any], rows: int, file: str) -> dict[str, Any]:
+    """The parameters a ``by_rows:`` section of a family's file gives a table of ``rows`` train
+    rows: the entry of the largest row count it reaches (none below the smallest)."""
+    section = table.get("by_rows") or {}
+    counts = [n for n in section if type(n) is int and n >= 0] if isinstance(section, dict) else []
+    if not isinstance(section, dict) or len(counts) != len(section):
+        raise ConfigError(f"{file}: by_rows must map row counts (whole numbers) to parameters.")
+    for n in counts:
+        if not isinstance(section[n], dict):
+            raise ConfigError(f"{file}: by_rows.{n} must be a mapping of parameters.")
+    reached = [n for n in counts if rows >= n]
+    return dict(section[max(reached)]) if reached else {}
 
 
 @dataclass(frozen=True)

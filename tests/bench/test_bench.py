@@ -276,6 +276,26 @@ def test_family_cost_times_one_fold_of_every_family(tmp_path):
         assert g["peak_mb"] > 50
 
 
+def test_family_cost_times_each_thread_count_asked(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "family_cost.py"), "--rows", "500", "--tasks", "binary",
+         "--families", "lightgbm", "xgboost", "--threads", "1", "2", "--out", str(tmp_path)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    one, two = json.loads(out.stdout)["table"]
+    assert (one["threads"], two["threads"]) == (1, 2)
+    for row, threads in ((one, 1), (two, 2)):
+        assert list(row["families"]) == ["lightgbm", "xgboost"]
+        for family, g in row["families"].items():
+            assert g["threads"] == threads, (family, g)  # model.threads reached the family
+            assert g["fold_s"] > 0 and g["rounds"] > 0
+    for family in ("lightgbm", "xgboost"):
+        assert one["families"][family]["thread_ratio"] == 1.0
+        a, b = one["families"][family]["fold_s"], two["families"][family]["fold_s"]
+        assert two["families"][family]["thread_ratio"] == pytest.approx(b / a, abs=0.01)
+
+
 def test_partners_score_the_average_with_the_default(tmp_path):
     import defaults
     from common import kstarter
