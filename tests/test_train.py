@@ -297,3 +297,33 @@ def test_threads_are_chosen_from_the_table_size(monkeypatch):
     assert resolve_threads(0, 1_000_000, 100) == 8
     assert resolve_threads(0, 1_000_000, 100, workers=2) == 4
     assert resolve_threads(3, 10, 1) == 3  # the user's number always wins
+
+
+def test_each_family_gets_threads_by_its_own_measurements(monkeypatch):
+    from kstarter.models import _threads, resolve_threads
+
+    monkeypatch.setattr(_threads, "physical_cores", lambda: 8)
+    # CatBoost was 1.7x faster with two threads already at 5,000 rows: the cores at every size
+    assert resolve_threads(0, 300, 5, family="catboost") == 8
+    assert resolve_threads(0, 300, 5, workers=4, family="catboost") == 2
+    # XGBoost: even at 5,000 x 100, faster with two at 50,000 x 100 (a fifth of LightGBM's work)
+    assert resolve_threads(0, 5_000, 100, family="xgboost") == 1
+    assert resolve_threads(0, 10_000, 100, family="xgboost") == 2
+    assert resolve_threads(0, 50_000, 100, family="xgboost") == 8
+    assert resolve_threads(0, 50_000, 100) == 2  # LightGBM at the same size
+    assert resolve_threads(0, 10_000, 100, family="linear") == 1  # unmeasured: LightGBM's rule
+    assert resolve_threads(3, 300, 5, family="catboost") == 3  # the user's number always wins
+
+
+def test_the_families_ask_for_their_own_rule(monkeypatch):
+    from kstarter.config import ModelConfig
+    from kstarter.metrics import get_metric
+    from kstarter.models import ModelSetup, _threads, get_model
+    from kstarter.spec import Spec
+
+    monkeypatch.setattr(_threads, "physical_cores", lambda: 4)
+    spec = Spec("synthetic", "synthetic", task="binary", classes=(0, 1), metric="auc")
+    setup = ModelSetup(spec, get_metric("auc"), (2_000, 10), ModelConfig())
+    got = {name: get_model(name).create(setup).threads for name in ("lightgbm", "catboost")}
+    assert got == {"lightgbm": 1, "catboost": 4}
+    assert get_model("catboost").create(setup).params["thread_count"] == 4

@@ -78,7 +78,7 @@ class CatBoostModel(Model):
         params = table.defaults(setup.spec.task)
         params.update(table.own_overrides(setup.overrides))
         loss, eval_metric = table.translate(setup)
-        threads = resolve_threads(setup.config.threads, *setup.shape)
+        threads = resolve_threads(setup.config.threads, *setup.shape, family=cls.name)
         params.update(
             {
                 "loss_function": loss,

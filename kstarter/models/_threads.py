@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 
-__all__ = ["WORK_PER_THREAD", "physical_cores", "resolve_threads"]
+__all__ = ["FAMILY_WORK_PER_THREAD", "WORK_PER_THREAD", "physical_cores", "resolve_threads"]
 
 # LightGBM's OpenMP threads spin while they wait. On a shared machine, with anything else
 # running, spinning threads made a small fit 50x slower here; passive ones stayed within 1.5x.
@@ -29,6 +29,13 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # 4 threads; 1M x 100: all cores). That extrapolation assumes the wake-up cost per thread
 # stays what it is here (a virtual CPU: waking it is slow, so on bare metal it is cautious).
 WORK_PER_THREAD = 250_000
+# Families whose threads pay off sooner, measured the same way (`python bench/family_cost.py
+# --rows 5000 50000 --families lightgbm xgboost catboost --threads 1 2`, one fold, quiet, 100
+# generated features): CatBoost ran 1.7x faster with two threads at 5,000 rows and 1.8x at
+# 50,000, so it takes the cores at every size (0: no minimum); XGBoost was even at 5,000 rows
+# (work 50,000) and 1.3x faster with two at 50,000 (work 500,000), so its second thread comes
+# at a fifth of LightGBM's work.
+FAMILY_WORK_PER_THREAD = {"catboost": 0, "xgboost": 50_000}
 
 
 def physical_cores() -> int:
@@ -37,12 +44,18 @@ def physical_cores() -> int:
     return max(1, int(cpu_count(only_physical_cores=True)))
 
 
-def resolve_threads(requested: int, rows: int, features: int, workers: int = 1) -> int:
+def resolve_threads(
+    requested: int, rows: int, features: int, workers: int = 1, family: str = "lightgbm"
+) -> int:
     """Threads, chosen on purpose: the user's number, else as many as the table gives work to
-    (one below rows x sqrt(features) = 2 x WORK_PER_THREAD), at most the physical cores split
-    between the processes that train at once."""
+    (one below rows x sqrt(features) = 2 x the family's work per thread, WORK_PER_THREAD unless
+    FAMILY_WORK_PER_THREAD says otherwise), at most the physical cores split between the
+    processes that train at once."""
     if requested > 0:
         return requested
     cores = max(1, physical_cores() // max(1, workers))
-    useful = int(rows * math.sqrt(max(1, features)) // WORK_PER_THREAD)
+    per_thread = FAMILY_WORK_PER_THREAD.get(family, WORK_PER_THREAD)
+    if per_thread <= 0:
+        return cores
+    useful = int(rows * math.sqrt(max(1, features)) // per_thread)
     return max(1, min(cores, useful if useful >= 2 else 1))

@@ -84,7 +84,7 @@ class XGBoostModel(Model):
         params.update({"objective": objective, "eval_metric": eval_metric})
         if objective.startswith("multi:"):
             params["num_class"] = setup.spec.n_classes
-        threads = resolve_threads(setup.config.threads, *setup.shape)
+        threads = resolve_threads(setup.config.threads, *setup.shape, family=cls.name)
         params.update({"seed": setup.seed, "nthread": threads, **table.fixed()})
         return cls(
             setup.metric,
