@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import sys
 from pathlib import Path
 
@@ -38,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import KSTARTER, OUT, machine  # noqa: E402
 from measure import Measure, measure  # noqa: E402
-from small_table import hand_command, newest_run  # noqa: E402
+from small_table import hand_command, newest_run, spread  # noqa: E402
 
 
 def held_back(project: Path, submission: Path) -> dict[str, float]:
@@ -126,7 +125,7 @@ def run(
         entry = {"repeats": rows}
         if side != "hand":
             ratios = [g["m"].seconds / h for g, h in zip(got[side], hand_s, strict=True)]
-            entry["time_ratio"] = _spread(ratios)
+            entry["time_ratio"] = spread(ratios)
         result["sides"][side] = entry
     result["load_end"] = [round(x, 2) for x in os.getloadavg()]
     return result
@@ -136,14 +135,6 @@ def _row(side: dict) -> dict:
     m = side["m"]
     out = {k: v for k, v in side.items() if k != "m"}
     return {"seconds": round(m.seconds, 3), "peak_mb": round(m.peak_mb, 1), **out}
-
-
-def _spread(values: list[float]) -> dict[str, float]:
-    return {
-        "min": round(min(values), 3),
-        "median": round(statistics.median(values), 3),
-        "max": round(max(values), 3),
-    }
 
 
 def main() -> None:
