@@ -53,12 +53,17 @@ def init_project(
     dest = Path(directory) if directory else Path.cwd() / src.name
     dest = dest.expanduser().absolute()
     _check_destination(dest, getattr(src, "path", None), force)
+    prefix = f".{dest.name}.kstarter-{os.getpid()}-"
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         _sweep_dead_staging(dest.parent)
-        staging = staging_dir(dest.parent, f".{dest.name}.kstarter-{os.getpid()}-")
+        staging = staging_dir(dest.parent, prefix)
     except OSError as exc:  # a read-only folder, a file on the way
+        _remove_own_staging(dest.parent, prefix)
         raise disk_error(exc, dest) from None
+    except BaseException:  # a SIGTERM between making the folder and knowing its name
+        _remove_own_staging(dest.parent, prefix)
+        raise
     try:
         data = staging / paths.DATA
         data.mkdir()
@@ -140,6 +145,18 @@ def _is_project(folder: Path) -> bool:
 _STAGING = re.compile(r"\.(?P<name>.+)\.kstarter-(?:(?P<pid>\d+)-)?[a-z0-9_]{8}")
 # seconds after which a staging folder named without its pid (older kstarter) is abandoned
 _LEGACY_AGE = 24 * 3600
+
+
+def _remove_own_staging(parent: Path, prefix: str) -> None:
+    """This process's staging folder, when making it was interrupted after the folder existed
+    but before its name was returned (``prefix`` holds this process's pid)."""
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return
+    for d in entries:
+        if d.name.startswith(prefix) and d.is_dir() and not d.is_symlink():
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def _sweep_dead_staging(parent: Path) -> None:

@@ -65,3 +65,19 @@ def test_the_next_init_sweeps_what_kill_9_left(ks, tmp_path):
     assert (tmp_path / COMP / "kstarter.yaml").is_file() and (
         tmp_path / "mine.kstarter-notes"
     ).is_dir()
+
+
+def test_a_sigterm_while_the_staging_folder_is_made_leaves_none(tmp_path, monkeypatch):
+    """The signal can land after the folder exists but before init knows its name (inside
+    staging_dir, between mkdtemp and chmod): the folder is found by this process's prefix."""
+    import kstarter.project as project_module
+    from kstarter.atomic import staging_dir as real
+
+    def made_then_killed(parent: Path, prefix: str) -> Path:
+        real(parent, prefix)
+        raise SystemExit(143)  # what init's SIGTERM handler raises
+
+    monkeypatch.setattr(project_module, "staging_dir", made_then_killed)
+    with pytest.raises(SystemExit):
+        project_module.init_project(f"practice/{COMP}", tmp_path / COMP)
+    assert _staging(tmp_path) == [] and not (tmp_path / COMP).exists()
