@@ -170,3 +170,30 @@ def test_train_help_names_every_model_family() -> None:
     text = " ".join(result.output.split())
     for name in MODELS:
         assert name in text
+
+
+@pytest.mark.parametrize("boosting, predicts", [("gbdt", 1), ("rf", 2)])
+def test_lightgbm_predicts_the_fold_rows_only_when_it_must(boosting, predicts, monkeypatch):
+    """The fold's validation predictions come from the scores early stopping watched (one
+    predict call a fold: the test rows); a random forest averages its trees, so it predicts the
+    fold's rows again (two calls). Either way they are the fold model's predictions."""
+    import lightgbm as lgb
+
+    calls: list[int] = []
+    real = lgb.Booster.predict
+
+    def counted(self, data, *args, **kwargs):
+        calls.append(len(data))
+        return real(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(lgb.Booster, "predict", counted)
+    rng = np.random.default_rng(4)
+    matrices = _matrices(rng)
+    data = _fold(matrices, _target("binary", "proba", matrices.X_train, rng))
+    setup = _setup("binary", "auc", MANY, {"boosting": boosting})
+    out = LightGBMModel.create(setup).fit_fold(data)
+    assert len(calls) == predicts, calls
+    monkeypatch.setattr(lgb.Booster, "predict", real)
+    (fitted,) = out.fitted
+    X_valid = data.matrices.X_train.iloc[data.valid_idx]
+    np.testing.assert_array_equal(fitted.predict(X_valid), out.valid_pred)

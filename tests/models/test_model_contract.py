@@ -216,6 +216,20 @@ def test_the_saved_fold_model_predicts_the_test_rows_as_the_fit_did(
     np.testing.assert_array_equal(predict_folds(saved, data.matrices.X_test.copy()), out.test_pred)
 
 
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_saved_fold_model_predicts_the_folds_rows_as_the_fit_did(
+    family: type[Model], case: str, tmp_path
+) -> None:
+    """The OOF predictions are the fold model's own: LightGBM takes them from the scores early
+    stopping watched instead of predicting the rows again, and they must be the same numbers."""
+    setup, data = _problem(case, family)
+    out = family.create(setup).fit_fold(data)
+    save_fold_models(tmp_path, family.name, [out.fitted])
+    saved = load_fold_models(tmp_path)
+    X_valid = data.matrices.X_train.iloc[data.valid_idx].copy()
+    np.testing.assert_array_equal(predict_folds(saved, X_valid), out.valid_pred)
+
+
 @pytest.mark.parametrize("case", ["binary", "rmsle", "mcauc"])
 def test_a_fit_that_keeps_no_model_predicts_the_same(family: type[Model], case: str) -> None:
     """Tuning trials and unsaved runs skip serialising the fold's model (LightGBM's model text
