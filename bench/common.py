@@ -15,6 +15,20 @@ OUT = HERE / "out"
 BIN = Path(sys.executable).parent
 KSTARTER = str(BIN / "kstarter") if (BIN / "kstarter").exists() else shutil.which("kstarter")
 
+# The plain hand-written LightGBM loop the issues compare kstarter with (bench/hand_small.py,
+# quality.py's hand arm): lr 0.05, 31 leaves, feature and bagging fractions 0.8, early
+# stopping after 100 rounds.
+HAND_PARAMS = {
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "verbosity": -1,
+    "seed": 0,
+}
+HAND_PATIENCE = 100
+
 
 def machine() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -25,16 +26,10 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 
-PARAMS = {
-    "learning_rate": 0.05,
-    "num_leaves": 31,
-    "feature_fraction": 0.8,
-    "bagging_fraction": 0.8,
-    "bagging_freq": 1,
-    "verbosity": -1,
-    "seed": 0,
-}
-PATIENCE = 100
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import HAND_PARAMS, HAND_PATIENCE  # noqa: E402
+
 # the competition's metric (kstarter's name) -> the scikit-learn function and what it scores
 SCORERS = {
     "accuracy": (metrics.accuracy_score, "label"),
@@ -76,7 +71,7 @@ def main() -> None:
     else:
         classes, y = np.unique(target.to_numpy(), return_inverse=True)
 
-    params = {**PARAMS, "objective": args.objective, "metric": args.eval_metric}
+    params = {**HAND_PARAMS, "objective": args.objective, "metric": args.eval_metric}
     params["num_threads"] = args.threads
     if args.task == "multiclass":
         params["num_class"] = len(classes)
@@ -92,7 +87,7 @@ def main() -> None:
         dva = lgb.Dataset(train[va], y[va], reference=dtr)
         booster = lgb.train(
             params, dtr, args.rounds, valid_sets=[dva],
-            callbacks=[lgb.early_stopping(PATIENCE, verbose=False)],
+            callbacks=[lgb.early_stopping(HAND_PATIENCE, verbose=False)],
         )  # fmt: skip
         oof[va] = booster.predict(train[va], num_iteration=booster.best_iteration)
         pred += booster.predict(test, num_iteration=booster.best_iteration) / n

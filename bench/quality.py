@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import HERE, KSTARTER, OUT, kstarter, machine  # noqa: E402
+from common import HAND_PARAMS, HAND_PATIENCE, HERE, KSTARTER, OUT, kstarter, machine  # noqa: E402
 
 PER_BUDGET = ("auto", "ag-medium", "ag-best")
 ONCE = ("train", "hand", "tuned", "library")
@@ -66,16 +66,6 @@ AG_METRICS = {
     "smape": "symmetric_mean_absolute_percentage_error",
     "r2": "r2",
 }
-HAND_PARAMS = {
-    "learning_rate": 0.05,
-    "num_leaves": 31,
-    "feature_fraction": 0.8,
-    "bagging_fraction": 0.8,
-    "bagging_freq": 1,
-    "verbosity": -1,
-    "seed": 0,
-}
-HAND_PATIENCE = 100
 
 
 # ---------------------------------------------------------------------------------------------

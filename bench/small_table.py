@@ -45,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import HERE, KSTARTER, OUT, machine  # noqa: E402
+from common import HAND_PATIENCE, HERE, KSTARTER, OUT, machine  # noqa: E402
 from measure import Measure, measure  # noqa: E402
 
 COMPETITIONS = ("heart-disease", "penguins-species", "breast-cancer", "diabetes-progression")
@@ -62,7 +62,6 @@ HAND_AS_KSTARTER = {
     "deterministic": False,
     "force_row_wise": False,
 }
-PATIENCE = 100
 
 # the parts of each command: name -> the functions (file suffix, name) whose cumulative
 # profiled seconds make it, less the raw seconds of the parts named with "-" (those run inside
@@ -389,7 +388,7 @@ def summarise(name: str, setup: Path, got: dict[str, list], commands: dict[str, 
 def _trained(side: dict, cap: int = 5000) -> int:
     """The rounds a run trained: each fold's best round and the patience after it."""
     rounds = side.get("same_rounds", side.get("rounds"))
-    return sum(min(r + PATIENCE, cap) for r in rounds)
+    return sum(min(r + HAND_PATIENCE, cap) for r in rounds)
 
 
 def main() -> None:
