@@ -161,12 +161,11 @@ class LightGBMModel(Model):
             lgb.early_stopping(self.early_stopping_rounds, verbose=False),
             lgb.log_evaluation(0),
         ]
+        best_valid = _BestValid(self.params)
+        callbacks.append(best_valid)
         timer = FitTimer(self.name, self.deadline, self.fit_seconds)
         if timer.active:
-            callbacks.append(_stop_at(timer))
-        best_valid = _BestValid(self.params)
-        if best_valid.usable:
-            callbacks.append(best_valid)
+            callbacks.append(_stop_at(timer, best_valid))
         booster = lgb.train(
             self.params,
             dtrain,
@@ -256,14 +255,16 @@ class LightGBMXTModel(LightGBMModel):
 
 
 class _BestValid:
-    """A LightGBM callback that keeps the fold's validation predictions at the best round so
-    far, as LightGBM already holds them for early stopping (the validation set's scores, with
-    the objective's output transform), so the fold's rows need not be predicted again: at
+    """A LightGBM callback that follows the best round so far on the validation rows (the first
+    metric, judged as early stopping judges it) and keeps the fold's validation predictions at
+    that round, as LightGBM already holds them for early stopping (the validation set's scores,
+    with the objective's output transform), so the fold's rows need not be predicted again: at
     thousands of rounds predicting them took a fifth of a fold (bench/RESULTS.md, "A real
     245k-row competition"). They are the numbers ``predict(X_valid, num_iteration=best)``
     gives, bit for bit (the model contract suite checks every task); ``at`` answers only for
     the round it kept, so any other best round (another metric stopped the fit) predicts as
-    before. Not used for DART or random forests, whose earlier trees change or average later."""
+    before. No predictions are kept for DART or random forests, whose earlier trees change or
+    average later. :func:`_stop_at` reads the best round from here."""
 
     order = 20  # before early stopping (30), which ends the fit before later callbacks run
 
@@ -273,50 +274,44 @@ class _BestValid:
         )
         self.usable = boosting in ("gbdt", "gbrt")
         self.value: float | None = None
-        self.iteration = 0
+        self.iteration: int | None = None  # 0-based, as LightGBM's callbacks count
+        self.results: list[Any] = []
         self.pred: np.ndarray | None = None
 
     def __call__(self, env: Any) -> None:
         if not env.evaluation_result_list:
             return
         _, _, value, higher = env.evaluation_result_list[0]  # (data, metric, value, higher)
-        if self.value is None or (value > self.value if higher else value < self.value):
+        if self.iteration is not None and not (
+            value > self.value if higher else value < self.value
+        ):
+            return
+        self.value, self.iteration, self.results = value, env.iteration, env.evaluation_result_list
+        if self.usable:
             try:
-                inner = env.model._Booster__inner_predict(data_idx=1)
+                self.pred = env.model._Booster__inner_predict(data_idx=1).copy()
             except (AttributeError, TypeError, ValueError):  # another LightGBM: predict instead
                 self.usable = False
-                self.pred = None
-                return
-            self.value, self.iteration, self.pred = value, env.iteration + 1, inner.copy()
 
-    def at(self, iteration: int) -> np.ndarray | None:
-        if not self.usable or self.pred is None or self.iteration != iteration:
+    def at(self, rounds: int) -> np.ndarray | None:
+        """The validation predictions of the first ``rounds`` trees, if kept."""
+        if not self.usable or self.pred is None or self.iteration != rounds - 1:
             return None
         return self.pred
 
 
-def _stop_at(timer: FitTimer) -> Callable[[Any], None]:
+def _stop_at(timer: FitTimer, best: _BestValid) -> Callable[[Any], None]:
     """A LightGBM callback, after early stopping's: :class:`~kstarter.models.OutOfTime` after
     the first boosting round that ends past the deadline (lgb.train lets any exception but
     early stopping's through); once the fit has trained ``fit_seconds``, early stopping's own
-    exception at the best round on the validation rows so far, so the model is kept as early
+    exception at ``best``'s round on the validation rows so far, so the model is kept as early
     stopping would keep it."""
     import lightgbm as lgb
 
-    best: dict[str, Any] = {}
-
     def check(env: Any) -> None:
-        first = env.evaluation_result_list[0] if env.evaluation_result_list else None
-        if first is not None:  # (data, metric, value, higher is better)
-            value, higher = first[2], first[3]
-            if not best or (value > best["value"] if higher else value < best["value"]):
-                best.update(
-                    value=value, iteration=env.iteration, results=env.evaluation_result_list
-                )
         if timer.stop():
-            raise lgb.callback.EarlyStopException(
-                best.get("iteration", env.iteration), best.get("results", [])
-            )
+            at = env.iteration if best.iteration is None else best.iteration
+            raise lgb.callback.EarlyStopException(at, best.results)
 
     check.order = 40  # type: ignore[attr-defined]  # after early stopping (30)
     return check
