@@ -188,9 +188,8 @@ def train_prepared(
         else f"on the Dask cluster {cluster.address} ({cluster.workers} workers, "
         f"{cluster.cores} threads)"
     )
-    # the rate a booster trains at hangs on the table's size (configs/<family>.yaml by_rows)
-    rate = getattr(models[0], "params", {}).get("learning_rate")
-    rate_shown = "" if rate is None else f" (learning rate {rate:g})"
+    rate = _learning_rate(getattr(models[0], "params", None))
+    rate_shown = "" if rate is None else f" (learning rate {rate})"
     say(
         f"{spec.name}: {len(prep.y)} rows{_original_rows(prep)} x "
         f"{prep.matrices.X_train.shape[1]} features, {folds.n_splits} folds, "
@@ -378,14 +377,23 @@ def _test_from_line(test_from: str, refit_rounds: int | None, rows: int, chosen:
 _AT_CAP = "the round cap, still improving (raise model.num_boost_round or the learning rate)"
 
 
+def _learning_rate(params: dict[str, Any] | None) -> str | None:
+    """The learning rate a run's parameters name, as shown (it hangs on the table's size:
+    configs/<family>.yaml by_rows); a user's value that is not a number is shown as written."""
+    rate = (params or {}).get("learning_rate")
+    if rate is None:
+        return None
+    return f"{rate:g}" if isinstance(rate, int | float) else str(rate)
+
+
 def _log_text(
     m: RunMetrics, has_rounds: bool, cap: int | None = None, test_from_set: bool = False
 ) -> str:
     seed = f"seed {m.seed}"
     if m.seeds is not None and m.seed is not None:
         seed = f"seeds {m.seed}..{m.seed + m.seeds - 1}"
-    rate = (m.params or {}).get("learning_rate")  # by the table's size (configs' by_rows)
-    how = "" if rate is None else f"  learning rate {rate:g}"
+    rate = _learning_rate(m.params)
+    how = "" if rate is None else f"  learning rate {rate}"
     how += "" if m.threads is None else f"  threads {m.threads}"
     lines = [f"{m.created}  model {m.model}{how}  {seed}  folds {m.folds_hash}"]
     for k, (s, it, sec) in enumerate(

@@ -327,3 +327,13 @@ def test_the_families_ask_for_their_own_rule(monkeypatch):
     got = {name: get_model(name).create(setup).threads for name in ("lightgbm", "catboost")}
     assert got == {"lightgbm": 1, "catboost": 4}
     assert get_model("catboost").create(setup).params["thread_count"] == 4
+
+
+def test_a_learning_rate_written_as_text_is_shown_as_written(ks, tmp_path):
+    """LightGBM takes "0.2" as a rate; the run's log line shows it instead of failing to
+    format it after the folds have trained."""
+    project = _init(ks, tmp_path, "diabetes-progression")
+    (project / "p.yaml").write_text('learning_rate: "0.2"\n')
+    ks("train", "-q", "--params", "p.yaml", cwd=project)
+    head = (_only_run(project) / "train.log").read_text().splitlines()[0]
+    assert "  learning rate 0.2  threads 1  " in head, head
