@@ -23,6 +23,7 @@ from kstarter.featurepack import FoldEncoder, fold_encoder
 from kstarter.folds import Folds, load_or_make_folds
 from kstarter.metrics import fit_decision, get_metric
 from kstarter.models import (
+    MODELS,
     FoldData,
     FoldOutput,
     Model,
@@ -181,9 +182,10 @@ def cross_validate(
     if original is not None:  # the original rows: trained on in every fold, never validated
         matrices, y, folds, weight = original.matrices, original.y, original.folds, original.weight
         if weight is not None and not all(m.takes_weights for m in models):
+            takes = ", ".join(sorted(m.name for m in MODELS.values() if m.takes_weights))
             raise ConfigError(
                 f"original.weight is {float(weight[-1]):g}, but {models[0].name} takes no row "
-                "weights (LightGBM does): set original.weight to 1 for this family."
+                f"weights ({takes} do): set original.weight to 1 for this family."
             )
     X = matrices.X_train
     oof: np.ndarray | None = None

@@ -49,6 +49,7 @@ class CatBoostModel(Model):
     others as float64, converted once per process."""
 
     name: ClassVar[str] = "catboost"
+    takes_weights: ClassVar[bool] = True
     importance_name: ClassVar[str] = "prediction values change"
     metric: Metric
     params: dict[str, Any]
@@ -118,7 +119,8 @@ class CatBoostModel(Model):
                 raise ConfigError("RMSLE needs a target >= 0, but train has negative values.")
             label = np.log1p(label)
         tr, va = data.train_idx, data.valid_idx
-        train = Pool(X_train.iloc[tr], label[tr], cat_features=cats)
+        weight = None if data.weight is None else data.weight[tr]  # original rows weighed
+        train = Pool(X_train.iloc[tr], label[tr], cat_features=cats, weight=weight)
         valid = Pool(X_train.iloc[va], label[va], cat_features=cats)
         params = dict(self.params)
         if self.n_classes:  # (n, k) outputs even when a fold's rows miss a class

@@ -78,6 +78,7 @@ def linear_kind(task: str, metric: Metric) -> str:
 class LinearModel(Model):
     name: ClassVar[str] = "linear"
     importance_name: ClassVar[str] = "sum of |coefficient|"
+    takes_weights: ClassVar[bool] = True
     has_rounds: ClassVar[bool] = False
     metric: Metric
     kind: str  # binary | multiclass | regression (see linear_kind)
@@ -127,7 +128,8 @@ class LinearModel(Model):
         with warnings.catch_warnings():
             # lbfgs stopping at max_iter is still a usable baseline; the fold score shows it
             warnings.simplefilter("ignore", ConvergenceWarning)
-            pipe.fit(X_tr, y_tr)
+            weight = None if data.weight is None else data.weight[data.train_idx]
+            pipe.fit(X_tr, y_tr, model__sample_weight=weight)  # original rows weighed
         valid_pred = _predict(pipe, X_va, kind, data)
         test_pred = _predict(pipe, data.matrices.X_test, kind, data)
         if log1p:

@@ -57,6 +57,7 @@ class XGBoostModel(Model):
     ``slice``s of it with the fold's labels."""
 
     name: ClassVar[str] = "xgboost"
+    takes_weights: ClassVar[bool] = True
     metric: Metric
     params: dict[str, Any]
     threads: int
@@ -131,6 +132,8 @@ class XGBoostModel(Model):
         dtrain, dvalid = full.slice(data.train_idx), full.slice(data.valid_idx)
         dtrain.set_label(label[data.train_idx])
         dvalid.set_label(label[data.valid_idx])
+        if data.weight is not None:  # the original rows weighed; validation rows never are
+            dtrain.set_weight(data.weight[data.train_idx])
         timer = FitTimer(self.name, self.deadline, self.fit_seconds)
         try:
             booster = xgb.train(

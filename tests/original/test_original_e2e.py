@@ -147,8 +147,10 @@ def test_original_from_a_zip_and_its_weight(ks: Runner, split: Path, tmp_path: P
     assert json.loads((run / "metrics.json").read_text())["original"]["weight"] == 3.0
     weighted = pd.read_csv(run / "oof.csv")
     assert not np.allclose(plain.filter(like="pred_"), weighted.filter(like="pred_"))
-    proc = ks("train", "--model", "linear", cwd=project, check=False)
-    assert_clean_error(proc, "original.weight is 3", "linear takes no row weights")
+    ks("train", "--model", "xgboost", cwd=project)  # the boosters and linear take weights
+    assert json.loads((_run(project) / "metrics.json").read_text())["original"]["weight"] == 3.0
+    proc = ks("train", "--model", "knn", cwd=project, check=False)
+    assert_clean_error(proc, "original.weight is 3", "knn takes no row weights", "xgboost")
     # kernel build cannot rebuild the original's rows and statistics on Kaggle yet: it says so
     proc = ks("kernel", "build", cwd=project, check=False)
     assert_clean_error(proc, "used the original dataset", "remove that section")
