@@ -342,8 +342,68 @@ def one(name: str, out: Path, args: argparse.Namespace) -> dict:
         f"{b:g}": _better(row, f"auto@{b:g}", [f"ag-medium@{b:g}", f"ag-best@{b:g}"])
         for b in args.budgets
     }
+    row["auto_vs_best_ag_se"] = {f"{b:g}": auto_vs_ag_se(row, out, b) for b in args.budgets}
     row["train_vs_hand"] = _better(row, "train", ["hand"])
     return row
+
+
+def submission_path(out: Path, name: str, contender: str, budget: float) -> Path | None:
+    """Where a per-budget contender left its submission: auto's final run's, AutoGluon's."""
+    if contender == "auto":
+        project = out / name / f"auto-{budget:g}"
+        try:
+            final = json.loads((project / ".kstarter" / "auto.json").read_text())["final"]
+        except (OSError, ValueError, KeyError):
+            return None
+        path = project / "runs" / str(final) / "submission.csv"
+    else:
+        path = out / name / f"{contender}-{budget:g}" / "submission.csv"
+    return path if path.exists() else None
+
+
+def paired_se(project: Path, a: Path, b: Path) -> float | None:
+    """The bootstrap standard error of score(a) - score(b) on the private rows, both
+    submissions scored on the same resampled rows: whether a difference is more than the
+    private board's few rows can tell apart."""
+    import numpy as np
+
+    from kstarter.competition import read_submission
+    from kstarter.config import load_project
+    from kstarter.leaderboards import key_rows
+    from kstarter.metrics import bootstrap_se, get_metric
+    from kstarter.sources import answer_key, practice_name
+
+    spec = load_project(project).spec
+    metric = get_metric(spec.metric)
+    key = answer_key(practice_name(spec.source))
+    truth, pred_a, usage = key_rows(spec, read_submission(a), key)
+    _, pred_b, _ = key_rows(spec, read_submission(b), key)
+    private = usage == "Private"
+    width = 1 if pred_a.ndim == 1 else pred_a.shape[1]
+    both = np.column_stack([pred_a.reshape(len(pred_a), -1), pred_b.reshape(len(pred_b), -1)])
+
+    def difference(t: np.ndarray, p: np.ndarray) -> float:
+        left, right = p[:, :width], p[:, width:]
+        if width == 1:
+            left, right = left[:, 0], right[:, 0]
+        return float(metric.score(t, left) - metric.score(t, right))
+
+    return bootstrap_se(difference, truth[private], both[private])
+
+
+def auto_vs_ag_se(row: dict, out: Path, budget: float) -> float | None:
+    """paired_se of auto's final submission against the better AutoGluon preset's."""
+    sign = 1.0 if row["direction"] == "maximize" else -1.0
+    presets = [c for c in AG_PRESETS if _private(row, f"{c}@{budget:g}") is not None]
+    if _private(row, f"auto@{budget:g}") is None or not presets:
+        return None
+    best = max(presets, key=lambda c: sign * _private(row, f"{c}@{budget:g}"))
+    name = row["competition"]
+    a = submission_path(out, name, "auto", budget)
+    b = submission_path(out, name, best, budget)
+    if a is None or b is None:
+        return None
+    return paired_se(out / name / "ks", a, b)
 
 
 def _private(row: dict, contender: str) -> float | None:
@@ -383,13 +443,19 @@ def table(rows: list[dict], contenders: list[str], budgets: list[float]) -> str:
         diffs = []
         if {"train", "hand"} <= set(contenders):
             diffs.append(row["train_vs_hand"])
-        if "auto" in contenders:
-            diffs += [row["auto_vs_best_ag"][f"{b:g}"] for b in budgets]
         cells += ["–" if d is None else f"{d:+.4g}" for d in diffs]
+        if "auto" in contenders:
+            for b in budgets:
+                d = row["auto_vs_best_ag"][f"{b:g}"]
+                se = row.get("auto_vs_best_ag_se", {}).get(f"{b:g}")
+                cells.append(
+                    "–" if d is None else f"{d:+.4g}" + ("" if se is None else f" ± {se:.2g}")
+                )
         lines.append("| " + " | ".join(cells) + " |")
     note = (
         "Private-board score (wall seconds); differences are signed so that + means the first "
-        "is better."
+        "is better; ± is the paired bootstrap standard error of auto's difference over the "
+        "private rows."
     )
     return "\n".join([*lines, "", note]) + "\n"
 
@@ -405,6 +471,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--timeout", type=float, default=60, help="tune's timeout for `tuned`")
     ap.add_argument("--ag-python", type=Path, default=AG_PYTHON, help="AutoGluon venv's python")
     ap.add_argument("--out", type=Path, default=OUT / "quality")
+    ap.add_argument(
+        "--rescore", action="store_true",
+        help="train nothing: add the paired standard errors to OUT/results.json and print the "
+        "table again",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     args.out = args.out.resolve()  # kstarter runs in other directories
     return args
@@ -414,6 +485,9 @@ def main(argv: list[str] | None = None) -> None:
     from kstarter.sources import list_practice, missing_install
 
     args = parse(argv)
+    if args.rescore:
+        rescore(args.out)
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     every = list_practice(extra=True)
     missing = {p.name: need for p in every if (need := missing_install(p))}
@@ -441,6 +515,18 @@ def main(argv: list[str] | None = None) -> None:
     with (args.out / "results.md").open("a") as f:
         f.write(f"\n## {stamp}: `{header['command']}`\n\n{header['machine']}\n\n{text}")
     print(text)
+
+
+def rescore(out: Path) -> None:
+    """The paired standard errors for an earlier invocation's results.json, from the
+    submissions it left in OUT; the table printed again."""
+    result = json.loads((out / "results.json").read_text())
+    for row in result["rows"]:
+        row["auto_vs_best_ag_se"] = {
+            f"{b:g}": auto_vs_ag_se(row, out, b) for b in result["budgets"]
+        }
+    (out / "results.json").write_text(json.dumps(result, indent=2))
+    print(table(result["rows"], result["contenders"], result["budgets"]))
 
 
 if __name__ == "__main__":

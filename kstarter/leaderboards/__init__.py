@@ -17,6 +17,7 @@ from kstarter.leaderboards._kaggle import KaggleLeaderboard
 from kstarter.leaderboards._practice import (
     PRACTICE_DAILY_LIMIT,
     PracticeLeaderboard,
+    key_rows,
     score_against_key,
     score_key_parts,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "PRACTICE_DAILY_LIMIT",
     "score_against_key",
     "score_key_parts",
+    "key_rows",
     "Scored",
     "read_answers",
     "score_answers",

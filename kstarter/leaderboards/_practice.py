@@ -27,7 +27,13 @@ if TYPE_CHECKING:
     from kstarter.runs import RunRecord
     from kstarter.spec import Spec
 
-__all__ = ["PracticeLeaderboard", "PRACTICE_DAILY_LIMIT", "score_against_key", "score_key_parts"]
+__all__ = [
+    "PracticeLeaderboard",
+    "PRACTICE_DAILY_LIMIT",
+    "score_against_key",
+    "score_key_parts",
+    "key_rows",
+]
 
 # Kaggle's usual limit, applied to practice competitions unless kstarter.yaml's
 # competition.daily_limit says otherwise: a budget is what makes chasing the public board costly.
@@ -90,19 +96,31 @@ def score_key_parts(
     """The public and private parts' scores, each with its bootstrap standard error (unless
     ``with_se`` is off)."""
     metric = get_metric(spec.metric)
+    y_true, y_pred, usage = key_rows(spec, sub, key)
+    parts = []
+    for part in ("Public", "Private"):
+        mask = usage == part
+        parts.append(scored(metric, y_true[mask], y_pred[mask], with_se))
+    return parts[0], parts[1]
+
+
+def key_rows(
+    spec: Spec, sub: pd.DataFrame, key: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The answer key's truth and the submission's predictions, both encoded as the metric
+    scores them, and each row's Usage, in the key's row order (a submission's missing id
+    scores as missing)."""
     id_col = spec.sample_id
     key, sub = key.copy(), sub.copy()
     key[id_col] = key[id_col].astype(str)  # ids compare as text, as the sample spells them
     sub[id_col] = sub[id_col].astype(str)
     merged = key.merge(sub, on=id_col, how="left", suffixes=("_true", ""))
     truth_cols = [c for c in key.columns if c not in (id_col, "Usage")]
-    y_true = _encode_truth(spec, merged, truth_cols)
-    y_pred = encode_pred(spec, merged)
-    parts = []
-    for usage in ("Public", "Private"):
-        mask = (merged["Usage"] == usage).to_numpy()
-        parts.append(scored(metric, y_true[mask], y_pred[mask], with_se))
-    return parts[0], parts[1]
+    return (
+        _encode_truth(spec, merged, truth_cols),
+        encode_pred(spec, merged),
+        merged["Usage"].to_numpy(),
+    )
 
 
 def _encode_truth(spec: Spec, merged: pd.DataFrame, truth_cols: list[str]) -> np.ndarray:

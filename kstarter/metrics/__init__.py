@@ -7,7 +7,7 @@ raw output becomes labels for a label metric.
 
 from __future__ import annotations
 
-from kstarter.metrics._bootstrap import BOOTSTRAP_SAMPLES, standard_error
+from kstarter.metrics._bootstrap import BOOTSTRAP_SAMPLES, bootstrap_se, standard_error
 from kstarter.metrics._decisions import Decision, fit_decision
 from kstarter.metrics._functions import log_loss, mape, mcauc, mcrmse, qwk, smape
 from kstarter.metrics._registry import (
@@ -29,6 +29,7 @@ __all__ = [
     "fit_decision",
     "validate_table",
     "standard_error",
+    "bootstrap_se",
     "BOOTSTRAP_SAMPLES",
     "log_loss",
     "mape",

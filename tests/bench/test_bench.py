@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -31,8 +32,6 @@ pytestmark = pytest.mark.slow  # every benchmark script runs end to end
 
 
 def test_make_data_is_kaggle_shaped_and_seeded(tmp_path):
-    import pandas as pd
-
     a = make_data.build(2000, tmp_path / "a", "binary")
     b = make_data.build(2000, tmp_path / "b", "binary")
     train, test = pd.read_csv(a / "train.csv"), pd.read_csv(a / "test.csv")
@@ -121,6 +120,18 @@ def test_quality_scores_every_contender_on_the_private_board(tmp_path):
     assert out.stdout.strip() in (tmp_path / "results.md").read_text()
     assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 1
     assert quality.__doc__
+    # the paired standard error of a difference on the private rows: none against itself,
+    # some against a submission with every label flipped
+    mine = quality.submission_path(tmp_path, "heart-disease", "auto", budget)
+    assert mine is not None
+    sub = pd.read_csv(mine)
+    label = sub.columns[1]
+    flipped = tmp_path / "flipped.csv"
+    sub.assign(**{label: ~sub[label].astype(bool)}).to_csv(flipped, index=False)
+    project = tmp_path / "heart-disease" / "ks"
+    assert quality.paired_se(project, mine, mine) == 0.0
+    se = quality.paired_se(project, mine, flipped)
+    assert se is not None and 0.01 < se < 0.3, se
 
 
 def test_quality_differences_are_signed_so_plus_means_better():
