@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, kstarter, machine  # noqa: E402
+from quality import paired_se  # noqa: E402
 
 if TYPE_CHECKING:
     import numpy as np
@@ -163,6 +164,7 @@ def scored(project: Path, key: pd.DataFrame) -> dict[str, Any]:
     sub = read_submission(runs[-1] / "submission.csv")
     public, private = score_against_key(load_project(project).spec, sub, key)
     return {
+        "submission": str(runs[-1] / "submission.csv"),
         "cv": round(float(metrics["cv_mean"]), 5),
         "public": round(public, 5),
         "private": round(private, 5),
@@ -209,6 +211,12 @@ def one(name: str, args: argparse.Namespace) -> dict[str, Any]:
         kstarter("train", "-q", cwd=project)
         arms[arm] = {**scored(project, key), "seconds": round(time.perf_counter() - start, 1)}
         print(f"{name} {arm}: CV {arms[arm]['cv']} private {arms[arm]['private']}", flush=True)
+    if "plain" in arms:  # each arm's difference from plain features, and how sure it is
+        sign = 1.0 if prep.metric.greater_is_better else -1.0
+        for row in arms.values():
+            row["vs_plain"] = round(sign * (row["private"] - arms["plain"]["private"]), 5)
+            se = paired_se(project, Path(row["submission"]), Path(arms["plain"]["submission"]), key)
+            row["vs_plain_se"] = None if se is None else round(se, 5)
     chosen = "pack+original" if choice.kept else "original"
     return {
         "metric": prep.metric.name,
@@ -228,6 +236,16 @@ def one(name: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _cells(arm: dict[str, Any] | None) -> str:
+    """An arm's CV and private score, with its paired difference from plain features."""
+    if arm is None:
+        return "– | –"
+    diff = ""
+    if arm.get("vs_plain_se") is not None and arm["vs_plain"] != 0:
+        diff = f" ({arm['vs_plain']:+.4f} ± {arm['vs_plain_se']:.4f})"
+    return f"{arm['cv']:.5f} | {arm['private']:.5f}{diff}"
+
+
 def table(results: dict[str, Any]) -> str:
     """The markdown table of RESULTS.md: CV and private score per arm."""
     arms = [a for a in ARMS if any(a in r["arms"] for r in results["tables"].values())]
@@ -237,12 +255,7 @@ def table(results: dict[str, Any]) -> str:
         "|---|---|---|" + "---:|---:|" * len(arms) + "---:|---|",
     ]
     for name, r in results["tables"].items():
-        cells = " | ".join(
-            f"{r['arms'][a]['cv']:.5f} | {r['arms'][a]['private']:.5f}"
-            if a in r["arms"]
-            else "– | –"
-            for a in arms
-        )
+        cells = " | ".join(_cells(r["arms"].get(a)) for a in arms)
         t = r["trial"]
         lines.append(
             f"| {name} | {r['train_rows']:,} / {r['original_rows']:,} | {r['metric']} | {cells} "

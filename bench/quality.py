@@ -35,8 +35,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from common import HAND_PARAMS, HAND_PATIENCE, HERE, KSTARTER, OUT, kstarter, machine  # noqa: E402
 
@@ -361,10 +365,11 @@ def submission_path(out: Path, name: str, contender: str, budget: float) -> Path
     return path if path.exists() else None
 
 
-def paired_se(project: Path, a: Path, b: Path) -> float | None:
-    """The bootstrap standard error of score(a) - score(b) on the private rows, both
-    submissions scored on the same resampled rows: whether a difference is more than the
-    private board's few rows can tell apart."""
+def paired_se(project: Path, a: Path, b: Path, key: pd.DataFrame | None = None) -> float | None:
+    """The bootstrap standard error of score(a) - score(b) on the private rows of ``key``
+    (default: the practice competition's answer key), both submissions scored on the same
+    resampled rows: whether a difference is more than the private board's rows can tell
+    apart."""
     import numpy as np
 
     from kstarter.competition import read_submission
@@ -375,7 +380,8 @@ def paired_se(project: Path, a: Path, b: Path) -> float | None:
 
     spec = load_project(project).spec
     metric = get_metric(spec.metric)
-    key = answer_key(practice_name(spec.source))
+    if key is None:
+        key = answer_key(practice_name(spec.source))
     truth, pred_a, usage = key_rows(spec, read_submission(a), key)
     _, pred_b, _ = key_rows(spec, read_submission(b), key)
     private = usage == "Private"

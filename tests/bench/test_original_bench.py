@@ -65,6 +65,8 @@ def test_every_arm_trains_what_it_names_and_is_scored_on_held_back_rows(tmp_path
         stats = "original_stats" in (row["features"] or {})
         assert stats is (arm in ("original+stats", "pack+original")), (arm, row["features"])
         assert bool(row["features"]) is (arm not in ("plain", "original")), arm
+        # the difference from plain features on the same private rows, and its paired SE
+        assert row["vs_plain_se"] is not None and (row["vs_plain_se"] > 0) is (arm != "plain")
     assert result["chosen"] in ("original", "pack+original")
     assert result["chosen_private"] == arms[result["chosen"]]["private"]
     assert "| abalone-rings | 600 / 4,177 | rmsle |" in out.stdout
