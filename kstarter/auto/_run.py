@@ -675,6 +675,12 @@ def pack_line(choice: PackChoice, metric: str) -> str:
         return f"feature pack ({names}): not tried ({choice.why}); {kept} as kstarter.yaml says"
     assert choice.gain is not None and choice.stderr is not None
     verdict = "kept for the plan" if choice.kept else "dropped: plain features for the plan"
+    if choice.capped:
+        verdict = (
+            f"{'kept' if choice.kept else 'not used'} as kstarter.yaml says: the cheap "
+            f"LightGBM was still improving at its round cap in {choice.capped} of "
+            f"{2 * len(choice.pack_folds)} fold fits, too early to tell"
+        )
     if choice.reused:
         verdict += " (the last auto's trial, on the same inputs and folds)"
     return (

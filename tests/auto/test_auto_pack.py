@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from conftest import Runner
 from kstarter import paths
 from kstarter.auto import load_settings, settings_from
 from kstarter.auto._pack import decide, try_pack
+from kstarter.auto._run import pack_line
 from kstarter.config import load_project
 from kstarter.crossval import prepare
 from kstarter.errors import ConfigError
@@ -104,6 +106,14 @@ def test_the_trial_keeps_a_pack_that_wins_and_drops_one_that_does_not(
     # below the trial's minimum budget: not tried, kstarter.yaml's features kept
     short, same = try_pack(prep, trial, budget=trial.min_budget - 1)
     assert short.why is not None and not short.kept and same is prep
+
+    # a round cap the cheap LightGBM is still improving at: whatever the gain, too early to
+    # tell, so kstarter.yaml's (plain) features are kept, and the line says why
+    early, plain = try_pack(prep, replace(trial, rounds=4, early_stopping=2), budget=600)
+    assert early.why is None and early.capped > 0 and not early.kept
+    assert early.gain is not None and not plain.project.features.describe()
+    line = pack_line(early, "auc")
+    assert "still improving at its round cap" in line and "not used" in line
 
 
 @pytest.mark.slow
