@@ -17,7 +17,7 @@ from conftest import Runner
 
 from kstarter import paths
 from kstarter.auto import load_settings, settings_from
-from kstarter.auto._pack import decide, try_pack
+from kstarter.auto._pack import _Pace, decide, try_pack
 from kstarter.auto._run import pack_line
 from kstarter.config import load_project
 from kstarter.crossval import prepare
@@ -41,6 +41,23 @@ def test_the_pack_is_kept_only_when_it_wins_by_more_than_noise() -> None:
     assert kept and gain == pytest.approx(0.0533333, rel=1e-4)
     # worse everywhere: dropped, whatever the margin
     assert not decide(plain, [p - 0.01 for p in plain], True, -10.0)[0]
+
+
+def test_the_trial_stops_as_soon_as_its_pace_says_it_cannot_finish() -> None:
+    import time
+
+    from kstarter.models import OutOfTime
+
+    now = time.monotonic()
+    # 10 fold fits, the first took 0.5 s: about 5 s in all, past a deadline 1 s away
+    pace = _Pace(now - 0.5, now + 0.5, 10)
+    with pytest.raises(OutOfTime, match="needs about 5 s, going by its first fold fit"):
+        pace()
+    # the same pace with time enough: on it goes, and the last fit never raises
+    roomy = _Pace(now - 0.5, now + 60, 2)
+    roomy()
+    roomy()
+    assert roomy.done == 2
 
 
 def test_the_shipped_auto_file_tries_a_pack() -> None:
