@@ -56,6 +56,18 @@ def newest_private(project: Path) -> tuple[float, float, dict]:
     return float(metrics["cv_mean"]), private_score(spec, sub), metrics
 
 
+def trial_record(choice) -> dict:
+    """What auto's pack trial decided, for the JSON: kept, the paired gain and its SE, the
+    folds its cheap model was still improving in at the round cap, and its seconds."""
+    return {
+        "kept": choice.kept,
+        "gain": choice.gain,
+        "stderr": choice.stderr,
+        "capped": choice.capped,
+        "seconds": choice.seconds,
+    }
+
+
 def one(name: str, rounds: int, out: Path) -> dict:
     from kstarter.auto import load_settings
     from kstarter.auto._pack import candidate, try_pack
@@ -86,12 +98,7 @@ def one(name: str, rounds: int, out: Path) -> dict:
         "rows": int(len(prep.y)),
         "metric": prep.metric.name,
         "direction": prep.metric.direction,
-        "trial": {
-            "kept": choice.kept,
-            "gain": choice.gain,
-            "stderr": choice.stderr,
-            "seconds": choice.seconds,
-        },  # fmt: skip
+        "trial": trial_record(choice),
         "arms": arms,
         "chosen": chosen,
         "chosen_private": arms[chosen]["private"],

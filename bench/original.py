@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, kstarter, machine  # noqa: E402
+from featurepack import trial_record  # noqa: E402
 from quality import paired_se  # noqa: E402
 
 if TYPE_CHECKING:
@@ -224,12 +225,7 @@ def one(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "train_rows": args.train_rows,
         "test_rows": args.test_rows,
         "original_rows": prep.original.original_rows if prep.original is not None else 0,
-        "trial": {
-            "kept": choice.kept,
-            "gain": choice.gain,
-            "stderr": choice.stderr,
-            "seconds": choice.seconds,
-        },  # fmt: skip
+        "trial": trial_record(choice),
         "arms": arms,
         "chosen": chosen,
         "chosen_private": arms[chosen]["private"] if chosen in arms else None,
