@@ -45,9 +45,11 @@ def test_real_table_times_each_side_and_scores_it_on_held_back_rows(tmp_path):
             assert set(scores) == {"public", "private"}
             assert all(0.4 < v <= 1.0 for v in scores.values()), (side, scores)
         if side != "hand":
+            # the script divides unrounded seconds; these are rounded to the millisecond, so a
+            # ratio of a 1 s hand loop can differ from the reported one by about 0.002
             ratios = [r["seconds"] / h["seconds"] for r, h in zip(rows, hand, strict=True)]
-            assert sides[side]["time_ratio"]["min"] == pytest.approx(min(ratios), abs=0.001)
-            assert sides[side]["time_ratio"]["max"] == pytest.approx(max(ratios), abs=0.001)
+            assert sides[side]["time_ratio"]["min"] == pytest.approx(min(ratios), rel=0.005)
+            assert sides[side]["time_ratio"]["max"] == pytest.approx(max(ratios), rel=0.005)
     # the candidate's parameters reached its runs, and only its runs
     runs = sorted((tmp_path / "heart-disease" / "runs").glob("*/metrics.json"))
     rates = {json.loads(p.read_text())["params"].get("learning_rate") for p in runs}
