@@ -253,9 +253,9 @@ def _cheap_scores(
     was still improving in when the round cap stopped it (its best round within the last
     ``early_stopping`` rounds: early stopping could not have ended it).
 
-    Why that matters (bench/RESULTS.md, flight-delays): at 300 rounds of lr 0.1 on 245,509
-    rows, target encodings give the pack a head start (+0.0077 AUC, 6 standard errors), and
-    the full runs, which train 1,400 rounds, score it 0.0081 worse on held-back rows."""
+    A gain read off a model that had not finished says little about runs trained to the end:
+    target encodings give boosting a head start that plain features can overtake later
+    (bench/RESULTS.md, flight-delays, where the full runs trained 1,170 to 2,800 rounds)."""
     from kstarter.crossval import build_models, evaluate_model
 
     project = prep.project
