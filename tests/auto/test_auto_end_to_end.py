@@ -117,6 +117,7 @@ def test_ctrl_c_keeps_every_finished_run_and_the_next_auto_continues(ks, tmp_pat
     finally:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
+            proc.communicate()  # reaped and its pipes closed: nothing leaks into later tests
     assert proc.returncode == 130, err
     assert "Traceback" not in err + out
     assert "Interrupted" in out and "kstarter auto" in out
