@@ -44,14 +44,19 @@ def configure(project: Path, rounds: int, features: dict | None) -> None:
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
 
 
+def newest_run(project: Path) -> tuple[Path, dict]:
+    """The newest finished run's folder (run ids sort by time) and its metrics.json."""
+    runs = sorted(p for p in (project / "runs").iterdir() if (p / "metrics.json").exists())
+    return runs[-1], json.loads((runs[-1] / "metrics.json").read_text())
+
+
 def newest_private(project: Path) -> tuple[float, float, dict]:
     """The newest run's CV mean, its private score and its record."""
     from kstarter.competition import read_submission
     from kstarter.config import load_project
 
-    runs = sorted(p for p in (project / "runs").iterdir() if (p / "metrics.json").exists())
-    metrics = json.loads((runs[-1] / "metrics.json").read_text())
-    sub = read_submission(runs[-1] / "submission.csv")
+    run, metrics = newest_run(project)
+    sub = read_submission(run / "submission.csv")
     spec = load_project(project).spec
     return float(metrics["cv_mean"]), private_score(spec, sub), metrics
 

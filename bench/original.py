@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, kstarter, machine  # noqa: E402
-from featurepack import trial_record  # noqa: E402
+from featurepack import newest_run, trial_record  # noqa: E402
 from quality import paired_se  # noqa: E402
 
 if TYPE_CHECKING:
@@ -160,12 +160,11 @@ def scored(project: Path, key: pd.DataFrame) -> dict[str, Any]:
     from kstarter.config import load_project
     from kstarter.leaderboards import score_against_key
 
-    runs = sorted(p for p in (project / "runs").iterdir() if (p / "metrics.json").exists())
-    metrics = json.loads((runs[-1] / "metrics.json").read_text())
-    sub = read_submission(runs[-1] / "submission.csv")
+    run, metrics = newest_run(project)
+    sub = read_submission(run / "submission.csv")
     public, private = score_against_key(load_project(project).spec, sub, key)
     return {
-        "submission": str(runs[-1] / "submission.csv"),
+        "submission": str(run / "submission.csv"),
         "cv": round(float(metrics["cv_mean"]), 5),
         "public": round(public, 5),
         "private": round(private, 5),
